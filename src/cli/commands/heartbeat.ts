@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { usageError, WgError } from '../../core/errors.js';
+import { checkFence } from '../../core/plan.js';
+import { isAgentActor } from '../../core/task.js';
+import { formatTimestamp } from '../../core/time.js';
+import { updateRegistry } from '../../store/registry.js';
+import { CliContext } from '../context.js';
+
+export function register(program: Command): void {
+  program
+    .command('heartbeat')
+    .description("renew an agent's lease in the registry (never rewrites graph.jsonl); fenced for agents")
+    .argument('[agent]', 'agent id (default: $WG_AGENT_ID)')
+    .action(async (agentArg: string | undefined, _flags: unknown, cmd: Command) => {
+      const ctx = CliContext.from(cmd);
+      const who = ctx.actor();
+      const agentId = agentArg ?? who.agentId;
+      if (!agentId) throw usageError('missing agent id', 'wg heartbeat agent-N (or run it inside an agent, where $WG_AGENT_ID is set)');
+      if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7');
+      // Fencing: an agent whose claim was taken away must stop, not keep renewing a lease.
+      if (who.agentId && who.fenceTaskId) {
+        const task = ctx.store().load().graph.get(who.fenceTaskId);
+        if (task) checkFence(task, who);
+      }
+      const stamp = formatTimestamp(who.now);
+      await updateRegistry(ctx.paths, (reg) => {
+        const agent = reg.agents[agentId];
+        if (!agent) throw new WgError('not_found', `agent '${agentId}' is not in the registry`, { hint: "'wg agents' lists known agents" });
+        agent.last_heartbeat = stamp;
+      });
+      ctx.out({ agent: agentId, last_heartbeat: stamp }, () => `Heartbeat recorded for ${agentId}`);
+    });
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { requireTask } from '../../core/plan.js';
+import { renderTaskPageText, taskPage } from '../../render/show.js';
+import { CliContext } from '../context.js';
+
+export function register(program: Command): void {
+  program
+    .command('show')
+    .description('the task page: metadata, description, dependencies, log')
+    .argument('<id>', 'task id')
+    .action((id: string, _flags: unknown, cmd: Command) => {
+      const ctx = CliContext.from(cmd);
+      const { graph } = ctx.store().load();
+      const task = requireTask(graph, id);
+      const page = taskPage(graph, task);
+      ctx.out(
+        { ...task, after: page.dependsOn.map(({ id, title, status }) => ({ id, title: title ?? null, status })), before: page.requiredBy },
+        () => renderTaskPageText(task, page),
+      );
+    });
+}

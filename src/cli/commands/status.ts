@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { readiness } from '../../core/readiness.js';
+import { isSystemId, STATUSES, type Task } from '../../core/task.js';
+import { readRegistry, isAliveStatus } from '../../store/registry.js';
+import { readServiceState } from '../../store/service-state.js';
+import { table } from '../../render/table.js';
+import { CliContext } from '../context.js';
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description('one-screen summary: service, agents, task counts, what is running and ready')
+    .option('--all', 'include system (dot) tasks')
+    .action((flags: { all?: boolean }, cmd: Command) => {
+      const ctx = CliContext.from(cmd);
+      const { graph } = ctx.store().load();
+      const now = ctx.clock.now();
+      const counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+      const ready: Task[] = [];
+      const inProgress: Task[] = [];
+      let blocked = 0;
+      let paused = 0;
+      for (const t of graph.tasks.values()) {
+        if (!flags.all && isSystemId(t.id)) continue;
+        counts[t.status] = (counts[t.status] ?? 0) + 1;
+        if (t.paused) paused++;
+        if (t.status === 'in-progress') inProgress.push(t);
+        if (t.status === 'open' || t.status === 'incomplete') {
+          if (readiness(graph, t, now, false).ready) ready.push(t);
+          else blocked++;
+        }
+      }
+      const service = readServiceState(ctx.paths);
+      const registry = readRegistry(ctx.paths);
+      const agents = Object.values(registry.agents);
+      const alive = agents.filter((a) => isAliveStatus(a.status)).length;
+      ctx.out(
+        {
+          service,
+          agents: { total: agents.length, alive },
+          counts: { ...counts, ready: ready.length, blocked, paused },
+          in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: t.started_at ?? null })),
+          ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
+        },
+        () => [
+          `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
+          `Agents: ${alive} alive, ${agents.length} total`,
+          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${paused ? `, ${paused} paused` : ''}`,
+          ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title]))] : []),
+          ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
+        ],
+      );
+    });
+}

@@ -1,0 +1,98 @@
+/**
+ * The `wg` entry point: wiring only. Parses, dispatches to one command file, and turns errors
+ * into one line on stderr (or a JSON error object) and an exit code. `process.exit` lives here.
+ */
+import { Command, CommanderError } from 'commander';
+import { ExitCode, WgError } from '../core/errors.js';
+import { commandLoaders } from './commands/index.js';
+
+declare const WG_VERSION: string;
+
+function wantsJson(argv: string[]): boolean {
+  return argv.includes('--json');
+}
+
+/** The command word: the first argument that is not a global option (or its value). */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--dir') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+function report(err: WgError | { code: string; message: string; hint?: string | undefined }, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }) + '\n');
+    return;
+  }
+  process.stderr.write(`error: ${err.message}\n`);
+  if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  // Fast path: `wg --version` is what scripts probe; it loads no command at all.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${typeof WG_VERSION === 'string' ? WG_VERSION : '0.0.0-dev'}\n`);
+    return ExitCode.ok;
+  }
+  const program = new Command('wg');
+  program
+    .description('workgraph — a work graph for humans and AI coding agents')
+    .version(typeof WG_VERSION === 'string' ? WG_VERSION : '0.0.0-dev', '-V, --version')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--dir <path>', 'the .wg directory (or a project directory containing one)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      // Commander's own usage errors are re-rendered below as one line + exit 2.
+      writeErr: () => undefined,
+    });
+  const word = commandWord(argv);
+  const only = word !== undefined ? commandLoaders[word] : undefined;
+  // Known command: load just it. Help, no command or a typo: load all (for the listing and
+  // "did you mean").
+  const loaders = only ? [only] : Object.values(commandLoaders);
+  for (const mod of await Promise.all(loaders.map((load) => load()))) mod.register(program);
+  if (word === undefined && !argv.some((a) => a === '-V' || a === '--version' || a === '-h' || a === '--help')) {
+    program.outputHelp();
+    return ExitCode.ok;
+  }
+  program.commands.forEach((c) => {
+    c.exitOverride();
+    c.configureOutput({ writeErr: () => undefined });
+    c.commands.forEach((s) => {
+      s.exitOverride();
+      s.configureOutput({ writeErr: () => undefined });
+    });
+  });
+
+  const json = wantsJson(argv);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+      const message = e.message.replace(/^error: /, '').split('\n')[0]!;
+      report({ code: 'invalid_argument', message, hint: "see 'wg --help' or 'wg <command> --help'" }, json);
+      return ExitCode.usage;
+    }
+    if (e instanceof WgError) {
+      report(e, json);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    report({ code: 'internal', message: `internal error: ${err.message}`, hint: 'this is a bug in wg; run with WG_DEBUG=1 for a stack trace' }, json);
+    if (process.env.WG_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return ExitCode.refused;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

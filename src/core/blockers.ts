@@ -1,0 +1,38 @@
+/**
+ * Why is a task not ready? `readiness()` gives the direct reasons; `rootCauses` follows the
+ * unsatisfied dependencies down to the tasks that actually need someone's action.
+ */
+import type { Graph } from './graph.js';
+import { readiness, type Blocker } from './readiness.js';
+
+export interface RootCause {
+  /** The task that needs action. */
+  id: string;
+  /** Chain from the asked task down to it. */
+  path: string[];
+  /** Why it holds things up: its status, missing, paused, a time gate, … */
+  reasons: Blocker[];
+}
+
+export function rootCauses(graph: Graph, id: string, now: Date): RootCause[] {
+  const out: RootCause[] = [];
+  const seen = new Set<string>([id]);
+  const walk = (cur: string, path: string[]): void => {
+    const r = readiness(graph, graph.get(cur)!, now);
+    for (const b of r.blockers) {
+      if (b.kind !== 'dependency') {
+        if (cur !== id) out.push({ id: cur, path, reasons: [b] });
+        continue;
+      }
+      if (seen.has(b.id)) continue;
+      seen.add(b.id);
+      const next = [...path, b.id];
+      const dep = graph.get(b.id);
+      if (!dep) out.push({ id: b.id, path: next, reasons: [b] });
+      else if (dep.status === 'open' || dep.status === 'incomplete') walk(b.id, next);
+      else out.push({ id: b.id, path: next, reasons: [{ kind: 'status', status: dep.status }] });
+    }
+  };
+  if (graph.has(id)) walk(id, [id]);
+  return out;
+}

@@ -1,0 +1,209 @@
+/**
+ * An immutable view of the task graph with the indexes every rule needs: tasks by id in file
+ * order, dependents (the reverse of `after`, which is authoritative; `before` is only a
+ * maintained mirror), closures and cycle analysis. Built once per command.
+ */
+import { isSystemId, type Task } from './task.js';
+
+export class Graph {
+  readonly tasks: ReadonlyMap<string, Task>;
+  private dependentsIndex: Map<string, string[]> | undefined;
+  private cycles: CycleAnalysis | undefined;
+
+  constructor(tasks: Iterable<Task>) {
+    const map = new Map<string, Task>();
+    for (const t of tasks) map.set(t.id, t);
+    this.tasks = map;
+  }
+
+  get(id: string): Task | undefined {
+    return this.tasks.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.tasks.has(id);
+  }
+
+  /** Tasks in file order. */
+  all(): Task[] {
+    return [...this.tasks.values()];
+  }
+
+  /** Ids of tasks whose `after` contains `id`, in file order. */
+  dependents(id: string): string[] {
+    if (!this.dependentsIndex) {
+      const idx = new Map<string, string[]>();
+      for (const t of this.tasks.values()) {
+        for (const dep of t.after ?? []) {
+          let list = idx.get(dep);
+          if (!list) idx.set(dep, (list = []));
+          if (!list.includes(t.id)) list.push(t.id);
+        }
+      }
+      this.dependentsIndex = idx;
+    }
+    return this.dependentsIndex.get(id) ?? [];
+  }
+
+  /**
+   * Transitive closure from `seeds` (seeds included) following dependents (`forward`),
+   * dependencies (`backward`) or both. System tasks are never entered.
+   */
+  closure(seeds: string[], direction: 'forward' | 'backward' | 'both'): string[] {
+    const seen = new Set<string>();
+    const queue = seeds.filter((s) => this.tasks.has(s) && !isSystemId(s));
+    for (const s of queue) seen.add(s);
+    for (let i = 0; i < queue.length; i++) {
+      const id = queue[i]!;
+      const next: string[] = [];
+      if (direction !== 'backward') next.push(...this.dependents(id));
+      if (direction !== 'forward') next.push(...(this.tasks.get(id)?.after ?? []));
+      for (const n of next) {
+        if (seen.has(n) || isSystemId(n) || !this.tasks.has(n)) continue;
+        seen.add(n);
+        queue.push(n);
+      }
+    }
+    return [...seen];
+  }
+
+  cycleAnalysis(): CycleAnalysis {
+    return (this.cycles ??= analyzeCycles(this));
+  }
+}
+
+export interface Cycle {
+  members: string[]; // sorted
+  header: string;
+  /** The member holding `cycle_config` (first by sorted id), if the cycle is configured. */
+  configOwner: string | undefined;
+}
+
+export interface CycleAnalysis {
+  cycles: Cycle[];
+  cycleOf: Map<string, Cycle>;
+  /** `"dependent\u0000dependency"` keys of back-edges inside configured cycles. */
+  backEdges: Set<string>;
+}
+
+export const edgeKey = (dependent: string, dependency: string): string => `${dependent}\u0000${dependency}`;
+
+/**
+ * Tarjan SCCs over the edges dependency → dependent. In each cycle the header is the member
+ * entered from outside (else the smallest id), and back-edges are the edges a DFS from the
+ * header finds pointing at a node still on its stack. Readiness ignores back-edges of
+ * configured cycles only: an unconfigured cycle is a deadlock that `wg check` reports.
+ */
+export function analyzeCycles(graph: Graph): CycleAnalysis {
+  const ids = [...graph.tasks.keys()].sort();
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const sccs: string[][] = [];
+  let counter = 0;
+
+  const succ = (id: string): string[] => graph.dependents(id);
+
+  // Iterative Tarjan (a 100k-task chain must not blow the call stack).
+  for (const root of ids) {
+    if (index.has(root)) continue;
+    const work: Array<{ id: string; next: number }> = [{ id: root, next: 0 }];
+    index.set(root, counter);
+    low.set(root, counter++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length) {
+      const frame = work[work.length - 1]!;
+      const children = succ(frame.id);
+      if (frame.next < children.length) {
+        const c = children[frame.next++]!;
+        if (!index.has(c)) {
+          index.set(c, counter);
+          low.set(c, counter++);
+          stack.push(c);
+          onStack.add(c);
+          work.push({ id: c, next: 0 });
+        } else if (onStack.has(c)) {
+          low.set(frame.id, Math.min(low.get(frame.id)!, index.get(c)!));
+        }
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1]!.id;
+        low.set(parent, Math.min(low.get(parent)!, low.get(frame.id)!));
+      }
+      if (low.get(frame.id) === index.get(frame.id)) {
+        const scc: string[] = [];
+        let x: string;
+        do {
+          x = stack.pop()!;
+          onStack.delete(x);
+          scc.push(x);
+        } while (x !== frame.id);
+        const selfLoop = scc.length === 1 && (graph.get(scc[0]!)?.after ?? []).includes(scc[0]!);
+        if (scc.length > 1 || selfLoop) sccs.push(scc.sort());
+      }
+    }
+  }
+
+  const cycles: Cycle[] = [];
+  const cycleOf = new Map<string, Cycle>();
+  const backEdges = new Set<string>();
+  for (const members of sccs) {
+    const inScc = new Set(members);
+    const entered = members.filter((m) => (graph.get(m)?.after ?? []).some((d) => graph.has(d) && !inScc.has(d)));
+    const header = entered[0] ?? members[0]!;
+    const configOwner = members.find((m) => graph.get(m)?.cycle_config !== undefined);
+    const cycle: Cycle = { members, header, configOwner };
+    cycles.push(cycle);
+    for (const m of members) cycleOf.set(m, cycle);
+    if (!configOwner) continue;
+    // DFS from the header inside the SCC; an edge to a node on the DFS stack is a back-edge.
+    const visited = new Set<string>([header]);
+    const path = new Set<string>([header]);
+    const work: Array<{ id: string; next: number }> = [{ id: header, next: 0 }];
+    while (work.length) {
+      const frame = work[work.length - 1]!;
+      const children = succ(frame.id).filter((c) => inScc.has(c));
+      if (frame.next < children.length) {
+        const c = children[frame.next++]!;
+        if (path.has(c)) backEdges.add(edgeKey(c, frame.id));
+        else if (!visited.has(c)) {
+          visited.add(c);
+          path.add(c);
+          work.push({ id: c, next: 0 });
+        }
+        continue;
+      }
+      work.pop();
+      path.delete(frame.id);
+    }
+  }
+  return { cycles, cycleOf, backEdges };
+}
+
+/** Would adding `dependent.after += dependency` close a cycle? Returns the path if so. */
+export function pathBetween(graph: Graph, from: string, to: string): string[] | undefined {
+  // Is there a path from `from` to `to` following dependents? (then to → from closes it)
+  const prev = new Map<string, string>();
+  const queue = [from];
+  const seen = new Set([from]);
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!;
+    if (id === to) {
+      const path = [to];
+      let cur = to;
+      while (cur !== from) path.unshift((cur = prev.get(cur)!));
+      return path;
+    }
+    for (const n of graph.dependents(id)) {
+      if (seen.has(n)) continue;
+      seen.add(n);
+      prev.set(n, id);
+      queue.push(n);
+    }
+  }
+  return undefined;
+}

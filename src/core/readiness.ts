@@ -1,0 +1,127 @@
+/**
+ * Readiness — the one definition (SPEC §2). `ready`, `status`, `claim`, `claim --next`,
+ * `why-blocked` and the dispatcher all call `readiness()`; nothing else decides it.
+ */
+import { edgeKey, type Graph } from './graph.js';
+import { parseTimestamp } from './time.js';
+import { isSystemId, isTerminal, type Status, type Task } from './task.js';
+
+export type Blocker =
+  | { kind: 'status'; status: Status }
+  | { kind: 'paused' }
+  | { kind: 'not-before'; until: string }
+  | { kind: 'ready-after'; until: string }
+  | { kind: 'bad-timestamp'; field: 'not_before' | 'ready_after'; value: string }
+  | { kind: 'dependency'; id: string; status: Status | 'missing' }
+  | { kind: 'evaluation'; id: string; evalId: string; status: Status }
+  | { kind: 'cycle'; members: string[] };
+
+export interface Readiness {
+  ready: boolean;
+  blockers: Blocker[];
+}
+
+const READY_STATUSES: ReadonlySet<Status> = new Set(['open', 'incomplete']);
+const SATISFIES: ReadonlySet<Status> = new Set(['done', 'abandoned']);
+const SATISFIES_SYSTEM: ReadonlySet<Status> = new Set(['done', 'abandoned', 'pending-eval', 'failed-pending-eval']);
+
+/** Is `dep` satisfied for `dependent`? (done/abandoned; dot tasks also accept pending-eval.) */
+export function dependencySatisfied(dependent: Task, dep: Task | undefined): boolean {
+  if (!dep) return false;
+  return (isSystemId(dependent.id) ? SATISFIES_SYSTEM : SATISFIES).has(dep.status);
+}
+
+function timeGate(task: Task, field: 'not_before' | 'ready_after', now: Date, out: Blocker[]): void {
+  const v = task[field];
+  if (!v) return;
+  const d = parseTimestamp(v);
+  // An unreadable gate blocks visibly (why-blocked names it) instead of being ignored.
+  if (!d) out.push({ kind: 'bad-timestamp', field, value: v });
+  else if (d.getTime() > now.getTime()) out.push(field === 'not_before' ? { kind: 'not-before', until: v } : { kind: 'ready-after', until: v });
+}
+
+/**
+ * All reasons a task is not ready (empty = ready). `full` = false stops at the first blocker,
+ * which is what the hot paths (`ready`, dispatch) need.
+ */
+export function readiness(graph: Graph, task: Task, now: Date, full = true): Readiness {
+  const blockers: Blocker[] = [];
+  const done = (): boolean => !full && blockers.length > 0;
+  if (!READY_STATUSES.has(task.status)) blockers.push({ kind: 'status', status: task.status });
+  if (done()) return { ready: false, blockers };
+  if (task.paused) blockers.push({ kind: 'paused' });
+  if (done()) return { ready: false, blockers };
+  timeGate(task, 'not_before', now, blockers);
+  timeGate(task, 'ready_after', now, blockers);
+  if (done()) return { ready: false, blockers };
+  const after = task.after;
+  if (after && after.length) {
+    let cycles: ReturnType<Graph['cycleAnalysis']> | undefined;
+    const system = isSystemId(task.id);
+    for (const depId of after) {
+      const dep = graph.get(depId);
+      if (!dependencySatisfied(task, dep)) {
+        cycles ??= graph.cycleAnalysis();
+        if (dep && cycles.backEdges.has(edgeKey(task.id, depId))) continue;
+        const cycle = cycles.cycleOf.get(task.id);
+        if (dep && cycle && !cycle.configOwner && cycle.members.includes(depId)) {
+          if (!blockers.some((b) => b.kind === 'cycle')) blockers.push({ kind: 'cycle', members: cycle.members });
+        } else {
+          blockers.push({ kind: 'dependency', id: depId, status: dep ? dep.status : 'missing' });
+        }
+        if (done()) return { ready: false, blockers };
+        continue;
+      }
+      // Eval gate: a done dependency still blocks a normal task while its evaluation runs.
+      if (!system && !isSystemId(depId)) {
+        const evalTask = graph.get(`.evaluate-${depId}`);
+        if (evalTask && !isTerminal(evalTask.status)) {
+          blockers.push({ kind: 'evaluation', id: depId, evalId: evalTask.id, status: evalTask.status });
+          if (done()) return { ready: false, blockers };
+        }
+      }
+    }
+  }
+  return { ready: blockers.length === 0, blockers };
+}
+
+export const isReady = (graph: Graph, task: Task, now: Date): boolean => readiness(graph, task, now, false).ready;
+
+/** Ready tasks in file order. */
+export function readyTasks(graph: Graph, now: Date): Task[] {
+  const out: Task[] = [];
+  for (const t of graph.tasks.values()) if (isReady(graph, t, now)) out.push(t);
+  return out;
+}
+
+/**
+ * Dispatch order: higher priority first, then fewer previous spawns, then file order
+ * (`claim --next` and the dispatcher share it).
+ */
+export function byDispatchOrder(tasks: Task[]): Task[] {
+  return tasks
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => b.t.priority - a.t.priority || (a.t.dispatch_count ?? 0) - (b.t.dispatch_count ?? 0) || a.i - b.i)
+    .map((x) => x.t);
+}
+
+export function describeBlocker(b: Blocker): string {
+  switch (b.kind) {
+    case 'status':
+      return `status is ${b.status}`;
+    case 'paused':
+      return 'paused (wg resume)';
+    case 'not-before':
+      return `not before ${b.until}`;
+    case 'ready-after':
+      return `cooling down until ${b.until}`;
+    case 'bad-timestamp':
+      return `unreadable ${b.field} '${b.value}' (fix with wg edit)`;
+    case 'dependency':
+      return b.status === 'missing' ? `${b.id} (missing)` : `${b.id} (${b.status})`;
+    case 'evaluation':
+      return `${b.id} is being evaluated (${b.evalId}: ${b.status})`;
+    case 'cycle':
+      return `cycle without cycle_config: ${b.members.join(' → ')}`;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The agent registry (`service/registry.json`, SPEC §4): which agent runs which task, its
+ * process identity and its lease. Written atomically under its own flock; heartbeats land here
+ * and never rewrite graph.jsonl (SPEC §1 rule 8). Lock order: registry lock, then graph lock.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { z } from 'zod/mini';
+import { WgError } from '../core/errors.js';
+import { writeFileDurable } from './atomic-write.js';
+import { acquireLock } from './lock.js';
+import type { WgPaths } from './paths.js';
+import { describeIssue, valueAt } from '../core/validation.js';
+
+export const AGENT_STATUSES = ['starting', 'working', 'done', 'failed', 'dead'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+const str = z.optional(z.string());
+export const agentRecordSchema = z.looseObject({
+  id: z.string(),
+  pid: z.optional(z.int()),
+  pgid: z.optional(z.int()),
+  proc_start: str,
+  host: str,
+  task_id: z.string(),
+  claim_epoch: z.optional(z.int()),
+  executor: str,
+  model: str,
+  started_at: z.string(),
+  last_heartbeat: str,
+  status: z.enum(AGENT_STATUSES),
+  exit_code: z.optional(z.nullable(z.int())),
+  completed_at: str,
+  output_file: str,
+});
+export type AgentRecord = z.infer<typeof agentRecordSchema>;
+
+export const registrySchema = z.looseObject({
+  agents: z._default(z.record(z.string(), agentRecordSchema), {}),
+  next_agent_id: z._default(z.int().check(z.positive()), 1),
+});
+export type Registry = z.infer<typeof registrySchema>;
+
+export const isAliveStatus = (s: AgentStatus): boolean => s === 'starting' || s === 'working';
+
+export function readRegistry(paths: WgPaths): Registry {
+  let text: string;
+  try {
+    text = readFileSync(paths.registry, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { agents: {}, next_agent_id: 1 };
+    throw e;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new WgError('corrupt_graph', `${paths.registry}: invalid JSON (${(e as Error).message})`);
+  }
+  const r = registrySchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new WgError('corrupt_graph', `${paths.registry}: ${describeIssue(i, valueAt(raw, i.path))}`);
+  }
+  return r.data;
+}
+
+/** Read-modify-write of the registry under `service/registry.lock`. */
+export async function updateRegistry<R>(paths: WgPaths, fn: (reg: Registry) => R): Promise<R> {
+  mkdirSync(paths.serviceDir, { recursive: true });
+  const lock = await acquireLock(paths.registryLock);
+  try {
+    const reg = readRegistry(paths);
+    const result = fn(reg);
+    writeFileDurable(paths.registry, JSON.stringify(reg, null, 2) + '\n');
+    return result;
+  } finally {
+    lock.release();
+  }
+}
