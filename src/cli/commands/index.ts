@@ -29,4 +29,5 @@ export const commandLoaders: Record<string, () => Promise<{ register: Register }
   'pause': () => import('./pause.js'),
   'resume': () => import('./resume.js'),
   'heartbeat': () => import('./heartbeat.js'),
+  'demo': () => import('./demo.js'),
 };
