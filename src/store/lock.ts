@@ -71,3 +71,34 @@ export async function acquireLock(path: string, timeoutMs = Number(process.env.W
     },
   };
 }
+
+/**
+ * Takes an exclusive flock without waiting, for a lock held for a process's lifetime (the
+ * service's `daemon.lock`: one service per .wg/, and a dead service frees it instantly).
+ * Returns undefined when another process holds it.
+ */
+export function tryLockForLifetime(path: string): LockHandle | undefined {
+  const fd = openSync(path, 'a+', 0o644);
+  try {
+    flock().flockSync(fd, 'exnb');
+  } catch (e) {
+    closeSync(fd);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return undefined;
+    throw new WgError('io', `cannot lock ${path}: ${(e as Error).message}`);
+  }
+  ftruncateSync(fd, 0);
+  writeSync(fd, `${process.pid}\n`);
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      try {
+        flock().flockSync(fd, 'un');
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}

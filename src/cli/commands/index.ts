@@ -29,5 +29,8 @@ export const commandLoaders: Record<string, () => Promise<{ register: Register }
   'pause': () => import('./pause.js'),
   'resume': () => import('./resume.js'),
   'heartbeat': () => import('./heartbeat.js'),
+  'service': () => import('./service.js'),
+  'agents': () => import('./agents.js'),
+  'agent-guide': () => import('./agent-guide.js'),
   'demo': () => import('./demo.js'),
 };

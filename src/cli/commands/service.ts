@@ -1,0 +1,261 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig, resolveDispatcher } from '../../config.js';
+import { WgError } from '../../core/errors.js';
+import type { AgentLiveness } from '../../core/liveness.js';
+import { decideDispatch } from '../../core/plans/dispatch.js';
+import { parseTimestamp } from '../../core/time.js';
+import { explainWaiting } from '../../render/service-status.js';
+import { isAliveStatus, readRegistry } from '../../store/registry.js';
+import type { WgPaths } from '../../store/paths.js';
+import { executorName, findExecutable, launchSpec } from '../../service/executors/index.js';
+import { request } from '../../service/ipc.js';
+import { sameProcess, pidAlive } from '../../service/process.js';
+import { readPaused, readServiceStateFile, writePaused, type ServiceOverrides } from '../../service/service-files.js';
+import { CliContext } from '../context.js';
+import { parseCount, parseDurationFlag } from '../parse.js';
+import { parseDurationMs } from '../../core/time.js';
+import { join } from 'node:path';
+
+interface StartFlags {
+  maxAgents?: string;
+  interval?: string;
+  executor?: string;
+  model?: string;
+  foreground?: boolean;
+}
+
+function overridesFrom(f: StartFlags): ServiceOverrides {
+  const o: ServiceOverrides = {};
+  if (f.maxAgents !== undefined) o.max_agents = parseCount('--max-agents', f.maxAgents);
+  if (f.interval !== undefined) o.poll_interval_ms = parseDurationMs(parseDurationFlag('--interval', f.interval))!;
+  if (f.executor !== undefined) o.executor = f.executor;
+  if (f.model !== undefined) o.model = f.model;
+  return o;
+}
+
+function overridesToArgs(o: ServiceOverrides): string[] {
+  const a: string[] = [];
+  if (o.max_agents !== undefined) a.push('--max-agents', String(o.max_agents));
+  if (o.poll_interval_ms !== undefined) a.push('--interval', `${o.poll_interval_ms}ms`);
+  if (o.executor !== undefined) a.push('--executor', o.executor);
+  if (o.model !== undefined) a.push('--model', o.model);
+  return a;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function ping(paths: WgPaths): Promise<number | undefined> {
+  try {
+    const r = await request(paths, { cmd: 'ping' }, 1000);
+    return r.ok ? (r.pid as number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function refuseAgent(ctx: CliContext, what: string): void {
+  const agent = ctx.env.WG_AGENT_ID;
+  if (agent) throw new WgError('invalid_transition', `an agent (${agent}) cannot ${what} the service`, { hint: 'ask a human, or finish your task with wg done / wg fail' });
+}
+
+async function startService(ctx: CliContext, overrides: ServiceOverrides): Promise<{ pid: number; already: boolean }> {
+  const paths = ctx.paths;
+  loadConfig(paths.config); // a bad config fails here, with its one-line error, not in the daemon
+  const existing = await ping(paths);
+  if (existing) return { pid: existing, already: true };
+  mkdirSync(paths.serviceDir, { recursive: true });
+  const logFd = openSync(paths.daemonLog, 'a');
+  const entry = process.argv[1]!;
+  const child = spawn(process.execPath, [entry, '--dir', paths.dir, 'service', 'daemon', ...overridesToArgs(overrides)], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: { ...process.env, WG_AGENT_ID: '', WG_TASK_ID: '', WG_CLAIM_EPOCH: '' },
+  });
+  closeSync(logFd);
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+  child.unref();
+  // `start` returns only once the socket answers.
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const pid = await ping(paths);
+    if (pid) return { pid, already: pid !== child.pid };
+    if (exited !== undefined) {
+      // Lost a start race to another service: that one answers shortly.
+      const other = await ping(paths);
+      if (other) return { pid: other, already: true };
+      if (exited === 0) continue;
+      break;
+    }
+    await sleep(20);
+  }
+  const tail = existsSync(paths.daemonLog) ? readFileSync(paths.daemonLog, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
+  throw new WgError('io', `the service did not come up${tail ? `: ${tail}` : ''}`, { hint: `see ${paths.daemonLog}` });
+}
+
+async function stopService(ctx: CliContext, killAgents: boolean): Promise<{ stopped: boolean; pid?: number }> {
+  const paths = ctx.paths;
+  const state = readServiceStateFile(paths);
+  const pid = await ping(paths);
+  if (!pid) return { stopped: false };
+  const r = await request(paths, { cmd: 'stop', kill_agents: killAgents }, 5000);
+  if (!r.ok) throw new WgError('invalid_transition', r.error);
+  const grace = resolveDispatcher(loadConfig(paths.config)).killGraceMs;
+  const deadline = Date.now() + grace + 10_000;
+  while (Date.now() < deadline && pidAlive(pid)) await sleep(20);
+  if (pidAlive(pid)) {
+    // Never leave a daemon behind.
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  return { stopped: true, pid: state?.pid ?? pid };
+}
+
+export function register(program: Command): void {
+  const service = program.command('service').description('the agent service: start, stop, status, restart, pause, resume, tick');
+
+  const startOpts = (c: Command): Command =>
+    c
+      .option('--max-agents <n>', 'agents alive at once (overrides config)')
+      .option('--interval <duration>', 'safety poll interval (overrides config)')
+      .option('--executor <name>', 'default executor: shell, claude, codex or a custom one')
+      .option('--model <model>', 'default model');
+
+  startOpts(service.command('start').description('start the service in the background (returns once it answers)'))
+    .option('--foreground', 'run in this terminal instead')
+    .action(async (flags: StartFlags, cmd: Command) => {
+      const ctx = CliContext.from(cmd);
+      const overrides = overridesFrom(flags);
+      if (flags.foreground) {
+        const { Daemon } = await import('../../service/daemon.js');
+        const d = new Daemon(ctx.paths, { overrides, wgEntry: process.argv[1]! });
+        if (!d.acquire()) throw new WgError('already_exists', 'a service is already running on this workgraph', { hint: 'wg service status' });
+        await d.run();
+        await new Promise(() => undefined);
+      }
+      const r = await startService(ctx, overrides);
+      ctx.out({ running: true, pid: r.pid, already_running: r.already }, () => (r.already ? `Service already running (PID ${r.pid})` : `Service started (PID ${r.pid})`));
+    });
+
+  startOpts(service.command('daemon', { hidden: true }).description('the service process itself (started by `service start`)')).action(async (flags: StartFlags, cmd: Command) => {
+    const ctx = CliContext.from(cmd);
+    const { Daemon } = await import('../../service/daemon.js');
+    const d = new Daemon(ctx.paths, { overrides: overridesFrom(flags), wgEntry: process.argv[1]! });
+    if (!d.acquire()) return; // another service won the race: it serves this .wg/
+    await d.run();
+    await new Promise(() => undefined);
+  });
+
+  service
+    .command('stop')
+    .description('stop the service (agents keep running unless --kill-agents)')
+    .option('--kill-agents', 'also kill every agent (whole process groups) and release their claims')
+    .action(async (flags: { killAgents?: boolean }, cmd: Command) => {
+      const ctx = CliContext.from(cmd);
+      refuseAgent(ctx, 'stop');
+      const r = await stopService(ctx, !!flags.killAgents);
+      ctx.out({ stopped: r.stopped, pid: r.pid ?? null }, () => (r.stopped ? `Service stopped (PID ${r.pid})${flags.killAgents ? '; agents killed' : ''}` : 'Service is not running'));
+    });
+
+  startOpts(service.command('restart').description('stop, then start with the same settings (agents survive and are re-adopted)')).action(async (flags: StartFlags, cmd: Command) => {
+    const ctx = CliContext.from(cmd);
+    refuseAgent(ctx, 'restart');
+    const previous = readServiceStateFile(ctx.paths)?.overrides ?? {};
+    await stopService(ctx, false);
+    const r = await startService(ctx, { ...previous, ...overridesFrom(flags) });
+    ctx.out({ running: true, pid: r.pid }, () => `Service restarted (PID ${r.pid})`);
+  });
+
+  for (const verb of ['pause', 'resume'] as const) {
+    service
+      .command(verb)
+      .description(verb === 'pause' ? 'stop spawning new agents (running agents continue)' : 'spawn again')
+      .action(async (_flags: unknown, cmd: Command) => {
+        const ctx = CliContext.from(cmd);
+        refuseAgent(ctx, verb);
+        const pid = await ping(ctx.paths);
+        if (pid) {
+          const r = await request(ctx.paths, { cmd: verb });
+          if (!r.ok) throw new WgError('invalid_transition', r.error);
+        } else writePaused(ctx.paths, verb === 'pause');
+        ctx.out({ paused: verb === 'pause', running: !!pid }, () => `Dispatcher ${verb}d${pid ? '' : ' (takes effect when the service starts)'}`);
+      });
+  }
+
+  startOpts(service.command('tick').description('run one tick in the foreground (debugging)')).action(async (flags: StartFlags, cmd: Command) => {
+    const ctx = CliContext.from(cmd);
+    if (await ping(ctx.paths)) throw new WgError('already_exists', 'the service is running; a foreground tick would race it', { hint: 'wg service stop first' });
+    const { Daemon } = await import('../../service/daemon.js');
+    const d = new Daemon(ctx.paths, { overrides: overridesFrom(flags), wgEntry: process.argv[1]! });
+    if (!d.acquire()) throw new WgError('already_exists', 'a service holds this workgraph');
+    const summary = await d.tick();
+    ctx.out(summary, () => `Tick: ${summary.spawned} spawned, ${summary.reclaimed} reclaimed, ${summary.exits} exits, ${summary.alive} alive, ${summary.ready} ready`);
+  });
+
+  service
+    .command('status')
+    .description('is the service running, what is it doing, and why ready tasks are not running')
+    .action(async (_flags: unknown, cmd: Command) => {
+      const ctx = CliContext.from(cmd);
+      const paths = ctx.paths;
+      const config = loadConfig(paths.config);
+      const d = resolveDispatcher(config);
+      let live: Record<string, unknown> | undefined;
+      if (await ping(paths)) {
+        const r = await request(paths, { cmd: 'status' });
+        if (r.ok) live = r;
+      }
+      const registry = readRegistry(paths);
+      const liveness = new Map<string, AgentLiveness>();
+      let alive = 0;
+      for (const a of Object.values(registry.agents)) {
+        if (!isAliveStatus(a.status)) liveness.set(a.id, { alive: false, reason: `is ${a.status}` });
+        else if (a.pid === undefined) liveness.set(a.id, { alive: true });
+        else {
+          const s = sameProcess(a.pid, a.proc_start);
+          liveness.set(a.id, s.alive ? { alive: true } : { alive: false, reason: s.reason ?? 'gone' });
+          if (s.alive) alive++;
+        }
+      }
+      const { graph } = ctx.store().load();
+      const now = ctx.clock.now();
+      const paused = (live?.paused as boolean | undefined) ?? readPaused(paths) ?? config.dispatcher.paused;
+      const maxAgents = (live?.max_agents as number | undefined) ?? d.maxAgents;
+      const decision = decideDispatch(graph, {
+        now,
+        maxAgents,
+        aliveAgents: alive,
+        paused,
+        settlingDelayMs: d.settlingDelayMs,
+        liveness,
+        executorFor: (task) => {
+          const executor = executorName(task, config, live?.executor as string | undefined);
+          const spec = launchSpec(task, config, { promptFile: '', model: undefined, executor });
+          if ('missing' in spec) return { executor, missing: spec.missing };
+          const path = `${join(paths.serviceDir, 'bin')}:${process.env.PATH ?? ''}`;
+          return findExecutable(spec.argv[0]!, path) ? { executor } : { executor, missing: `'${spec.argv[0]}' is not on PATH` };
+        },
+      });
+      const backoff = graph.all().filter((t) => t.status === 'open' && t.ready_after && (parseTimestamp(t.ready_after)?.getTime() ?? 0) > now.getTime() && (t.retry_count ?? 0) > 0);
+      const explanations = explainWaiting(decision, { running: !!live, backoff });
+      const agents = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.alive);
+      ctx.out(
+        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations },
+        () => {
+          const lines = [live ? `Service: running (PID ${String(live.pid)}, since ${String(live.started_at)})${paused ? ' — dispatcher PAUSED' : ''}` : 'Service: stopped', `Dispatcher: max_agents=${maxAgents}, executor=${(live?.executor as string) ?? d.executor}, poll=${d.pollIntervalMs / 1000}s`, `Agents alive: ${agents.length}`];
+          for (const a of agents) lines.push(`  ${a.id}  ${a.task_id}  ${a.executor ?? ''}  pid ${a.pid ?? '-'}`);
+          if (explanations.length) {
+            lines.push('', 'Why ready tasks are not running:');
+            for (const e of explanations) lines.push(`  - ${e.message}`, `    fix: ${e.fix}`);
+          } else if (decision.spawn.length === 0 && decision.waiting.length === 0) lines.push('', 'No ready tasks.');
+          return lines;
+        },
+      );
+    });
+}
+

@@ -1,0 +1,585 @@
+/**
+ * The service: one per `.wg/` (held by a lifetime flock on `service/daemon.lock`). It wakes on
+ * a change to graph.jsonl, an IPC kick, an agent exit, a timed gate (settling, backoff, hard
+ * timeout) and a safety timer (`poll_interval`). Each tick:
+ *   handle agent exits → assess liveness → reconcile stale claims → kill agents whose task is
+ *   terminal or whose claim moved → spawn on ready, unclaimed tasks up to max_agents.
+ * Maintenance runs even when every slot is full. The decisions are pure functions in
+ * src/core/plans (dispatch, reconcile); this file applies them and owns processes and timers.
+ */
+import { EventEmitter } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadConfig, resolveDispatcher, type Config, type ResolvedDispatcher } from '../config.js';
+import type { Graph } from '../core/graph.js';
+import { DEFAULT_MAX_RETRIES, type AgentLiveness } from '../core/liveness.js';
+import type { Actor } from '../core/plan.js';
+import { decideDispatch, planAgentExit, planSpawnClaim, planSpawnRollback, type AgentOutcome, type DispatchDecision } from '../core/plans/dispatch.js';
+import { planReconcile, planReleaseClaims } from '../core/plans/reconcile.js';
+import { isTerminal, type Task } from '../core/task.js';
+import { formatTimestamp, parseDurationMs, parseTimestamp, systemClock, type Clock } from '../core/time.js';
+import { writeFileDurable } from '../store/atomic-write.js';
+import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
+import type { WgPaths } from '../store/paths.js';
+import { isAliveStatus, readRegistry, updateRegistry, type AgentRecord, type Registry } from '../store/registry.js';
+import { JsonlStore } from '../store/store.js';
+import { executorName, findExecutable, launchSpec } from './executors/index.js';
+import { summarizeStreamFile } from './executors/stream.js';
+import type { IpcRequest, IpcResponse } from './ipc.js';
+import { openServiceLog, type ServiceLog } from './log.js';
+import { sameProcess } from './process.js';
+import { buildPrompt } from './prompt.js';
+import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
+import { Supervisor, type AgentExit, type KillReason } from './supervisor.js';
+
+/** Typed lifecycle events: they feed the log, `service status`, and the tests. */
+export interface ServiceEvents {
+  'agent:spawned': { agent: string; task: string; pid: number; executor: string; epoch: number };
+  'agent:exited': { agent: string; task: string; code: number | null; signal: string | null; action: string; killedBy?: string };
+  'agent:killed': { agent: string; task: string; reason: KillReason };
+  'agent:dead': { agent: string; task: string; reason: string };
+  'claim:reclaimed': { task: string; agent: string; reason: string; failed: boolean };
+  'spawn:failed': { task: string; agent: string; error: string };
+  'tick:done': TickSummary;
+}
+
+export interface TickSummary {
+  alive: number;
+  ready: number;
+  spawned: number;
+  reclaimed: number;
+  exits: number;
+  waiting: Record<string, number>;
+  ms: number;
+}
+
+const ADOPTED_POLL_MS = 200;
+const NEVER_STARTED_MS = 60_000;
+const LEASE_RENEW_FRACTION = 4;
+
+export interface DaemonOptions {
+  overrides?: ServiceOverrides;
+  clock?: Clock;
+  /** The `wg` entry script agents should call (prepended to their PATH as a shim). */
+  wgEntry: string;
+}
+
+export class Daemon extends EventEmitter {
+  private readonly store: JsonlStore;
+  private readonly clock: Clock;
+  private config!: Config;
+  private dispatch!: ResolvedDispatcher;
+  private readonly supervisor: Supervisor;
+  private log!: ServiceLog;
+  private server: Server | undefined;
+  private watcher: FSWatcher | undefined;
+  private lock: LockHandle | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private safety: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private tickAgain = false;
+  private stopping = false;
+  private paused = false;
+  private readonly host = hostname();
+  private readonly startedAt = new Date();
+  lastDecision: DispatchDecision | undefined;
+  lastTick: TickSummary | undefined;
+  private readonly shimDir: string;
+
+  constructor(
+    readonly paths: WgPaths,
+    private readonly opts: DaemonOptions,
+  ) {
+    super();
+    this.store = new JsonlStore(paths);
+    this.clock = opts.clock ?? systemClock;
+    this.supervisor = new Supervisor(
+      () => this.requestTick(0),
+      () => this.dispatch.killGraceMs,
+    );
+    this.shimDir = join(paths.serviceDir, 'bin');
+  }
+
+  override emit<K extends keyof ServiceEvents>(event: K, data: ServiceEvents[K]): boolean {
+    this.log?.logger.info({ event, ...(data as object) } as Record<string, unknown>, event);
+    return super.emit(event, data);
+  }
+
+  private loadSettings(): void {
+    this.config = loadConfig(this.paths.config);
+    const d = resolveDispatcher(this.config);
+    const o = this.opts.overrides ?? {};
+    this.dispatch = {
+      ...d,
+      maxAgents: o.max_agents ?? d.maxAgents,
+      pollIntervalMs: o.poll_interval_ms ?? d.pollIntervalMs,
+      executor: o.executor ?? d.executor,
+      model: o.model ?? d.model,
+    };
+  }
+
+  /** Acquires the service lock; false if another service already runs on this .wg/. */
+  acquire(): boolean {
+    mkdirSync(this.paths.serviceDir, { recursive: true });
+    this.lock = tryLockForLifetime(daemonLockPath(this.paths));
+    return !!this.lock;
+  }
+
+  /** Runs as the long-lived service: socket, watcher, timers. */
+  async run(): Promise<void> {
+    this.loadSettings();
+    this.log = openServiceLog(this.paths.daemonLog);
+    this.paused = readPaused(this.paths) ?? this.config.dispatcher.paused;
+    this.writeShim();
+    await this.listen();
+    writeServiceState(this.paths, { pid: process.pid, socket_path: this.paths.socket, started_at: formatTimestamp(this.startedAt), ...(this.opts.overrides ? { overrides: this.opts.overrides } : {}) });
+    this.log.logger.info({ event: 'service:started', dir: this.paths.dir, max_agents: this.dispatch.maxAgents, executor: this.dispatch.executor, paused: this.paused }, 'service started');
+    try {
+      this.watcher = watch(this.paths.dir, (_ev, name) => {
+        if (name === 'graph.jsonl') this.requestTick(20);
+      });
+    } catch {
+      this.log.logger.warn({ event: 'watch:failed' }, 'cannot watch graph.jsonl; relying on kicks and the poll timer');
+    }
+    this.safety = setInterval(() => this.requestTick(0), this.dispatch.pollIntervalMs);
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void this.shutdown(false));
+    this.requestTick(0);
+  }
+
+  /** One tick in the foreground (`wg service tick`): no socket, no timers. */
+  async tickOnce(): Promise<TickSummary> {
+    this.loadSettings();
+    this.log = openServiceLog(this.paths.daemonLog);
+    this.paused = readPaused(this.paths) ?? this.config.dispatcher.paused;
+    this.writeShim();
+    return this.tick();
+  }
+
+  private writeShim(): void {
+    mkdirSync(this.shimDir, { recursive: true });
+    const shim = join(this.shimDir, 'wg');
+    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${this.opts.wgEntry}" "$@"\n`, { mode: 0o755 });
+  }
+
+  private listen(): Promise<void> {
+    // We hold daemon.lock, so a socket file left here belongs to a dead service.
+    rmSync(this.paths.socket, { force: true });
+    return new Promise((resolve, reject) => {
+      const server = createServer((sock) => this.serve(sock));
+      server.once('error', reject);
+      const umask = process.umask(0o177);
+      server.listen(this.paths.socket, () => {
+        process.umask(umask);
+        chmodSync(this.paths.socket, 0o600);
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  private serve(sock: Socket): void {
+    let buf = '';
+    sock.on('error', () => undefined);
+    sock.on('data', (d) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        void this.handle(line).then((res) => {
+          if (!sock.destroyed) sock.write(JSON.stringify(res) + '\n');
+        });
+      }
+    });
+  }
+
+  private async handle(line: string): Promise<IpcResponse> {
+    let req: IpcRequest;
+    try {
+      req = JSON.parse(line) as IpcRequest;
+    } catch {
+      return { ok: false, error: 'request is not JSON' };
+    }
+    switch (req.cmd) {
+      case 'ping':
+        return { ok: true, pid: process.pid };
+      case 'kick':
+        this.requestTick(0);
+        return { ok: true };
+      case 'status':
+        return { ok: true, ...this.statusView() };
+      case 'pause':
+      case 'resume':
+        if (req.agent_id) return { ok: false, error: `an agent (${req.agent_id}) cannot ${req.cmd} the service` };
+        this.paused = req.cmd === 'pause';
+        writePaused(this.paths, this.paused);
+        this.log.logger.info({ event: `service:${req.cmd}d` }, `dispatcher ${req.cmd}d`);
+        this.requestTick(0);
+        return { ok: true, paused: this.paused };
+      case 'stop':
+        if (req.agent_id) return { ok: false, error: `an agent (${req.agent_id}) cannot stop the service` };
+        setImmediate(() => void this.shutdown(!!req.kill_agents));
+        return { ok: true, pid: process.pid };
+      default:
+        return { ok: false, error: `unknown request '${(req as { cmd?: string }).cmd}'` };
+    }
+  }
+
+  statusView(): Record<string, unknown> {
+    return {
+      pid: process.pid,
+      started_at: formatTimestamp(this.startedAt),
+      paused: this.paused,
+      max_agents: this.dispatch.maxAgents,
+      executor: this.dispatch.executor,
+      model: this.dispatch.model ?? null,
+      poll_interval_ms: this.dispatch.pollIntervalMs,
+      supervised: this.supervisor.watchedIds(),
+      last_tick: this.lastTick ?? null,
+    };
+  }
+
+  requestTick(delayMs: number): void {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.runTick();
+    }, delayMs);
+  }
+
+  private async runTick(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    let next: number | undefined;
+    try {
+      await this.tick();
+      next = this.nextWakeMs();
+    } catch (e) {
+      this.log.logger.error({ event: 'tick:error', error: (e as Error).message }, 'tick failed');
+      next = 1000;
+    } finally {
+      this.ticking = false;
+    }
+    if (this.tickAgain) {
+      this.tickAgain = false;
+      this.requestTick(0);
+    } else if (next !== undefined) this.requestTick(next);
+  }
+
+  private who(): Actor {
+    return { now: this.clock.now(), actor: 'service' };
+  }
+
+  private async mutate<R>(plan: (g: Graph) => import('../core/plan.js').Plan<R>): Promise<R> {
+    const who = this.who();
+    const r = await this.store.mutate(plan, { now: who.now, actor: 'service' });
+    return r.result;
+  }
+
+  async tick(): Promise<TickSummary> {
+    const t0 = Date.now();
+    this.log.rotateIfNeeded();
+    this.supervisor.poll(this.clock.now().getTime());
+
+    // 1. Agents that exited since the last tick.
+    const exits = this.supervisor.drainExits();
+    for (const ex of exits) await this.handleExit(ex);
+
+    // 2. Liveness of every registered agent.
+    const { liveness, alive } = await this.assessAgents();
+
+    // 3. Reconcile stale claims (dead or unknown agents; never human claims).
+    const { reclaimed } = await this.mutate((g) => planReconcile(g, liveness, this.who(), { maxRetries: this.config.dispatcher.max_retries ?? DEFAULT_MAX_RETRIES }));
+    for (const c of reclaimed) this.emit('claim:reclaimed', { task: c.task_id, agent: c.agent, reason: c.reason, failed: c.failed });
+
+    // 4. Agents whose task is terminal, or whose claim moved on, are stopped.
+    let graph = this.store.load().graph;
+    const registry = readRegistry(this.paths);
+    for (const id of this.supervisor.watchedIds()) {
+      const rec = registry.agents[id];
+      if (!rec) continue;
+      const task = graph.get(rec.task_id);
+      const claimMoved = !task || task.assigned !== id || (rec.claim_epoch !== undefined && (task.claim_epoch ?? 0) !== rec.claim_epoch);
+      if (task && isTerminal(task.status) && task.assigned === id) {
+        this.emit('agent:killed', { agent: id, task: rec.task_id, reason: 'task-terminal' });
+        void this.supervisor.kill(id, 'task-terminal');
+      } else if (claimMoved && task?.status !== 'done') {
+        this.emit('agent:killed', { agent: id, task: rec.task_id, reason: 'claim-lost' });
+        void this.supervisor.kill(id, 'claim-lost');
+      }
+    }
+
+    // 5. Spawn on ready, unclaimed tasks by priority up to max_agents.
+    graph = this.store.load().graph;
+    const decision = decideDispatch(graph, {
+      now: this.clock.now(),
+      maxAgents: this.dispatch.maxAgents,
+      aliveAgents: alive,
+      paused: this.paused,
+      settlingDelayMs: this.dispatch.settlingDelayMs,
+      liveness,
+      executorFor: (task) => this.executorFor(task),
+    });
+    let spawned = 0;
+    for (const s of decision.spawn) if (await this.spawnAgent(s.task, s.executor)) spawned++;
+    this.lastDecision = decision;
+
+    const waiting: Record<string, number> = {};
+    for (const w of decision.waiting) waiting[w.reason.kind] = (waiting[w.reason.kind] ?? 0) + 1;
+    const summary: TickSummary = { alive: alive + spawned, ready: decision.spawn.length + decision.waiting.length, spawned, reclaimed: reclaimed.length, exits: exits.length, waiting, ms: Date.now() - t0 };
+    this.lastTick = summary;
+    this.emit('tick:done', summary);
+    return summary;
+  }
+
+  private executorFor(task: Task): { executor: string; missing?: string } {
+    const executor = executorName(task, this.config, this.opts.overrides?.executor);
+    const spec = launchSpec(task, this.config, { promptFile: '', model: undefined, executor });
+    if ('missing' in spec) return { executor, missing: spec.missing };
+    if (!findExecutable(spec.argv[0]!, this.agentPath())) return { executor, missing: `'${spec.argv[0]}' is not on PATH` };
+    return { executor };
+  }
+
+  private agentPath(): string {
+    return `${this.shimDir}:${process.env.PATH ?? ''}`;
+  }
+
+  /** Liveness per SPEC §4 and re-adoption of agents a previous service started. */
+  private async assessAgents(): Promise<{ liveness: Map<string, AgentLiveness>; alive: number }> {
+    const now = this.clock.now();
+    const nowMs = now.getTime();
+    const reg = readRegistry(this.paths);
+    const liveness = new Map<string, AgentLiveness>();
+    const dead: Array<{ id: string; reason: string }> = [];
+    const renew: string[] = [];
+    let alive = 0;
+    for (const rec of Object.values(reg.agents)) {
+      if (!isAliveStatus(rec.status)) {
+        liveness.set(rec.id, { alive: false, reason: `is ${rec.status}${rec.exit_reason ? ` (${String(rec.exit_reason)})` : ''}` });
+        continue;
+      }
+      const verdict = this.judge(rec, nowMs);
+      if (verdict.alive) {
+        alive++;
+        liveness.set(rec.id, { alive: true });
+        const hb = rec.last_heartbeat ? (parseTimestamp(rec.last_heartbeat)?.getTime() ?? 0) : 0;
+        if (this.supervisor.isWatched(rec.id) && nowMs - hb > this.dispatch.heartbeatTimeoutMs / LEASE_RENEW_FRACTION) renew.push(rec.id);
+      } else {
+        liveness.set(rec.id, { alive: false, reason: verdict.reason });
+        dead.push({ id: rec.id, reason: verdict.reason });
+      }
+    }
+    if (dead.length || renew.length) {
+      const stamp = formatTimestamp(now);
+      await updateRegistry(this.paths, (r) => {
+        for (const d of dead) {
+          const a = r.agents[d.id];
+          if (a && isAliveStatus(a.status)) Object.assign(a, { status: 'dead', completed_at: stamp, exit_reason: d.reason });
+        }
+        for (const id of renew) {
+          const a = r.agents[id];
+          if (a && isAliveStatus(a.status)) a.last_heartbeat = stamp;
+        }
+      });
+      for (const d of dead) this.emit('agent:dead', { agent: d.id, task: reg.agents[d.id]!.task_id, reason: d.reason });
+    }
+    return { liveness, alive };
+  }
+
+  private judge(rec: AgentRecord, nowMs: number): { alive: true } | { alive: false; reason: string } {
+    if (this.supervisor.isWatched(rec.id)) return { alive: true };
+    const startedMs = parseTimestamp(rec.started_at)?.getTime() ?? 0;
+    if (rec.host && rec.host !== this.host) {
+      // Another host's agent: only its lease can tell.
+      const hb = rec.last_heartbeat ? (parseTimestamp(rec.last_heartbeat)?.getTime() ?? 0) : startedMs;
+      return nowMs - hb <= this.dispatch.heartbeatTimeoutMs ? { alive: true } : { alive: false, reason: 'lease expired' };
+    }
+    if (rec.pid === undefined) {
+      return nowMs - startedMs < NEVER_STARTED_MS ? { alive: true } : { alive: false, reason: 'never started' };
+    }
+    const same = sameProcess(rec.pid, rec.proc_start);
+    if (!same.alive) return { alive: false, reason: same.reason ?? 'process is gone' };
+    // A live process from an earlier service: adopt it (and its hard timeout).
+    const deadline = this.deadlineFor(rec.task_id, startedMs);
+    this.supervisor.adopt(rec.id, rec.pid, rec.pgid ?? rec.pid, rec.proc_start, deadline);
+    this.log.logger.info({ event: 'agent:adopted', agent: rec.id, pid: rec.pid }, 'agent re-adopted');
+    return { alive: true };
+  }
+
+  private deadlineFor(taskId: string, startedMs: number): number | undefined {
+    const task = this.store.load().graph.get(taskId);
+    const ms = (task?.timeout ? parseDurationMs(task.timeout) : undefined) ?? this.dispatch.agentTimeoutMs;
+    return ms > 0 ? startedMs + ms : undefined;
+  }
+
+  private async handleExit(ex: AgentExit): Promise<void> {
+    const reg = readRegistry(this.paths);
+    const rec = reg.agents[ex.agentId];
+    if (!rec) return;
+    const deliberate = ex.killedBy && ex.killedBy !== 'timeout';
+    let action = 'none';
+    if (!deliberate) {
+      const outcome: AgentOutcome | undefined =
+        ex.killedBy === 'timeout' ? { kind: 'timeout' } : ex.signal ? { kind: 'signal', signal: ex.signal } : ex.code !== null ? { kind: 'exited', code: ex.code } : undefined;
+      const usage = rec.output_file ? summarizeStreamFile(rec.output_file) : {};
+      if (outcome) {
+        const r = await this.mutate((g) => {
+          const p = planAgentExit(g, rec.task_id, rec.id, rec.claim_epoch ?? 0, outcome, this.who(), { maxRetries: this.config.dispatcher.max_retries ?? DEFAULT_MAX_RETRIES });
+          const t = p.result.task;
+          if (t && (usage.token_usage || usage.session_id)) {
+            const merged = { ...t, ...(usage.session_id ? { session_id: usage.session_id } : {}), ...(usage.token_usage ? { token_usage: usage.token_usage } : {}) };
+            return { ...p, writes: p.writes.map((w) => (w.id === t.id ? merged : w)) };
+          }
+          return p;
+        });
+        action = r.action;
+        if (r.reclaimed) this.emit('claim:reclaimed', { task: rec.task_id, agent: rec.id, reason: r.reclaimed.reason, failed: r.reclaimed.failed });
+      }
+      Object.assign(rec, usage);
+    }
+    const status = ex.code === 0 && !ex.signal && !deliberate ? 'done' : action === 'failed' && !ex.signal ? 'failed' : 'dead';
+    const reason = ex.killedBy ? `killed (${ex.killedBy})` : ex.signal ? `killed by ${ex.signal}` : ex.inferred ? 'process exited (exit code unknown)' : `exited with code ${ex.code}`;
+    await updateRegistry(this.paths, (r) => {
+      const a = r.agents[ex.agentId];
+      if (!a) return;
+      Object.assign(a, { status: a.status === 'dead' ? 'dead' : status, exit_code: ex.code, completed_at: a.completed_at ?? formatTimestamp(this.clock.now()), exit_reason: reason });
+      const u = rec as Record<string, unknown>;
+      if (u.session_id) a.session_id = u.session_id;
+      if (u.token_usage) a.token_usage = u.token_usage;
+    });
+    this.emit('agent:exited', { agent: ex.agentId, task: rec.task_id, code: ex.code, signal: ex.signal, action, ...(ex.killedBy ? { killedBy: ex.killedBy } : {}) });
+  }
+
+  private async spawnAgent(task: Task, executor: string): Promise<boolean> {
+    const model = task.model ?? this.dispatch.model;
+    const agentId = await updateRegistry(this.paths, (r: Registry) => `agent-${r.next_agent_id++}`);
+    const claim = await this.mutate((g) => planSpawnClaim(g, task.id, agentId, executor, model, this.who()));
+    if (!claim) return false;
+    const claimed = claim.task;
+    const epoch = claimed.claim_epoch ?? 0;
+    const agentDir = join(this.paths.agentsDir, agentId);
+    const outputFile = join(agentDir, 'output.log');
+    const promptFile = join(agentDir, 'prompt.txt');
+    const now = this.clock.now();
+    const startedAt = formatTimestamp(now);
+    const fail = async (error: string): Promise<false> => {
+      await this.mutate((g) => planSpawnRollback(g, task.id, agentId, epoch, error, this.who()));
+      await updateRegistry(this.paths, (r) => {
+        r.agents[agentId] = { id: agentId, task_id: task.id, claim_epoch: epoch, executor, ...(model ? { model } : {}), started_at: startedAt, status: 'failed', completed_at: formatTimestamp(this.clock.now()), exit_reason: `spawn failed: ${error}`, host: this.host };
+      });
+      this.emit('spawn:failed', { task: task.id, agent: agentId, error });
+      return false;
+    };
+    try {
+      mkdirSync(agentDir, { recursive: true });
+      const graph = this.store.load().graph;
+      writeFileSync(promptFile, buildPrompt(graph, claimed, agentId));
+      const spec = launchSpec(claimed, this.config, { promptFile, model, executor });
+      if ('missing' in spec) return await fail(spec.missing);
+      const timeoutMs = (claimed.timeout ? parseDurationMs(claimed.timeout) : undefined) ?? this.dispatch.agentTimeoutMs;
+      writeFileSync(join(agentDir, 'metadata.json'), JSON.stringify({ agent_id: agentId, task_id: task.id, claim_epoch: epoch, executor, model: model ?? null, argv: spec.argv, started_at: startedAt, timeout_ms: timeoutMs }, null, 2) + '\n');
+      await updateRegistry(this.paths, (r) => {
+        r.agents[agentId] = { id: agentId, task_id: task.id, claim_epoch: epoch, executor, ...(model ? { model } : {}), started_at: startedAt, last_heartbeat: startedAt, status: 'starting', output_file: outputFile, host: this.host };
+      });
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...spec.env,
+        PATH: this.agentPath(),
+        WG_DIR: this.paths.dir,
+        WG_TASK_ID: task.id,
+        WG_AGENT_ID: agentId,
+        WG_CLAIM_EPOCH: String(epoch),
+        WG_EXECUTOR: executor,
+        ...(model ? { WG_MODEL: model } : {}),
+      };
+      // Nested Claude Code sessions refuse to start when these leak in from a parent session.
+      delete env.CLAUDECODE;
+      delete env.CLAUDE_CODE_ENTRYPOINT;
+      const started = await this.supervisor.start(agentId, spec.argv, {
+        cwd: dirname(this.paths.dir),
+        env,
+        ...(spec.promptOnStdin ? { stdinFile: promptFile } : {}),
+        outputFile,
+        ...(timeoutMs > 0 ? { deadlineMs: now.getTime() + timeoutMs } : {}),
+      });
+      await updateRegistry(this.paths, (r) => {
+        const a = r.agents[agentId];
+        if (a) Object.assign(a, { pid: started.pid, pgid: started.pgid, ...(started.procStart ? { proc_start: started.procStart } : {}), status: 'working' });
+      });
+      this.emit('agent:spawned', { agent: agentId, task: task.id, pid: started.pid, executor, epoch });
+      return true;
+    } catch (e) {
+      return await fail((e as Error).message);
+    }
+  }
+
+  /** When to wake next without an event: settling ends, a backoff/time gate opens, a deadline. */
+  private nextWakeMs(): number | undefined {
+    const nowMs = this.clock.now().getTime();
+    let next = Infinity;
+    for (const w of this.lastDecision?.waiting ?? []) if (w.reason.kind === 'settling') next = Math.min(next, w.reason.untilMs);
+    for (const t of this.store.load().graph.tasks.values()) {
+      if (t.status !== 'open' && t.status !== 'incomplete') continue;
+      for (const f of [t.ready_after, t.not_before]) {
+        const ms = f ? parseTimestamp(f)?.getTime() : undefined;
+        if (ms !== undefined && ms > nowMs) next = Math.min(next, ms);
+      }
+    }
+    const deadline = this.supervisor.nextDeadlineMs();
+    if (deadline !== undefined) next = Math.min(next, deadline);
+    if (this.supervisor.hasAdopted()) next = Math.min(next, nowMs + ADOPTED_POLL_MS);
+    return next === Infinity ? undefined : Math.max(5, next - nowMs + 5);
+  }
+
+  async shutdown(killAgents: boolean): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.safety) clearInterval(this.safety);
+    this.watcher?.close();
+    this.server?.close();
+    if (killAgents) {
+      const ids = this.supervisor.watchedIds();
+      // Agents started by an earlier service that we never adopted still count.
+      const reg = readRegistry(this.paths);
+      const local = Object.values(reg.agents).filter((a) => isAliveStatus(a.status) && (!a.host || a.host === this.host));
+      for (const a of local) if (a.pid && !ids.includes(a.id)) this.supervisor.adopt(a.id, a.pid, a.pgid ?? a.pid, a.proc_start, undefined);
+      const all = this.supervisor.watchedIds();
+      await Promise.all(all.map((id) => this.supervisor.kill(id, 'stop')));
+      const stamp = formatTimestamp(this.clock.now());
+      await updateRegistry(this.paths, (r) => {
+        for (const id of all) {
+          const a = r.agents[id];
+          if (a && isAliveStatus(a.status)) Object.assign(a, { status: 'dead', completed_at: stamp, exit_reason: 'killed (service stop --kill-agents)' });
+        }
+      });
+      await this.mutate((g) => planReleaseClaims(g, new Set(all), 'service stopped with --kill-agents', this.who()));
+      this.log.logger.info({ event: 'service:agents-killed', agents: all }, 'agents killed on stop');
+    }
+    this.log?.logger.info({ event: 'service:stopped' }, 'service stopped');
+    rmSync(this.paths.socket, { force: true });
+    removeServiceState(this.paths);
+    this.lock?.release();
+    // Give pino's sync destination a moment, then leave; agents keep running unless killed.
+    setImmediate(() => process.exit(0));
+  }
+}
+
+export function serviceIsRunning(paths: WgPaths): boolean {
+  if (!existsSync(daemonLockPath(paths))) return false;
+  const lock = tryLockForLifetime(daemonLockPath(paths));
+  if (lock) {
+    lock.release();
+    return false;
+  }
+  return true;
+}
+
+export { writeFileDurable };

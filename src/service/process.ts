@@ -1,0 +1,80 @@
+/**
+ * The process table, as the service needs it: is a PID alive, is it still the same process
+ * (start time from /proc, so a recycled PID is not mistaken for our agent), and killing a
+ * whole process group (agents run in their own group, so grandchildren die with them).
+ */
+import { readFileSync } from 'node:fs';
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined. */
+export function procStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may contain spaces and parens: split after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // rest[0] is field 3 (state); start time is field 22 → index 19.
+    if (rest[0] === 'Z') return undefined; // a zombie is dead for our purposes
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is `pid` still the process we started (same start time)? */
+export function sameProcess(pid: number, procStart: string | undefined): { alive: boolean; reason?: string } {
+  const now = procStartTime(pid);
+  if (now === undefined) return pidAlive(pid) && !procStart ? { alive: true } : { alive: false, reason: `process ${pid} is gone` };
+  if (procStart && now !== procStart) return { alive: false, reason: `PID ${pid} now belongs to another process` };
+  return { alive: true };
+}
+
+/** Signal a process group; false if it no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Does any process remain in the group? */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * SIGTERM the group, then SIGKILL whatever is left after `graceMs` (SPEC §4). Resolves when
+ * the group is gone (or after the SIGKILL, which cannot be refused).
+ */
+export async function killGroup(pgid: number, graceMs: number, opts: { force?: boolean } = {}): Promise<void> {
+  if (!groupAlive(pgid)) return;
+  if (opts.force) {
+    signalGroup(pgid, 'SIGKILL');
+    return;
+  }
+  signalGroup(pgid, 'SIGTERM');
+  // A stopped (SIGSTOP) agent cannot act on SIGTERM until continued.
+  signalGroup(pgid, 'SIGCONT');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pgid)) return;
+    await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
+  }
+  signalGroup(pgid, 'SIGKILL');
+}
