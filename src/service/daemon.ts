@@ -423,7 +423,10 @@ export class Daemon extends EventEmitter {
     const reg = readRegistry(this.paths);
     const rec = reg.agents[ex.agentId];
     if (!rec) return;
-    const deliberate = ex.killedBy && ex.killedBy !== 'timeout';
+    // Killed on purpose — by this service (stop, claim moved, task terminal) or by a CLI command
+    // (`wg retry`, `wg agents kill`, …) that marked the agent dead before signalling it. Not a
+    // crash: what happens to the task is that command's business (or the reconciler's).
+    const deliberate = (ex.killedBy !== undefined && ex.killedBy !== 'timeout') || rec.status === 'dead';
     let action = 'none';
     if (!deliberate) {
       const outcome: AgentOutcome | undefined =

@@ -78,3 +78,22 @@ export async function killGroup(pgid: number, graceMs: number, opts: { force?: b
   }
   signalGroup(pgid, 'SIGKILL');
 }
+
+/**
+ * Is the process group `pgid` still the one our agent led? Yes while its leader is the same
+ * process (start time), or — once the leader is gone — while other members remain: Linux does
+ * not hand out a PID that is still in use as a process group id. If the PID now belongs to a
+ * different process, the group is not ours and must not be signalled.
+ */
+export function groupIsOurs(pid: number, pgid: number, procStart: string | undefined): boolean {
+  const start = procStartTime(pid);
+  if (start !== undefined) return !procStart || start === procStart;
+  return groupAlive(pgid);
+}
+
+/** killGroup, but only if the group still belongs to the agent we started. */
+export async function killAgentGroup(pid: number, pgid: number, procStart: string | undefined, graceMs: number, opts: { force?: boolean } = {}): Promise<boolean> {
+  if (!groupIsOurs(pid, pgid, procStart)) return false;
+  await killGroup(pgid, graceMs, opts);
+  return true;
+}

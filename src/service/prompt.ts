@@ -5,7 +5,7 @@
  */
 import type { Graph } from '../core/graph.js';
 import type { Task } from '../core/task.js';
-import { AGENT_GUIDE } from './agent-guide.js';
+import { AGENT_GUIDE } from '../docs/agent-guide.js';
 
 const LAST_LOG_LINES = 5;
 

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { killGroup, procStartTime, sameProcess, signalGroup } from './process.js';
+import { groupIsOurs, killGroup, procStartTime, sameProcess, signalGroup } from './process.js';
 
 export type KillReason = 'timeout' | 'task-terminal' | 'claim-lost' | 'stop' | 'retry' | 'manual';
 
@@ -118,6 +118,7 @@ export class Supervisor {
     const w = this.watched.get(agentId);
     if (!w || w.exited) return;
     w.killedBy ??= reason;
+    if (!groupIsOurs(w.pid, w.pgid, w.procStart)) return;
     await killGroup(w.pgid, this.killGraceMs(), opts);
     // An adopted agent is not our child: its exit is only seen by polling.
     if (w.adopted && !sameProcess(w.pid, w.procStart).alive) this.recordExit(w, { agentId, code: null, signal: 'SIGKILL', inferred: true });
@@ -131,7 +132,7 @@ export class Supervisor {
     if (w.exited) return;
     w.exited = true;
     // No orphaned grandchildren: whatever is left in the agent's group goes too.
-    signalGroup(w.pgid, 'SIGKILL');
+    if (groupIsOurs(w.pid, w.pgid, w.procStart)) signalGroup(w.pgid, 'SIGKILL');
     const e: AgentExit = { ...exit, ...(w.killedBy ? { killedBy: w.killedBy } : {}) };
     this.exits.push(e);
     this.watched.delete(w.agentId);

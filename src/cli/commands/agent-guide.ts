@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AGENT_GUIDE } from '../../service/agent-guide.js';
+import { AGENT_GUIDE } from '../../docs/agent-guide.js';
 import { CliContext } from '../context.js';
 
 export function register(program: Command): void {

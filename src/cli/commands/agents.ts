@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { usageError } from '../../core/errors.js';
+import { usageError, WgError } from '../../core/errors.js';
+import { isAgentActor } from '../../core/task.js';
+import { recoveryContext } from '../recovery-context.js';
 import { formatAge, parseTimestamp } from '../../core/time.js';
 import { table } from '../../render/table.js';
 import { sameProcess } from '../../service/process.js';
@@ -46,5 +48,24 @@ export function register(program: Command): void {
             : 'No agents',
       );
     });
-  void agents;
+
+  agents
+    .command('kill')
+    .description("kill an agent's whole process group (SIGTERM, SIGKILL after kill_grace); the reconciler releases its task")
+    .argument('<agent>', 'agent id (agent-N)')
+    .option('--force', 'SIGKILL at once')
+    .action(async (agentId: string, flags: { force?: boolean }, cmd: Command) => {
+      const ctx = CliContext.from(cmd);
+      if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7 (see wg agents)');
+      const rc = recoveryContext(ctx);
+      const rec = rc.registry.agents[agentId];
+      if (!rec) throw new WgError('not_found', `agent '${agentId}' is not in the registry`, { hint: "'wg agents' lists known agents" });
+      if (!rc.liveness.get(agentId)?.alive) {
+        ctx.out({ agent: agentId, killed: false, already: rec.status }, () => `${agentId} is not running (${rec.status}); nothing to kill`);
+        return;
+      }
+      await rc.kill([agentId], `killed by wg agents kill${flags.force ? ' --force' : ''}`, flags.force);
+      ctx.kick();
+      ctx.out({ agent: agentId, killed: true, task: rec.task_id }, () => `Killed ${agentId} (PID ${rec.pid ?? '-'}); the service's reconciler will release '${rec.task_id}'`);
+    });
 }

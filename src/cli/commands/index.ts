@@ -32,5 +32,13 @@ export const commandLoaders: Record<string, () => Promise<{ register: Register }
   'service': () => import('./service.js'),
   'agents': () => import('./agents.js'),
   'agent-guide': () => import('./agent-guide.js'),
+  'retry': () => import('./retry.js'),
+  'reset': () => import('./reset.js'),
+  'requeue': () => import('./requeue.js'),
+  'recover': () => import('./recover.js'),
+  'sweep': () => import('./sweep.js'),
+  'reap': () => import('./reap.js'),
+  'kill': () => import('./kill.js'),
+  'quickstart': () => import('./quickstart.js'),
   'demo': () => import('./demo.js'),
 };

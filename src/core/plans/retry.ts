@@ -1,0 +1,103 @@
+/**
+ * `wg retry ID` (SPEC §5): re-queue a failed, incomplete or stuck task, killing its live agent,
+ * and eagerly clear stale claims downstream. Idempotent: a second retry inside
+ * `retry_debounce` is a no-op that says so, and it never targets an agent spawned after the
+ * first (the plan names the agent to kill, captured under the lock, not "whoever holds it").
+ */
+import { WgError } from '../errors.js';
+import type { Graph } from '../graph.js';
+import { DEFAULT_MAX_RETRIES, type LivenessMap } from '../liveness.js';
+import { appendLog, logEntry, nextEpoch, noChange, requireTask, type Actor, type Plan } from '../plan.js';
+import { isAgentActor, isSystemId, isTerminal, withFields, type Task } from '../task.js';
+import { parseTimestamp } from '../time.js';
+import { transitionError } from './claim.js';
+
+/** Every retry writes a log entry starting with this; the debounce looks for it. */
+export const RETRY_LOG_PREFIX = 'Retry requested';
+
+export interface RetryOptions {
+  reason?: string;
+  debounceMs: number;
+  maxRetries?: number;
+}
+
+export interface RetryResult {
+  task: Task;
+  /** Why nothing was done, when nothing was done. */
+  noop?: string;
+  /** The agent (holder before the retry) whose process group must be killed. */
+  kill?: string;
+  /** Downstream tasks whose stale claims were cleared. */
+  cleared: string[];
+}
+
+function lastRetryMs(task: Task): number | undefined {
+  const log = task.log ?? [];
+  for (let i = log.length - 1; i >= 0; i--) {
+    if (log[i]!.message.startsWith(RETRY_LOG_PREFIX)) return parseTimestamp(log[i]!.timestamp)?.getTime();
+  }
+  return undefined;
+}
+
+const isDeadClaim = (t: Task, liveness: LivenessMap): boolean => isAgentActor(t.assigned) && !liveness.get(t.assigned!)?.alive;
+
+/** Downstream (transitive dependents, not system, not terminal) claims held by dead/unknown agents. */
+export function clearDownstreamStaleClaims(graph: Graph, seed: string, liveness: LivenessMap, who: Actor, message: string): Task[] {
+  const writes: Task[] = [];
+  for (const id of graph.closure([seed], 'forward')) {
+    if (id === seed) continue;
+    const t = graph.get(id)!;
+    if (isSystemId(id) || isTerminal(t.status) || !isDeadClaim(t, liveness)) continue;
+    writes.push(
+      appendLog(
+        withFields(t, { status: t.status === 'in-progress' ? 'open' : t.status, assigned: undefined, claim_epoch: nextEpoch(t) }),
+        logEntry(who, `${message} (was ${t.assigned}, ${liveness.get(t.assigned!)?.reason ?? 'unknown to the registry'})`),
+      ),
+    );
+  }
+  return writes;
+}
+
+export function planRetry(graph: Graph, id: string, liveness: LivenessMap, who: Actor, opts: RetryOptions): Plan<RetryResult> {
+  const task = requireTask(graph, id);
+  const last = lastRetryMs(task);
+  if (last !== undefined && who.now.getTime() - last < opts.debounceMs) {
+    const ago = Math.max(0, Math.round((who.now.getTime() - last) / 100) / 10);
+    return noChange({ task, noop: `'${id}' was retried ${ago}s ago (within retry_debounce); nothing done`, cleared: [] });
+  }
+  const holder = task.assigned;
+  const holderAlive = isAgentActor(holder) && !!liveness.get(holder!)?.alive;
+  const stuck = task.status === 'in-progress' || (task.status === 'open' && !!holder);
+  const requeueable = stuck || task.status === 'failed' || task.status === 'incomplete';
+  if (task.status === 'open' && !holder) {
+    return noChange({ task, noop: `'${id}' is already open and unclaimed; nothing to retry`, cleared: [] });
+  }
+  if (!requeueable) throw transitionError(task, 'retry it');
+  const max = task.max_retries ?? opts.maxRetries ?? DEFAULT_MAX_RETRIES;
+  const count = task.retry_count ?? 0;
+  if (count >= max) {
+    throw new WgError('invalid_transition', `task '${id}' has been re-queued ${count} times (max_retries ${max}) — cannot retry it`, {
+      hint: `raise the limit with 'wg edit ${id} --max-retries ${max + 1}', or start over with 'wg reset ${id}'`,
+    });
+  }
+  const from = task.status === 'open' ? 'open (stale claim)' : task.status;
+  const msg = `${RETRY_LOG_PREFIX} from ${from} (attempt ${count + 2})${holder ? `; ${holderAlive ? 'killing' : 'releasing'} ${holder}` : ''}${opts.reason ? ` — reason: ${opts.reason}` : ''}`;
+  const next = appendLog(
+    withFields(task, {
+      status: 'open',
+      assigned: undefined,
+      claim_epoch: holder ? nextEpoch(task) : (task.claim_epoch ?? 0) + 1,
+      retry_count: count + 1,
+      failure_reason: undefined,
+      failure_class: undefined,
+      ready_after: undefined,
+    }),
+    logEntry(who, msg),
+  );
+  const downstream = clearDownstreamStaleClaims(graph, id, liveness, who, `stale claim cleared via retry of ${id}`);
+  return {
+    writes: [next, ...downstream],
+    ops: [{ op: 'retry', task_id: id, detail: { from: task.status, retry_count: count + 1, ...(holder ? { released: holder } : {}), ...(opts.reason ? { reason: opts.reason } : {}), cleared: downstream.map((d) => d.id) } }],
+    result: { task: next, ...(holderAlive ? { kill: holder! } : {}), cleared: downstream.map((d) => d.id) },
+  };
+}
