@@ -1,5 +1,5 @@
 // (c) `wg add` (locked read-modify-write, append one line, fsync) on 1k / 10k / 100k graphs.
-import { SIZES, project, runsFor, stats, standalone, wg } from './lib.mjs';
+import { SIZES, project, runStats, runsFor, standalone, wg } from './lib.mjs';
 
 export async function run({ sizes = SIZES } = {}) {
   const rows = [];
@@ -12,9 +12,9 @@ export async function run({ sizes = SIZES } = {}) {
         // Half of the adds carry a dependency and a tag, as agents' adds do.
         const args = ['add', `Bench task number ${i}`, '--tag', 'bench'];
         if (i % 2) args.push('--after', 'warm-up-the');
-        samples.push(wg(args, { cwd: p.dir }).ms);
+        samples.push(wg(args, { cwd: p.dir }));
       }
-      rows.push({ scenario: 'add', name: '`wg add`', size: n, ...stats(samples) });
+      rows.push({ scenario: 'add', name: '`wg add`', size: n, ...runStats(samples) });
     } finally {
       p.cleanup();
     }

@@ -1,5 +1,5 @@
 // (d) `wg claim --next` then `wg done <id>` on 1k / 10k / 100k graphs (each timed on its own).
-import { SIZES, project, runsFor, stats, standalone, wg } from './lib.mjs';
+import { SIZES, project, runStats, runsFor, standalone, wg } from './lib.mjs';
 
 export async function run({ sizes = SIZES } = {}) {
   const rows = [];
@@ -14,11 +14,11 @@ export async function run({ sizes = SIZES } = {}) {
         if (!id) throw new Error('claim --next found nothing to claim');
         const d = wg(['done', id], { cwd: p.dir });
         if (i === 0) continue; // warm-up pair
-        claim.push(c.ms);
-        done.push(d.ms);
+        claim.push(c);
+        done.push(d);
       }
-      rows.push({ scenario: 'claim', name: '`wg claim --next`', size: n, ...stats(claim) });
-      rows.push({ scenario: 'done', name: '`wg done`', size: n, ...stats(done) });
+      rows.push({ scenario: 'claim', name: '`wg claim --next`', size: n, ...runStats(claim) });
+      rows.push({ scenario: 'done', name: '`wg done`', size: n, ...runStats(done) });
     } finally {
       p.cleanup();
     }

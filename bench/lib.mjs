@@ -8,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const WG = join(ROOT, 'dist', 'wg.mjs');
+/** The CLI under test; WG_BENCH_BIN points the bench at another build (e.g. a baseline). */
+export const WG = process.env.WG_BENCH_BIN ?? join(ROOT, 'dist', 'wg.mjs');
 export const SIZES = [1_000, 10_000, 100_000];
 /** Runs per measurement: enough for a stable median/p95 while keeping the whole run < 10 min. */
 export const runsFor = (n) => (n >= 100_000 ? 5 : 15);
@@ -19,13 +20,33 @@ export function env(extra = {}) {
   return { ...e, USER: 'bench', WG_USER: 'bench', ...extra };
 }
 
-/** One timed `wg` invocation (wall time in ms, including Node start-up). */
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/**
+ * One timed `wg` invocation: wall time in ms (including Node start-up), and — through
+ * /usr/bin/time, when present — the child's CPU time (user+sys), which is what to compare when
+ * other work shares the machine.
+ */
 export function wg(args, { cwd, extraEnv, check = true } = {}) {
+  const [cmd, argv] = TIME ? [TIME, ['-f', '\nWGBENCH %U %S %M', process.execPath, WG, ...args]] : [process.execPath, [WG, ...args]];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [WG, ...args], { cwd, env: env(extraEnv), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(cmd, argv, { cwd, env: env(extraEnv), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (check && r.status !== 0) throw new Error(`wg ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return { ms, code: r.status, stdout: r.stdout, stderr: r.stderr };
+  let stderr = r.stderr;
+  let cpuMs;
+  const m = /\n?WGBENCH ([\d.]+) ([\d.]+) (\d+)\n?$/.exec(stderr);
+  if (m) {
+    cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
+    stderr = stderr.slice(0, m.index);
+  }
+  if (check && r.status !== 0) throw new Error(`wg ${args.join(' ')} exited ${r.status}: ${stderr}`);
+  return { ms, cpuMs, code: r.status, stdout: r.stdout, stderr };
+}
+
+/** Wall-time stats plus the median CPU time of the same runs. */
+export function runStats(results) {
+  const cpu = results.map((r) => r.cpuMs).filter((x) => x !== undefined);
+  return { ...stats(results.map((r) => r.ms)), ...(cpu.length ? { cpuMedian: stats(cpu).median } : {}) };
 }
 
 export function stats(samples) {

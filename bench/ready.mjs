@@ -1,5 +1,5 @@
 // (b) `wg ready --json` on 1k / 10k / 100k-task graphs (read path: parse + validate + readiness).
-import { SIZES, project, runsFor, stats, standalone, wg } from './lib.mjs';
+import { SIZES, project, runStats, runsFor, standalone, wg } from './lib.mjs';
 
 export async function run({ sizes = SIZES } = {}) {
   const rows = [];
@@ -9,8 +9,8 @@ export async function run({ sizes = SIZES } = {}) {
       const first = wg(['ready', '--json'], { cwd: p.dir }); // warm-up; also a sanity check
       const count = JSON.parse(first.stdout).length;
       const samples = [];
-      for (let i = 0; i < runsFor(n); i++) samples.push(wg(['ready', '--json'], { cwd: p.dir }).ms);
-      rows.push({ scenario: 'ready', name: '`wg ready --json`', size: n, note: `${count} ready`, ...stats(samples) });
+      for (let i = 0; i < runsFor(n); i++) samples.push(wg(['ready', '--json'], { cwd: p.dir }));
+      rows.push({ scenario: 'ready', name: '`wg ready --json`', size: n, note: `${count} ready`, ...runStats(samples) });
     } finally {
       p.cleanup();
     }

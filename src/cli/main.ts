@@ -59,7 +59,10 @@ export async function main(argv: string[]): Promise<number> {
   // "did you mean").
   const loaders = only ? [only] : Object.values(commandLoaders);
   for (const mod of await Promise.all(loaders.map((load) => load()))) mod.register(program);
-  if (word === undefined && !argv.some((a) => a === '-V' || a === '--version' || a === '-h' || a === '--help')) {
+  // No command and nothing but global options: show the help. Anything else (an unknown
+  // option like `wg --bogus`) goes to the parser, which rejects it as a usage error (exit 2).
+  const onlyGlobals = argv.every((a, i) => a === '--json' || a === '--dir' || a.startsWith('--dir=') || argv[i - 1] === '--dir');
+  if (word === undefined && onlyGlobals) {
     program.outputHelp();
     return ExitCode.ok;
   }
@@ -92,6 +95,15 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.WG_DEBUG) process.stderr.write(`${err.stack}\n`);
     return ExitCode.refused;
   }
+}
+
+// `wg list | head`: the reader closed the pipe. Stop quietly, with the command's own exit code,
+// instead of dying on an unhandled EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode));
+    throw e;
+  });
 }
 
 const code = await main(process.argv.slice(2));

@@ -29,7 +29,11 @@ export function rootCauses(graph: Graph, id: string, now: Date): RootCause[] {
       const next = [...path, b.id];
       const dep = graph.get(b.id);
       if (!dep) out.push({ id: b.id, path: next, reasons: [b] });
-      else if (dep.status === 'open' || dep.status === 'incomplete') walk(b.id, next);
+      else if (dep.status === 'open' || dep.status === 'incomplete') {
+        // A waiting dependency: walk on. A ready one is itself the root cause: nobody started it.
+        if (readiness(graph, dep, now, false).ready) out.push({ id: b.id, path: next, reasons: [{ kind: 'not-started' }] });
+        else walk(b.id, next);
+      }
       else out.push({ id: b.id, path: next, reasons: [{ kind: 'status', status: dep.status }] });
     }
   };

@@ -14,7 +14,9 @@ export type Blocker =
   | { kind: 'bad-timestamp'; field: 'not_before' | 'ready_after'; value: string }
   | { kind: 'dependency'; id: string; status: Status | 'missing' }
   | { kind: 'evaluation'; id: string; evalId: string; status: Status }
-  | { kind: 'cycle'; members: string[] };
+  | { kind: 'cycle'; members: string[] }
+  /** Only in root causes: a dependency that is ready but nobody has started. */
+  | { kind: 'not-started' };
 
 export interface Readiness {
   ready: boolean;
@@ -123,5 +125,7 @@ export function describeBlocker(b: Blocker): string {
       return `${b.id} is being evaluated (${b.evalId}: ${b.status})`;
     case 'cycle':
       return `cycle without cycle_config: ${b.members.join(' → ')}`;
+    case 'not-started':
+      return 'ready, not started yet (wg claim it, or let the service run it)';
   }
 }

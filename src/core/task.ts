@@ -148,6 +148,8 @@ export const FIELD_ORDER = [
 const OMIT_WHEN_EMPTY: ReadonlySet<string> = new Set(
   FIELD_ORDER.filter((f) => !['kind', 'id', 'title', 'status', 'priority'].includes(f)),
 );
+/** Optional numbers whose 0 means something (`max_retries: 0` = never re-queue): kept when 0. */
+const ZERO_IS_A_VALUE: ReadonlySet<string> = new Set(['max_retries']);
 const ORDER_INDEX = new Map<string, number>(FIELD_ORDER.map((f, i) => [f, i]));
 
 function isEmpty(v: unknown): boolean {
@@ -158,13 +160,15 @@ function isEmpty(v: unknown): boolean {
 
 /** One JSON line (no newline) for a task: canonical known-field order, unknown fields kept. */
 export function serializeTask(task: Task): string {
-  const out: Record<string, unknown> = {};
+  // Null prototype: an unknown "__proto__" key (JSON.parse makes it an own field) is then a
+  // plain property that is written back, not a prototype change that silently drops it.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const keys = Object.keys(task);
   const known = keys.filter((k) => ORDER_INDEX.has(k)).sort((a, b) => ORDER_INDEX.get(a)! - ORDER_INDEX.get(b)!);
   if (!('kind' in task)) out.kind = 'task';
   for (const k of known) {
     const v = task[k];
-    if (OMIT_WHEN_EMPTY.has(k) && isEmpty(v)) continue;
+    if (OMIT_WHEN_EMPTY.has(k) && isEmpty(v) && !(v === 0 && ZERO_IS_A_VALUE.has(k))) continue;
     out[k] = v;
   }
   for (const k of keys) {

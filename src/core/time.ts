@@ -9,11 +9,18 @@ export const systemClock: Clock = { now: () => new Date() };
 /** RFC 3339 UTC with milliseconds, e.g. 2026-11-21T17:17:51.123Z (chrono on the Rust side reads it). */
 export const formatTimestamp = (d: Date): string => d.toISOString();
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i;
 
 /** Parses an RFC 3339 timestamp; returns undefined when it is not one (an offset is required). */
 export function parseTimestamp(s: string): Date | undefined {
-  if (!RFC3339.test(s)) return undefined;
+  const m = RFC3339.exec(s);
+  if (!m) return undefined;
+  // Date.parse rolls impossible dates over (Feb 30 → Mar 2, 24:00 → next day): refuse them.
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1] ?? 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || se > 59) return undefined;
+  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return undefined;
   const ms = Date.parse(s);
   return Number.isNaN(ms) ? undefined : new Date(ms);
 }

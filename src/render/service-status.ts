@@ -30,7 +30,7 @@ export function explainWaiting(decision: DispatchDecision, opts: { running: bool
     const list = ids.slice(0, 5).join(', ') + (ids.length > 5 ? ` (+${ids.length - 5})` : '');
     switch (reason.kind) {
       case 'stale-claim':
-        out.push({ kind: 'stale-claim', tasks: ids, message: `${list} is claimed by ${reason.agent}, which is ${reason.detail} (stale claim)`, fix: `wg unclaim ${ids[0]}  (the service's reconciler also clears it on its next tick)` });
+        out.push({ kind: 'stale-claim', tasks: ids, message: `${list} is claimed by ${reason.agent}, which is ${reason.detail} (stale claim)`, fix: `wg unclaim ${ids[0]}, or wg sweep for every stale claim${opts.running ? " (the service's reconciler also clears it on its next tick)" : ''}` });
         break;
       case 'claimed':
         out.push({ kind: 'claimed', tasks: ids, message: `${list} is claimed by ${reason.holder}, who is not a service agent`, fix: `wg unclaim ${ids[0]} to let an agent take it` });

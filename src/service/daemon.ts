@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig, resolveDispatcher, type Config, type ResolvedDispatcher } from '../config.js';
 import type { Graph } from '../core/graph.js';
-import { DEFAULT_MAX_RETRIES, type AgentLiveness } from '../core/liveness.js';
+import { crashBackoffMs, DEFAULT_MAX_RETRIES, type AgentLiveness } from '../core/liveness.js';
 import type { Actor } from '../core/plan.js';
 import { decideDispatch, planAgentExit, planSpawnClaim, planSpawnRollback, type AgentOutcome, type DispatchDecision } from '../core/plans/dispatch.js';
 import { planReconcile, planReleaseClaims } from '../core/plans/reconcile.js';
@@ -29,7 +29,7 @@ import { executorName, findExecutable, launchSpec } from './executors/index.js';
 import { summarizeStreamFile } from './executors/stream.js';
 import type { IpcRequest, IpcResponse } from './ipc.js';
 import { openServiceLog, type ServiceLog } from './log.js';
-import { sameProcess } from './process.js';
+import { procState, sameProcess } from './process.js';
 import { buildPrompt } from './prompt.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { Supervisor, type AgentExit, type KillReason } from './supervisor.js';
@@ -87,6 +87,10 @@ export class Daemon extends EventEmitter {
   lastDecision: DispatchDecision | undefined;
   lastTick: TickSummary | undefined;
   private readonly shimDir: string;
+  /** Agents whose task went terminal while they run: when the service first saw it (ms). */
+  private readonly terminalSince = new Map<string, number>();
+  /** Consecutive spawn failures per task (for the spawn-failure backoff). */
+  private readonly spawnFailures = new Map<string, number>();
 
   constructor(
     readonly paths: WgPaths,
@@ -286,7 +290,12 @@ export class Daemon extends EventEmitter {
   async tick(): Promise<TickSummary> {
     const t0 = Date.now();
     this.log.rotateIfNeeded();
-    this.supervisor.poll(this.clock.now().getTime());
+    // Hard-timeout kills start here; log them like every other kill (daemon.log records each).
+    const timedOut = this.supervisor.poll(this.clock.now().getTime());
+    if (timedOut.length) {
+      const reg = readRegistry(this.paths);
+      for (const id of timedOut) this.emit('agent:killed', { agent: id, task: reg.agents[id]?.task_id ?? '?', reason: 'timeout' });
+    }
 
     // 1. Agents that exited since the last tick.
     const exits = this.supervisor.drainExits();
@@ -302,12 +311,21 @@ export class Daemon extends EventEmitter {
     // 4. Agents whose task is terminal, or whose claim moved on, are stopped.
     let graph = this.store.load().graph;
     const registry = readRegistry(this.paths);
+    const nowMs = this.clock.now().getTime();
     for (const id of this.supervisor.watchedIds()) {
       const rec = registry.agents[id];
       if (!rec) continue;
       const task = graph.get(rec.task_id);
       const claimMoved = !task || task.assigned !== id || (rec.claim_epoch !== undefined && (task.claim_epoch ?? 0) !== rec.claim_epoch);
       if (task && isTerminal(task.status) && task.assigned === id) {
+        // Usually the agent itself just ran `wg done` / `wg fail` and is about to exit (a
+        // Claude/Codex agent still prints its final result line, with the token usage). Give
+        // it kill_grace to exit on its own; killing it at once lost that usage and made every
+        // normal finish a kill.
+        const seen = this.terminalSince.get(id) ?? nowMs;
+        this.terminalSince.set(id, seen);
+        if (nowMs - seen < this.dispatch.killGraceMs) continue;
+        this.terminalSince.delete(id);
         this.emit('agent:killed', { agent: id, task: rec.task_id, reason: 'task-terminal' });
         void this.supervisor.kill(id, 'task-terminal');
       } else if (claimMoved && task?.status !== 'done') {
@@ -367,10 +385,24 @@ export class Daemon extends EventEmitter {
       }
       const verdict = this.judge(rec, nowMs);
       if (verdict.alive) {
+        const hb = rec.last_heartbeat ? (parseTimestamp(rec.last_heartbeat)?.getTime() ?? 0) : 0;
+        if (this.supervisor.isWatched(rec.id)) {
+          // Leases (SPEC §4 signal 3): the service renews them for the agents it supervises —
+          // but not for a stopped process (SIGSTOP, a debugger): it makes no progress, so its
+          // lease runs out after heartbeat_timeout, and then it is killed and its task re-queued.
+          const stopped = rec.pid !== undefined && /^[Tt]$/.test(procState(rec.pid) ?? '');
+          if (stopped && nowMs - hb > this.dispatch.heartbeatTimeoutMs) {
+            const reason = 'lease expired (process stopped)';
+            liveness.set(rec.id, { alive: false, reason });
+            dead.push({ id: rec.id, reason });
+            this.emit('agent:killed', { agent: rec.id, task: rec.task_id, reason: 'lease-expired' });
+            void this.supervisor.kill(rec.id, 'lease-expired');
+            continue;
+          }
+          if (!stopped && nowMs - hb > this.dispatch.heartbeatTimeoutMs / LEASE_RENEW_FRACTION) renew.push(rec.id);
+        }
         alive++;
         liveness.set(rec.id, { alive: true });
-        const hb = rec.last_heartbeat ? (parseTimestamp(rec.last_heartbeat)?.getTime() ?? 0) : 0;
-        if (this.supervisor.isWatched(rec.id) && nowMs - hb > this.dispatch.heartbeatTimeoutMs / LEASE_RENEW_FRACTION) renew.push(rec.id);
       } else {
         liveness.set(rec.id, { alive: false, reason: verdict.reason });
         dead.push({ id: rec.id, reason: verdict.reason });
@@ -436,9 +468,17 @@ export class Daemon extends EventEmitter {
         const r = await this.mutate((g) => {
           const p = planAgentExit(g, rec.task_id, rec.id, rec.claim_epoch ?? 0, outcome, this.who(), { maxRetries: this.config.dispatcher.max_retries ?? DEFAULT_MAX_RETRIES });
           const t = p.result.task;
+          const withUsage = (task: Task): Task => ({ ...task, ...(usage.session_id ? { session_id: usage.session_id } : {}), ...(usage.token_usage ? { token_usage: usage.token_usage } : {}) });
           if (t && (usage.token_usage || usage.session_id)) {
-            const merged = { ...t, ...(usage.session_id ? { session_id: usage.session_id } : {}), ...(usage.token_usage ? { token_usage: usage.token_usage } : {}) };
+            const merged = withUsage(t);
             return { ...p, writes: p.writes.map((w) => (w.id === t.id ? merged : w)) };
+          }
+          // The agent finished the task itself (wg done / wg fail) and the exit changes
+          // nothing: the usage still belongs on the task, as long as the claim is still this
+          // agent's at its epoch (never onto a task someone else holds now).
+          const cur = g.get(rec.task_id);
+          if (!t && (usage.token_usage || usage.session_id) && cur && cur.assigned === rec.id && (cur.claim_epoch ?? 0) === (rec.claim_epoch ?? 0)) {
+            return { ...p, writes: [...p.writes, withUsage(cur)] };
           }
           return p;
         });
@@ -447,12 +487,18 @@ export class Daemon extends EventEmitter {
       }
       Object.assign(rec, usage);
     }
-    const status = ex.code === 0 && !ex.signal && !deliberate ? 'done' : action === 'failed' && !ex.signal ? 'failed' : 'dead';
+    // The registry mirrors how the agent's own work ended: done or failed when the task ended
+    // that way under its claim (also when an adopted agent's exit code is unknown), else dead.
+    const taskNow = this.store.load().graph.get(rec.task_id);
+    const underItsClaim = !!taskNow && taskNow.assigned === rec.id && (taskNow.claim_epoch ?? 0) === (rec.claim_epoch ?? 0);
+    const status =
+      deliberate || ex.signal || !underItsClaim ? 'dead' : taskNow.status === 'done' || taskNow.status === 'pending-eval' ? 'done' : taskNow.status === 'failed' ? 'failed' : 'dead';
     const reason = ex.killedBy ? `killed (${ex.killedBy})` : ex.signal ? `killed by ${ex.signal}` : ex.inferred ? 'process exited (exit code unknown)' : `exited with code ${ex.code}`;
     await updateRegistry(this.paths, (r) => {
       const a = r.agents[ex.agentId];
       if (!a) return;
-      Object.assign(a, { status: a.status === 'dead' ? 'dead' : status, exit_code: ex.code, completed_at: a.completed_at ?? formatTimestamp(this.clock.now()), exit_reason: reason });
+      // A reason recorded when the agent was declared dead (by the CLI or a lease) is kept.
+      Object.assign(a, { status: a.status === 'dead' ? 'dead' : status, exit_code: ex.code, completed_at: a.completed_at ?? formatTimestamp(this.clock.now()), exit_reason: a.status === 'dead' && a.exit_reason ? a.exit_reason : reason });
       const u = rec as Record<string, unknown>;
       if (u.session_id) a.session_id = u.session_id;
       if (u.token_usage) a.token_usage = u.token_usage;
@@ -473,7 +519,12 @@ export class Daemon extends EventEmitter {
     const now = this.clock.now();
     const startedAt = formatTimestamp(now);
     const fail = async (error: string): Promise<false> => {
-      await this.mutate((g) => planSpawnRollback(g, task.id, agentId, epoch, error, this.who()));
+      // Back off before the next attempt (1 s, 2 s, 4 s … 5 min) so a spawn that always fails
+      // is not retried in a hot loop; the count resets on the task's next successful spawn.
+      const failures = (this.spawnFailures.get(task.id) ?? 0) + 1;
+      this.spawnFailures.set(task.id, failures);
+      const readyAfter = formatTimestamp(new Date(this.clock.now().getTime() + crashBackoffMs(failures + 1, 500)));
+      await this.mutate((g) => planSpawnRollback(g, task.id, agentId, epoch, error, this.who(), readyAfter));
       await updateRegistry(this.paths, (r) => {
         r.agents[agentId] = { id: agentId, task_id: task.id, claim_epoch: epoch, executor, ...(model ? { model } : {}), started_at: startedAt, status: 'failed', completed_at: formatTimestamp(this.clock.now()), exit_reason: `spawn failed: ${error}`, host: this.host };
       });
@@ -516,6 +567,7 @@ export class Daemon extends EventEmitter {
         const a = r.agents[agentId];
         if (a) Object.assign(a, { pid: started.pid, pgid: started.pgid, ...(started.procStart ? { proc_start: started.procStart } : {}), status: 'working' });
       });
+      this.spawnFailures.delete(task.id);
       this.emit('agent:spawned', { agent: agentId, task: task.id, pid: started.pid, executor, epoch });
       return true;
     } catch (e) {
@@ -534,6 +586,10 @@ export class Daemon extends EventEmitter {
         const ms = f ? parseTimestamp(f)?.getTime() : undefined;
         if (ms !== undefined && ms > nowMs) next = Math.min(next, ms);
       }
+    }
+    for (const [id, seen] of this.terminalSince) {
+      if (this.supervisor.isWatched(id)) next = Math.min(next, seen + this.dispatch.killGraceMs);
+      else this.terminalSince.delete(id);
     }
     const deadline = this.supervisor.nextDeadlineMs();
     if (deadline !== undefined) next = Math.min(next, deadline);

@@ -3,7 +3,7 @@
  * (start time from /proc, so a recycled PID is not mistaken for our agent), and killing a
  * whole process group (agents run in their own group, so grandchildren die with them).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export function pidAlive(pid: number): boolean {
   try {
@@ -11,6 +11,22 @@ export function pidAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Is `pid` a running process (a zombie is not)? A detached service is orphaned by design, so
+ * after it exits it waits as a zombie until PID 1 reaps it — which a container's PID 1 may do
+ * late or never. `kill(pid, 0)` succeeds on a zombie, so it alone cannot tell that the process
+ * has ended; /proc can (without /proc, fall back to kill 0).
+ */
+export function processRunning(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return !existsSync('/proc/self/stat');
   }
 }
 
@@ -96,4 +112,14 @@ export async function killAgentGroup(pid: number, pgid: number, procStart: strin
   if (!groupIsOurs(pid, pgid, procStart)) return false;
   await killGroup(pgid, graceMs, opts);
   return true;
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, D, T = stopped, t = traced, Z …), if readable. */
+export function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0];
+  } catch {
+    return undefined;
+  }
 }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { groupIsOurs, killGroup, procStartTime, sameProcess, signalGroup } from './process.js';
 
-export type KillReason = 'timeout' | 'task-terminal' | 'claim-lost' | 'stop' | 'retry' | 'manual';
+export type KillReason = 'timeout' | 'task-terminal' | 'claim-lost' | 'stop' | 'retry' | 'manual' | 'lease-expired';
 
 export interface AgentExit {
   agentId: string;
@@ -28,6 +28,8 @@ interface Watched {
   adopted: boolean;
   deadlineMs: number | undefined;
   killedBy?: KillReason;
+  /** The kill under way (SIGTERM sent, SIGKILL after kill_grace), if any. */
+  killing?: Promise<void>;
   exited: boolean;
 }
 
@@ -95,16 +97,24 @@ export class Supervisor {
     return [...this.watched.values()].filter((w) => !w.exited).map((w) => w.agentId);
   }
 
-  /** Polls adopted agents and deadlines; reports vanished agents and kills overdue ones. */
-  poll(nowMs: number): void {
+  /**
+   * Polls adopted agents and deadlines; reports vanished agents and kills overdue ones.
+   * Returns the ids of the agents it started killing for their hard timeout (for the log).
+   */
+  poll(nowMs: number): string[] {
+    const timedOut: string[] = [];
     for (const w of this.watched.values()) {
       if (w.exited) continue;
       if (w.adopted && !sameProcess(w.pid, w.procStart).alive) {
         this.recordExit(w, { agentId: w.agentId, code: null, signal: null, inferred: true });
         continue;
       }
-      if (w.deadlineMs !== undefined && nowMs >= w.deadlineMs && !w.killedBy) void this.kill(w.agentId, 'timeout');
+      if (w.deadlineMs !== undefined && nowMs >= w.deadlineMs && !w.killedBy) {
+        timedOut.push(w.agentId);
+        void this.kill(w.agentId, 'timeout');
+      }
     }
+    return timedOut;
   }
 
   nextDeadlineMs(): number | undefined {
@@ -118,10 +128,16 @@ export class Supervisor {
     const w = this.watched.get(agentId);
     if (!w || w.exited) return;
     w.killedBy ??= reason;
-    if (!groupIsOurs(w.pid, w.pgid, w.procStart)) return;
-    await killGroup(w.pgid, this.killGraceMs(), opts);
-    // An adopted agent is not our child: its exit is only seen by polling.
-    if (w.adopted && !sameProcess(w.pid, w.procStart).alive) this.recordExit(w, { agentId, code: null, signal: 'SIGKILL', inferred: true });
+    // One SIGTERM → SIGKILL sequence per agent: a kill already under way is not started again
+    // (re-sending SIGTERM on every tick hit whatever the agent ran in its grace period).
+    if (w.killing && !opts.force) return w.killing;
+    w.killing = (async () => {
+      if (!groupIsOurs(w.pid, w.pgid, w.procStart)) return;
+      await killGroup(w.pgid, this.killGraceMs(), opts);
+      // An adopted agent is not our child: its exit is only seen by polling.
+      if (w.adopted && !sameProcess(w.pid, w.procStart).alive) this.recordExit(w, { agentId, code: null, signal: 'SIGKILL', inferred: true });
+    })();
+    return w.killing;
   }
 
   drainExits(): AgentExit[] {

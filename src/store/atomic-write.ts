@@ -7,7 +7,7 @@ import { closeSync, fsyncSync, openSync, readdirSync, unlinkSync } from 'node:fs
 import { basename, dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 
-export function writeFileDurable(path: string, data: string, mode = 0o644): void {
+export function writeFileDurable(path: string, data: string | Buffer, mode = 0o644): void {
   writeFileAtomic.sync(path, data, { fsync: true, mode });
   const dirFd = openSync(dirname(path), 'r');
   try {

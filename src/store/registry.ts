@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod/mini';
 import { WgError } from '../core/errors.js';
-import { writeFileDurable } from './atomic-write.js';
+import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
 import { describeIssue, valueAt } from '../core/validation.js';
@@ -69,6 +69,9 @@ export async function updateRegistry<R>(paths: WgPaths, fn: (reg: Registry) => R
   mkdirSync(paths.serviceDir, { recursive: true });
   const lock = await acquireLock(paths.registryLock);
   try {
+    // A writer killed between its temp file and the rename (an agent SIGKILLed mid-heartbeat)
+    // leaves `registry.json.<n>`; holding the lock, no live writer owns one, so sweep them.
+    removeOrphanTemps(paths.registry);
     const reg = readRegistry(paths);
     const result = fn(reg);
     writeFileDurable(paths.registry, JSON.stringify(reg, null, 2) + '\n');

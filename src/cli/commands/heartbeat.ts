@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { usageError, WgError } from '../../core/errors.js';
 import { checkFence } from '../../core/plan.js';
 import { isAgentActor } from '../../core/task.js';
-import { formatTimestamp } from '../../core/time.js';
+import { formatTimestamp, parseTimestamp } from '../../core/time.js';
 import { updateRegistry } from '../../store/registry.js';
 import { CliContext } from '../context.js';
 
@@ -26,7 +26,9 @@ export function register(program: Command): void {
       await updateRegistry(ctx.paths, (reg) => {
         const agent = reg.agents[agentId];
         if (!agent) throw new WgError('not_found', `agent '${agentId}' is not in the registry`, { hint: "'wg agents' lists known agents" });
-        agent.last_heartbeat = stamp;
+        // A heartbeat delayed behind the lock must not move the lease backwards.
+        const current = agent.last_heartbeat ? parseTimestamp(agent.last_heartbeat) : undefined;
+        if (!current || current.getTime() < who.now.getTime()) agent.last_heartbeat = stamp;
       });
       ctx.out({ agent: agentId, last_heartbeat: stamp }, () => `Heartbeat recorded for ${agentId}`);
     });

@@ -11,7 +11,7 @@ import { isAliveStatus, readRegistry } from '../../store/registry.js';
 import type { WgPaths } from '../../store/paths.js';
 import { executorName, findExecutable, launchSpec } from '../../service/executors/index.js';
 import { request } from '../../service/ipc.js';
-import { sameProcess, pidAlive } from '../../service/process.js';
+import { processRunning, sameProcess } from '../../service/process.js';
 import { readPaused, readServiceStateFile, writePaused, type ServiceOverrides } from '../../service/service-files.js';
 import { CliContext } from '../context.js';
 import { parseCount, parseDurationFlag } from '../parse.js';
@@ -104,8 +104,10 @@ async function stopService(ctx: CliContext, killAgents: boolean): Promise<{ stop
   if (!r.ok) throw new WgError('invalid_transition', r.error);
   const grace = resolveDispatcher(loadConfig(paths.config)).killGraceMs;
   const deadline = Date.now() + grace + 10_000;
-  while (Date.now() < deadline && pidAlive(pid)) await sleep(20);
-  if (pidAlive(pid)) {
+  // processRunning, not kill(pid, 0): the exited daemon may linger as a zombie until PID 1
+  // reaps it, and waiting for that made `stop` (and `restart`) hang for seconds.
+  while (Date.now() < deadline && processRunning(pid)) await sleep(20);
+  if (processRunning(pid)) {
     // Never leave a daemon behind.
     try {
       process.kill(pid, 'SIGKILL');

@@ -115,13 +115,18 @@ export function planSpawnClaim(graph: Graph, taskId: string, agentId: string, ex
   return { writes: [next], ops: [{ op: 'spawn', task_id: taskId, detail: { agent: agentId, executor, epoch: next.claim_epoch } }], result: { task: next } };
 }
 
-/** The spawn failed: give the claim back (only if it is still ours at our epoch). */
-export function planSpawnRollback(graph: Graph, taskId: string, agentId: string, epoch: number, error: string, who: Actor): Plan<{ task: Task } | undefined> {
+/**
+ * The spawn failed: give the claim back (only if it is still ours at our epoch). `readyAfter`
+ * holds the task back before the next attempt: without it a spawn that always fails (a broken
+ * executable) is retried on every tick the rollback itself triggers — a hot loop that grows
+ * the task log, operations.jsonl and the registry several times a second.
+ */
+export function planSpawnRollback(graph: Graph, taskId: string, agentId: string, epoch: number, error: string, who: Actor, readyAfter?: string): Plan<{ task: Task } | undefined> {
   const task = graph.get(taskId);
   if (!task || task.assigned !== agentId || (task.claim_epoch ?? 0) !== epoch) return noChange(undefined);
   const next = appendLog(
-    withFields(task, { status: 'open', assigned: undefined, started_at: undefined, claim_epoch: nextEpoch(task) }),
-    logEntry(who, `Spawn of ${agentId} failed: ${error}`, 'service'),
+    withFields(task, { status: 'open', assigned: undefined, started_at: undefined, claim_epoch: nextEpoch(task), ...(readyAfter ? { ready_after: readyAfter } : {}) }),
+    logEntry(who, `Spawn of ${agentId} failed: ${error}${readyAfter ? ` (next attempt after ${readyAfter})` : ''}`, 'service'),
   );
   return { writes: [next], ops: [{ op: 'spawn_failed', task_id: taskId, detail: { agent: agentId, error } }], result: { task: next } };
 }

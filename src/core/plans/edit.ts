@@ -76,6 +76,10 @@ export function planEdit(graph: Graph, id: string, input: EditInput, who: Actor)
       removed.push(dep);
     }
   }
+  // Net effect only: a dependency both added and removed in one edit touches no backlink.
+  const original = task.after ?? [];
+  added.splice(0, added.length, ...added.filter((d) => after.includes(d)));
+  removed.splice(0, removed.length, ...removed.filter((d) => original.includes(d)));
   if (added.length || removed.length) set('after', after.length ? after : undefined);
   for (const dep of added) {
     const d = graph.get(dep);
