@@ -4,12 +4,11 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { usageError, WgError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import type { Graph } from '../core/graph.js';
 import type { Actor, Plan } from '../core/plan.js';
 import { systemClock, type Clock } from '../core/time.js';
 import { findWgDir, pathsFor, type WgPaths } from '../store/paths.js';
-import type { GraphFile } from '../store/graph-file.js';
 import { JsonlStore } from '../store/store.js';
 import { kickService } from './kick.js';
 
@@ -92,19 +91,8 @@ export class CliContext {
    * graph changed. Returns the plan's result.
    */
   async mutate<R>(who: Actor, plan: (graph: Graph) => Plan<R>): Promise<R> {
-    const guarded = (graph: Graph, file: GraphFile): Plan<R> => {
-      const p = plan(graph);
-      // A new task must not take an id a resource or unknown-kind line already owns: the save
-      // would replace that line with the task (SPEC §1 rule 5).
-      for (const t of p.writes) {
-        if (!graph.has(t.id) && file.ids.has(t.id)) {
-          const line = file.lines.findIndex((l) => l.id === t.id) + 1;
-          throw new WgError('already_exists', `id '${t.id}' is already used by a non-task line (graph.jsonl:${line})`, { hint: 'choose another id with --id' });
-        }
-      }
-      return p;
-    };
-    const outcome = await this.store().mutate(guarded, { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) });
+    // (The store refuses a new task whose id a resource or unknown-kind line owns.)
+    const outcome = await this.store().mutate(plan, { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) });
     if (outcome.written) this.kick();
     return outcome.result;
   }

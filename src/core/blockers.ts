@@ -18,7 +18,7 @@ export function rootCauses(graph: Graph, id: string, now: Date): RootCause[] {
   const out: RootCause[] = [];
   const seen = new Set<string>([id]);
   const walk = (cur: string, path: string[]): void => {
-    const r = readiness(graph, graph.get(cur)!, now);
+    const r = readiness(graph, graph.peek(cur)!, now);
     for (const b of r.blockers) {
       if (b.kind !== 'dependency') {
         if (cur !== id) out.push({ id: cur, path, reasons: [b] });
@@ -27,7 +27,7 @@ export function rootCauses(graph: Graph, id: string, now: Date): RootCause[] {
       if (seen.has(b.id)) continue;
       seen.add(b.id);
       const next = [...path, b.id];
-      const dep = graph.get(b.id);
+      const dep = graph.peek(b.id);
       if (!dep) out.push({ id: b.id, path: next, reasons: [b] });
       else if (dep.status === 'open' || dep.status === 'incomplete') {
         // A waiting dependency: walk on. A ready one is itself the root cause: nobody started it.

@@ -6,17 +6,36 @@
 import { isSystemId, type Task } from './task.js';
 
 export class Graph {
+  /**
+   * Every task in file order. With a `materialize` function these may be *rows* (tasks
+   * without their bulky fields, see store/graph-index.ts): fine to read for structure and
+   * readiness; a plan that writes a task takes it from `get()`, which returns it whole.
+   */
   readonly tasks: ReadonlyMap<string, Task>;
   private dependentsIndex: Map<string, string[]> | undefined;
   private cycles: CycleAnalysis | undefined;
+  private readonly whole = new Map<string, Task>();
 
-  constructor(tasks: Iterable<Task>) {
+  constructor(
+    tasks: Iterable<Task>,
+    private readonly materialize?: (id: string) => Task,
+  ) {
     const map = new Map<string, Task>();
     for (const t of tasks) map.set(t.id, t);
     this.tasks = map;
   }
 
+  /** The whole task (parsed on demand when the graph holds rows). */
   get(id: string): Task | undefined {
+    if (!this.materialize) return this.tasks.get(id);
+    if (!this.tasks.has(id)) return undefined;
+    let t = this.whole.get(id);
+    if (!t) this.whole.set(id, (t = this.materialize(id)));
+    return t;
+  }
+
+  /** The task as held (possibly a row): for reading structure and readiness fields only. */
+  peek(id: string): Task | undefined {
     return this.tasks.get(id);
   }
 
@@ -200,7 +219,7 @@ export function analyzeCycles(graph: Graph): CycleAnalysis {
           onStack.delete(x);
           scc.push(x);
         } while (x !== frame.id);
-        const selfLoop = scc.length === 1 && (graph.get(scc[0]!)?.after ?? []).includes(scc[0]!);
+        const selfLoop = scc.length === 1 && (graph.peek(scc[0]!)?.after ?? []).includes(scc[0]!);
         if (scc.length > 1 || selfLoop) sccs.push(scc.sort());
       }
     }
@@ -211,9 +230,9 @@ export function analyzeCycles(graph: Graph): CycleAnalysis {
   const backEdges = new Set<string>();
   for (const members of sccs) {
     const inScc = new Set(members);
-    const entered = members.filter((m) => (graph.get(m)?.after ?? []).some((d) => graph.has(d) && !inScc.has(d)));
+    const entered = members.filter((m) => (graph.peek(m)?.after ?? []).some((d) => graph.has(d) && !inScc.has(d)));
     const header = entered[0] ?? members[0]!;
-    const configOwner = members.find((m) => graph.get(m)?.cycle_config !== undefined);
+    const configOwner = members.find((m) => graph.peek(m)?.cycle_config !== undefined);
     const cycle: Cycle = { members, header, configOwner };
     cycles.push(cycle);
     for (const m of members) cycleOf.set(m, cycle);

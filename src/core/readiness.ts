@@ -61,7 +61,7 @@ export function readiness(graph: Graph, task: Task, now: Date, full = true): Rea
     let cycles: ReturnType<Graph['cycleAnalysis']> | undefined;
     const system = isSystemId(task.id);
     for (const depId of after) {
-      const dep = graph.get(depId);
+      const dep = graph.peek(depId);
       if (!dependencySatisfied(task, dep)) {
         cycles ??= graph.cycleAnalysis();
         if (dep && cycles.backEdges.has(edgeKey(task.id, depId))) continue;
@@ -76,7 +76,7 @@ export function readiness(graph: Graph, task: Task, now: Date, full = true): Rea
       }
       // Eval gate: a done dependency still blocks a normal task while its evaluation runs.
       if (!system && !isSystemId(depId)) {
-        const evalTask = graph.get(`.evaluate-${depId}`);
+        const evalTask = graph.peek(`.evaluate-${depId}`);
         if (evalTask && !isTerminal(evalTask.status)) {
           blockers.push({ kind: 'evaluation', id: depId, evalId: evalTask.id, status: evalTask.status });
           if (done()) return { ready: false, blockers };

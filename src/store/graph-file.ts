@@ -83,6 +83,31 @@ function corrupt(fileLabel: string, lineNo: number, what: string): WgError {
   });
 }
 
+/** One task record through the schema (the same check parseGraph applies to every line). */
+function validateTask(rec: Record<string, unknown>, fileLabel: string, lineNo: number): Task {
+  const parsed = taskLine().safeParse(rec);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw corrupt(fileLabel, lineNo, describeIssue(issue, valueAt(rec, issue.path)));
+  }
+  const task = parsed.data as unknown as Task;
+  if (typeof task.priority === 'string') task.priority = LEGACY_PRIORITY[task.priority as string] ?? 10;
+  if (task.kind === undefined) task.kind = 'task';
+  return task;
+}
+
+/** One task line (already known to be a valid task line: from a matching graph index). */
+export function parseTaskLine(raw: string, lineNo: number, fileLabel = 'graph.jsonl'): Task {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(raw);
+  } catch (e) {
+    throw corrupt(fileLabel, lineNo, `invalid JSON (${(e as Error).message})`);
+  }
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw corrupt(fileLabel, lineNo, 'not a JSON object');
+  return validateTask(rec as Record<string, unknown>, fileLabel, lineNo);
+}
+
 export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {
   const rawLines = text.split('\n');
   if (rawLines.length && rawLines[rawLines.length - 1] === '') rawLines.pop();
@@ -121,14 +146,7 @@ export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {
       lines.push({ raw, id });
       continue;
     }
-    const parsed = taskLine().safeParse(rec);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw corrupt(fileLabel, lineNo, describeIssue(issue, valueAt(rec, issue.path)));
-    }
-    const task = parsed.data as unknown as Task;
-    if (typeof task.priority === 'string') task.priority = LEGACY_PRIORITY[task.priority as string] ?? 10;
-    if (task.kind === undefined) task.kind = 'task';
+    const task = validateTask(rec, fileLabel, lineNo);
     lines.push({ raw, id, task });
     tasks.push(task);
   }

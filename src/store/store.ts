@@ -3,15 +3,21 @@
  * a reader sees the old file or the new one). Writers run a pure plan function on a fresh load
  * under the exclusive graph lock and write the result atomically, then append provenance.
  * The lock is never held across a spawn, a network call or a sleep (SPEC §1 rule 1).
+ *
+ * Both paths use the graph index (graph-index.ts) when it matches the file's bytes: rows
+ * instead of a full parse, whole tasks parsed on demand. Otherwise they parse and validate
+ * every line, and leave a fresh index behind.
  */
 import { isAscii } from 'node:buffer';
-import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { WgError } from '../core/errors.js';
 import { Graph } from '../core/graph.js';
 import type { OperationRecord, Plan } from '../core/plan.js';
+import { serializeTask, type Task } from '../core/task.js';
 import { formatTimestamp } from '../core/time.js';
 import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
-import { parseGraph, applyWrites, applyWritesBytes, type GraphFile } from './graph-file.js';
+import { applyWrites, applyWritesBytes, parseGraph, parseTaskLine, type GraphFile } from './graph-file.js';
+import { buildIndex, hashBytes, isPartial, lineSpans, readIndex, readLine, scanFile, toRow, writeIndex, type GraphIndex, type IndexLine } from './graph-index.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
 
@@ -32,6 +38,17 @@ export interface MutationContext {
 export interface MutationOutcome<R> {
   result: R;
   written: boolean;
+}
+
+/** A write the store must refuse whatever the plan: it would lose data. */
+function checkWrites(writes: Task[], hasTask: (id: string) => boolean, nonTaskLine: (id: string) => number | undefined): void {
+  for (const t of writes) {
+    if (isPartial(t)) throw new Error(`internal error: a plan tried to write task '${t.id}' from a partial row`);
+    if (!hasTask(t.id)) {
+      const line = nonTaskLine(t.id);
+      if (line !== undefined) throw new WgError('already_exists', `id '${t.id}' is already used by a non-task line (graph.jsonl:${line})`, { hint: 'choose another id with --id' });
+    }
+  }
 }
 
 export class JsonlStore {
@@ -55,41 +72,123 @@ export class JsonlStore {
     return ascii ? bytes.toString('latin1') : bytes.toString('utf8');
   }
 
-  /** The file as text; the bytes become garbage before the parse (peak memory at 100k tasks). */
-  private readText(): string {
-    const bytes = this.readBytes();
-    return JsonlStore.decode(bytes, isAscii(bytes));
+  /** Full, validated parse; leaves an index for the next command. */
+  private parseAll(bytes: Buffer, hash: string): GraphFile {
+    const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
+    writeIndex(this.paths.dir, buildIndex(file, bytes, hash));
+    return file;
   }
 
-  /** Lock-free read. */
+  /** Lock-free read of every whole task (for commands that print or scan all fields). */
   load(): Snapshot {
-    const file = parseGraph(this.readText());
+    const bytes = this.readBytes();
+    const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
     return { graph: new Graph(file.tasks), file };
+  }
+
+  /**
+   * Lock-free read for the hot read-only commands (`ready`, `status`, `list`, `why-blocked`):
+   * rows from a matching index, whole tasks parsed on demand. Same answers as load().
+   */
+  loadFast(): Graph {
+    let fd: number;
+    try {
+      fd = openSync(this.paths.graph, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new WgError('not_initialized', `no graph.jsonl in ${this.paths.dir} — run 'wg init'`);
+      throw e;
+    }
+    const { hash, size, spans } = scanFile(fd);
+    const index = readIndex(this.paths.dir, hash, size, spans);
+    if (!index) {
+      closeSync(fd);
+      // Parse the very bytes that were hashed? A writer may have replaced the file since: the
+      // parse below reads the current file, whose index (built by parseAll) is for its own hash.
+      const bytes = this.readBytes();
+      return new Graph(this.parseAll(bytes, hashBytes(bytes)).tasks);
+    }
+    // The descriptor stays open for on-demand lines; it closes when this short-lived CLI exits.
+    return this.indexedGraph(index, (i) => readLine(fd, spans[2 * i]!, spans[2 * i + 1]!));
+  }
+
+  private indexedGraph(index: GraphIndex, line: (i: number) => string): Graph {
+    const rows: Task[] = [];
+    const lineOf = new Map<string, number>();
+    index.lines.forEach((l, i) => {
+      if (l !== null && typeof l === 'object') {
+        rows.push(l);
+        lineOf.set(l.id, i);
+      }
+    });
+    return new Graph(rows, (id) => {
+      const i = lineOf.get(id)!;
+      return parseTaskLine(line(i), i + 1);
+    });
   }
 
   /**
    * Read-modify-write under the graph lock. `plan` is a pure function of the fresh snapshot;
    * if it throws, nothing is written. A plan with no effective change writes nothing.
    */
-  async mutate<R>(plan: (graph: Graph, file: GraphFile) => Plan<R>, ctx: MutationContext): Promise<MutationOutcome<R>> {
+  async mutate<R>(plan: (graph: Graph) => Plan<R>, ctx: MutationContext): Promise<MutationOutcome<R>> {
     const lock = await acquireLock(this.paths.lock);
     try {
       removeOrphanTemps(this.paths.graph);
       const bytes = this.readBytes();
-      const ascii = isAscii(bytes);
-      const file = parseGraph(JsonlStore.decode(bytes, ascii));
-      const p = plan(new Graph(file.tasks), file);
-      // An ASCII file is patched as bytes (unchanged runs copied, only changed lines encoded);
-      // otherwise, or if the file's shape is unexpected, the text is rebuilt. Same bytes either way.
-      let text: string | Buffer | undefined | null = p.writes.length && ascii ? applyWritesBytes(file, p.writes, bytes) : null;
-      if (text === null) text = p.writes.length ? applyWrites(file, p.writes) : undefined;
-      if (text === undefined) return { result: p.result, written: false };
-      writeFileDurable(this.paths.graph, text);
-      this.recordOperations(p.ops, ctx);
-      return { result: p.result, written: true };
+      const hash = hashBytes(bytes);
+      const index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes));
+      return index ? this.mutateIndexed(plan, ctx, bytes, index) : this.mutateParsed(plan, ctx, bytes, hash);
     } finally {
       lock.release();
     }
+  }
+
+  private mutateParsed<R>(plan: (graph: Graph) => Plan<R>, ctx: MutationContext, bytes: Buffer, hash: string): MutationOutcome<R> {
+    const ascii = isAscii(bytes);
+    const file = parseGraph(JsonlStore.decode(bytes, ascii));
+    const graph = new Graph(file.tasks);
+    const p = plan(graph);
+    const lineOfNonTask = (id: string): number | undefined => {
+      if (!file.ids.has(id)) return undefined;
+      return file.lines.findIndex((l) => l.id === id) + 1;
+    };
+    checkWrites(p.writes, (id) => graph.has(id), lineOfNonTask);
+    // An ASCII file is patched as bytes (unchanged runs copied, only changed lines encoded);
+    // otherwise, or if the file's shape is unexpected, the text is rebuilt. Same bytes either way.
+    let out: string | Buffer | undefined | null = p.writes.length && ascii ? applyWritesBytes(file, p.writes, bytes) : null;
+    if (out === null) out = p.writes.length ? applyWrites(file, p.writes) : undefined;
+    if (out === undefined) {
+      writeIndex(this.paths.dir, buildIndex(file, bytes, hash));
+      return { result: p.result, written: false };
+    }
+    const newBytes = typeof out === 'string' ? Buffer.from(out, 'utf8') : out;
+    writeFileDurable(this.paths.graph, newBytes);
+    this.recordOperations(p.ops, ctx);
+    // The index of the new file: the parse's lines with the written tasks replaced/appended.
+    const lines: IndexLine[] = file.lines.map((l) => (l.task ? toRow(l.task) : l.id !== undefined ? l.id : null));
+    applyRows(lines, p.writes);
+    writeIndex(this.paths.dir, { hash: hashBytes(newBytes), size: newBytes.length, spans: lineSpans(newBytes), lines });
+    return { result: p.result, written: true };
+  }
+
+  private mutateIndexed<R>(plan: (graph: Graph) => Plan<R>, ctx: MutationContext, bytes: Buffer, index: GraphIndex): MutationOutcome<R> {
+    const spans = index.spans;
+    const graph = this.indexedGraph(index, (i) => bytes.toString('utf8', spans[2 * i]!, spans[2 * i]! + spans[2 * i + 1]!));
+    const p = plan(graph);
+    checkWrites(
+      p.writes,
+      (id) => graph.has(id),
+      (id) => {
+        const i = index.lines.indexOf(id);
+        return i >= 0 ? i + 1 : undefined;
+      },
+    );
+    const patched = patchLines(bytes, index, p.writes);
+    if (!patched) return { result: p.result, written: false };
+    writeFileDurable(this.paths.graph, patched.bytes);
+    this.recordOperations(p.ops, ctx);
+    writeIndex(this.paths.dir, { hash: hashBytes(patched.bytes), size: patched.bytes.length, spans: patched.spans, lines: patched.lines });
+    return { result: p.result, written: true };
   }
 
   /** Provenance: one line per operation, appended while the graph lock is held. */
@@ -109,4 +208,104 @@ export class JsonlStore {
     }
     appendFileSync(this.paths.operations, text + '\n');
   }
+}
+
+/** Replace/append the rows of written tasks (last write of an id wins, as in the file). */
+function applyRows(lines: IndexLine[], writes: Task[]): void {
+  const at = new Map<string, number>();
+  const wanted = new Set(writes.map((w) => w.id));
+  lines.forEach((l, i) => {
+    if (l !== null && typeof l === 'object' && wanted.has(l.id)) at.set(l.id, i);
+  });
+  for (const w of writes) {
+    const i = at.get(w.id);
+    if (i === undefined) {
+      at.set(w.id, lines.length);
+      lines.push(toRow(w));
+    } else lines[i] = toRow(w);
+  }
+}
+
+/**
+ * Writes applied to the bytes with the index's line spans: changed lines replaced in place,
+ * new tasks appended, every other byte copied. Undefined when nothing changed.
+ */
+function patchLines(bytes: Buffer, index: GraphIndex, writes: Task[]): { bytes: Buffer; spans: number[]; lines: IndexLine[] } | undefined {
+  if (!writes.length) return undefined;
+  const lines = index.lines.slice();
+  const n = lines.length;
+  const wanted = new Set(writes.map((w) => w.id));
+  const lineOf = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const l = lines[i];
+    if (l !== null && typeof l === 'object' && wanted.has(l.id)) lineOf.set(l.id, i);
+  }
+  const replaced = new Map<number, string>();
+  const appended: Task[] = [];
+  const appendedAt = new Map<string, number>();
+  let changed = false;
+  for (const w of writes) {
+    const raw = serializeTask(w);
+    const i = lineOf.get(w.id);
+    if (i !== undefined) {
+      const current = replaced.get(i) ?? bytes.toString('utf8', index.spans[2 * i]!, index.spans[2 * i]! + index.spans[2 * i + 1]!);
+      lines[i] = toRow(w);
+      if (current !== raw) {
+        replaced.set(i, raw);
+        changed = true;
+      }
+      continue;
+    }
+    const a = appendedAt.get(w.id);
+    if (a !== undefined) appended[a] = w;
+    else {
+      appendedAt.set(w.id, appended.length);
+      appended.push(w);
+    }
+    changed = true;
+  }
+  if (!changed) return undefined;
+  const parts: Buffer[] = [];
+  const spans: number[] = new Array<number>(2 * n);
+  let out = 0; // output offset
+  let copyFrom = 0; // input offset of the pending unchanged run
+  const keys = [...replaced.keys()].sort((a, b) => a - b);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const off = index.spans[2 * i]!;
+    const len = index.spans[2 * i + 1]!;
+    const delta = out - off; // unchanged lines shift by the growth so far
+    if (k < keys.length && keys[k] === i) {
+      parts.push(bytes.subarray(copyFrom, off));
+      const line = Buffer.from(replaced.get(i)!, 'utf8');
+      parts.push(line);
+      spans[2 * i] = off + delta;
+      spans[2 * i + 1] = line.length;
+      out = off + delta + line.length;
+      copyFrom = off + len;
+      k++;
+    } else {
+      spans[2 * i] = off + delta;
+      spans[2 * i + 1] = len;
+      out = off + delta + len;
+    }
+    // the newline after the line (absent only after the last line of a file without one)
+    if (off + len < bytes.length) out += 1;
+  }
+  parts.push(bytes.subarray(copyFrom));
+  let total = out;
+  if (appended.length) {
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) {
+      parts.push(Buffer.from('\n'));
+      total += 1;
+    }
+    for (const w of appended) {
+      const line = Buffer.from(serializeTask(w), 'utf8');
+      parts.push(line, Buffer.from('\n'));
+      spans.push(total, line.length);
+      total += line.length + 1;
+      lines.push(toRow(w));
+    }
+  }
+  return { bytes: Buffer.concat(parts), spans, lines };
 }

@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .argument('<id>', 'task id')
     .action((id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const { graph } = ctx.store().load();
+      const graph = ctx.store().loadFast();
       const task = requireTask(graph, id);
       const r = readiness(graph, task, ctx.clock.now());
       ctx.out({ id, ready: r.ready, blockers: r.blockers }, () => (r.ready ? `'${id}' is ready` : [`'${id}' is blocked by:`, ...r.blockers.map((b) => `  ${describeBlocker(b)}`)]));

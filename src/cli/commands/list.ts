@@ -16,14 +16,15 @@ export function register(program: Command): void {
     .action((flags: { status?: string[]; tag?: string[]; paused?: boolean; all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       for (const s of flags.status ?? []) if (!isStatus(s)) throw usageError(`unknown status '${s}'`, `use one of: ${STATUSES.join(', ')}`);
-      const { graph } = ctx.store().load();
+      const graph = ctx.store().loadFast();
       const tasks = graph
         .all()
         .filter((t) => flags.all || !isSystemId(t.id))
         .filter((t) => !flags.status || flags.status.includes(t.status))
         .filter((t) => !flags.tag || flags.tag.every((tag) => (t.tags ?? []).includes(tag)))
         .filter((t) => !flags.paused || t.paused);
-      ctx.out(tasks, () =>
+      // JSON rows are whole task objects (the listing itself reads rows from the index).
+      ctx.out(ctx.json ? tasks.map((t) => graph.get(t.id)!) : [], () =>
         tasks.length
           ? tasks.map((t) => `${STATUS_MARK[t.status] ?? '[?]'} ${t.id} - ${t.title}${t.priority !== 10 ? ` p${t.priority}` : ''}${t.paused ? ' [PAUSED]' : ''}${t.assigned ? ` (${t.assigned})` : ''}${t.tags?.length ? ` [${t.tags.join(', ')}]` : ''}`)
           : 'No tasks found',

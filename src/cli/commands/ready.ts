@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .option('--all', 'include system (dot) tasks')
     .action((flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const { graph } = ctx.store().load();
+      const graph = ctx.store().loadFast();
       const now = ctx.clock.now();
       const tasks = byDispatchOrder(readyTasks(graph, now)).filter((t) => flags.all || !t.id.startsWith('.'));
       ctx.out(

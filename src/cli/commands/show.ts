@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { latestEvaluation, readTaskEvaluations } from '../../agency/evaluations.js';
 import { requireTask } from '../../core/plan.js';
 import { renderTaskPageText, taskPage } from '../../render/show.js';
 import { CliContext } from '../context.js';
@@ -12,9 +13,10 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       const { graph } = ctx.store().load();
       const task = requireTask(graph, id);
-      const page = taskPage(graph, task);
+      const evaluation = latestEvaluation(readTaskEvaluations(ctx.paths, task.id), task.id);
+      const page = taskPage(graph, task, evaluation);
       ctx.out(
-        { ...task, after: page.dependsOn.map(({ id, title, status }) => ({ id, title: title ?? null, status })), before: page.requiredBy },
+        { ...task, after: page.dependsOn.map(({ id, title, status }) => ({ id, title: title ?? null, status })), before: page.requiredBy, evaluation: evaluation ?? null },
         () => renderTaskPageText(task, page),
       );
     });

@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('--all', 'include system (dot) tasks')
     .action((flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const { graph } = ctx.store().load();
+      const graph = ctx.store().loadFast();
       const now = ctx.clock.now();
       const counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
       const ready: Task[] = [];

@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .argument('<id>', 'task id')
     .action((id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const { graph } = ctx.store().load();
+      const graph = ctx.store().loadFast();
       const now = ctx.clock.now();
       const task = requireTask(graph, id);
       const direct = readiness(graph, task, now);

@@ -54,7 +54,8 @@ export function planClaim(graph: Graph, id: string, who: Actor, opts: { force?: 
 /** `claim --next`: the first ready, unclaimed task in dispatch order. */
 export function planClaimNext(graph: Graph, who: Actor): Plan<ClaimResult | undefined> {
   const candidates = byDispatchOrder(readyTasks(graph, who.now).filter((t) => !t.assigned));
-  const task = candidates[0];
+  // Candidates may be rows (a graph from the index): the claim is written from the whole task.
+  const task = candidates[0] && graph.get(candidates[0].id);
   if (!task) return noChange(undefined);
   const next = claimedCopy(task, who.actor, who, `Task claimed by ${who.actor}`);
   return { writes: [next], ops: [{ op: 'claim', task_id: task.id, detail: { actor: who.actor, epoch: next.claim_epoch, next: true } }], result: { task: next, already: false } };

@@ -62,7 +62,7 @@ export function planReconcile(graph: Graph, liveness: LivenessMap, who: Actor, o
     const state = liveness.get(agent);
     if (state?.alive) continue;
     const reason = state ? (state.reason ?? 'is dead') : 'is unknown to the agent registry';
-    const r = requeueAfterDeath(task, agent, reason, who, opts);
+    const r = requeueAfterDeath(graph.get(task.id)!, agent, reason, who, opts);
     writes.push(r.task);
     reclaimed.push(r.claim);
   }
@@ -77,7 +77,8 @@ export function planReleaseClaims(graph: Graph, agents: ReadonlySet<string>, rea
   const writes: Task[] = [];
   for (const task of graph.tasks.values()) {
     if (!isStaleClaimCandidate(task) || !agents.has(task.assigned!)) continue;
-    writes.push(appendLog(withFields(task, { status: 'open', assigned: undefined, claim_epoch: nextEpoch(task) }), logEntry(who, `claim of ${task.assigned} released: ${reason}`)));
+    const whole = graph.get(task.id)!;
+    writes.push(appendLog(withFields(whole, { status: 'open', assigned: undefined, claim_epoch: nextEpoch(whole) }), logEntry(who, `claim of ${whole.assigned} released: ${reason}`)));
   }
   return { writes, ops: writes.map((t) => ({ op: 'release', task_id: t.id, detail: { reason } })), result: { released: writes.map((t) => t.id) } };
 }

@@ -68,8 +68,10 @@ export function planRecover(graph: Graph, opts: RecoverOptions, who: Actor): Pla
   const filters = parsed.some((p) => p.status) ? parsed.map((p) => p.filter) : [(t: Task) => t.status === 'failed', ...parsed.map((p) => p.filter)];
   const writes: Task[] = [];
   const result: RecoverResult = { recovered: [], skipped: [], abandoned: [] };
-  for (const t of graph.tasks.values()) {
-    if (isSystemId(t.id) || !filters.every((f) => f(t))) continue;
+  for (const row of graph.tasks.values()) {
+    if (isSystemId(row.id)) continue;
+    const t = graph.get(row.id)!; // filters read fields a row may lack (failure_reason)
+    if (!filters.every((f) => f(t))) continue;
     if (t.status !== 'failed' && t.status !== 'incomplete') {
       result.skipped.push({ id: t.id, why: `is ${t.status}, not failed` });
       continue;
