@@ -22,7 +22,7 @@ export function register(program: Command): void {
       for (const d of [paths.dir, paths.serviceDir, paths.agentsDir, paths.logDir, paths.agencyDir]) mkdirSync(d, { recursive: true });
       if (!existsSync(paths.config)) writeFileSync(paths.config, DEFAULT_CONFIG_TOML);
       const gitignore = join(paths.dir, '.gitignore');
-      if (!existsSync(gitignore)) writeFileSync(gitignore, '# runtime state: not shared through git\nservice/\nagents/\ngraph.lock\n*.lock\n');
+      if (!existsSync(gitignore)) writeFileSync(gitignore, '# runtime state: not shared through git\nservice/\nagents/\ncache/\ngraph.lock\n*.lock\n');
       writeFileDurable(paths.graph, '');
       ctx.out({ dir: paths.dir }, () => [`Initialized workgraph in ${paths.dir}`, "Next: wg add \"First task\"  ·  wg --help"]);
     });
