@@ -1,14 +1,37 @@
 /**
- * Crash-safe replace (SPEC §1 rule 2): a unique temp file in the same directory, fsync, rename
- * over the target, fsync the directory. write-file-atomic does the first three; the directory
- * fsync makes the rename itself durable.
+ * Crash-safe replace (SPEC §1 rule 2): write a uniquely named temp file in the same directory,
+ * fsync it, rename it over the target, fsync the directory (so the rename itself is durable).
+ * A crash at any instant leaves the old file or the new one.
+ *
+ * Written here rather than with write-file-atomic, for one reason: its temp files are named
+ * `<file>.<number>`, indistinguishable from a user's `graph.jsonl.1` backup, so a killed
+ * writer's leftovers could not be cleaned up safely. Ours are `<file>.wg-tmp-<pid>-<n>`.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+
+let counter = 0;
+const TEMP_MARK = '.wg-tmp-';
 
 export function writeFileDurable(path: string, data: string | Buffer, mode = 0o644): void {
-  writeFileAtomic.sync(path, data, { fsync: true, mode });
+  const tmp = `${path}${TEMP_MARK}${process.pid}-${++counter}`;
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let fd: number | undefined = openSync(tmp, 'wx', mode);
+  try {
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created or already renamed
+    }
+    throw e;
+  }
   const dirFd = openSync(dirname(path), 'r');
   try {
     fsyncSync(dirFd);
@@ -18,21 +41,20 @@ export function writeFileDurable(path: string, data: string | Buffer, mode = 0o6
 }
 
 /**
- * Removes temp files a killed writer left behind (`<name>.<hash>`). Only call it while holding
- * the lock that guards `path`: then no live writer can own such a file.
+ * Removes temp files a killed writer left behind (`<name>.wg-tmp-<pid>-<n>`). Only call it
+ * while holding the lock that guards `path`: then no live writer can own such a file.
  */
 export function removeOrphanTemps(path: string): number {
   const dir = dirname(path);
-  const prefix = `${basename(path)}.`;
+  const pattern = new RegExp(`^${basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.wg-tmp-\\d+-\\d+$`);
   let removed = 0;
   for (const name of readdirSync(dir)) {
-    if (name.startsWith(prefix) && /^[0-9a-f]+$/i.test(name.slice(prefix.length))) {
-      try {
-        unlinkSync(join(dir, name));
-        removed++;
-      } catch {
-        // already gone
-      }
+    if (!pattern.test(name)) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed++;
+    } catch {
+      // already gone
     }
   }
   return removed;

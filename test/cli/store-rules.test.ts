@@ -258,10 +258,11 @@ describe.concurrent('(g) atomic writes leave no temp files', () => {
   it("a killed writer's stale temp file is removed by the next write; other files are kept", async (ctx) => {
     const q = await tmp.project(ctx);
     seedGraph(q.graphPath, [{ id: 't' }]);
-    writeFileSync(join(q.wgDir, 'graph.jsonl.1a2b3c4d'), '{"kind":"task","id":"half-writ');
+    writeFileSync(join(q.wgDir, 'graph.jsonl.wg-tmp-999999-1'), '{"kind":"task","id":"half-writ');
     writeFileSync(join(q.wgDir, 'graph.jsonl.bak'), 'a backup the user made\n');
+    writeFileSync(join(q.wgDir, 'graph.jsonl.1'), 'another backup, numbered\n');
     expect((await q.wg(['edit', 't', '--title', 'New'])).code).toBe(0);
-    expect(graphEntries(q.wgDir).sort()).toEqual(['graph.jsonl', 'graph.jsonl.bak']);
+    expect(graphEntries(q.wgDir).sort()).toEqual(['graph.jsonl', 'graph.jsonl.1', 'graph.jsonl.bak']);
     expect(graphTasks(q.readGraph()).map((t) => t.title)).toEqual(['New']);
   });
 });

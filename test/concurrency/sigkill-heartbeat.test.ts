@@ -119,8 +119,8 @@ describe('SIGKILL during heartbeats', () => {
     }
 
     // Deterministic too: the temp file a writer killed between open and rename leaves behind
-    // (write-file-atomic's `<name>.<murmur hash>`) is swept by the next registry write.
-    writeFileSync(join(serviceDir, 'registry.json.3735928559'), '{"agents": {"agent-1": {"id": "age');
+    // (`<name>.wg-tmp-<pid>-<n>`) is swept by the next registry write.
+    writeFileSync(join(serviceDir, 'registry.json.wg-tmp-999999-1'), '{"agents": {"agent-1": {"id": "age');
     const final = await procs.wg(p.dir, ['heartbeat', 'agent-1', '--json']).result;
     expect(final.code, final.stderr).toBe(0);
     reportedLatest = final.json<{ last_heartbeat: string }>().last_heartbeat;
