@@ -32,6 +32,7 @@ export const FAILURE_CLASSES = [
   'api-error-5xx-transient',
   'wrapper-internal',
   'manual',
+  'eval-rejected',
 ] as const;
 
 export interface LogEntry {

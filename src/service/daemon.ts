@@ -18,6 +18,9 @@ import { crashBackoffMs, DEFAULT_MAX_RETRIES, type AgentLiveness } from '../core
 import type { Actor } from '../core/plan.js';
 import { decideDispatch, planAgentExit, planSpawnClaim, planSpawnRollback, type AgentOutcome, type DispatchDecision } from '../core/plans/dispatch.js';
 import { planReconcile, planReleaseClaims } from '../core/plans/reconcile.js';
+import { evaluationWork, planResolveEvaluations, planScaffoldEvaluations, wantsEvaluation, type GateEvaluation, type ResolveResult } from '../core/plans/evaluation.js';
+import { latestEvaluation, readTaskEvaluations } from '../agency/evaluations.js';
+import { loadIdentity, type Identity } from '../agency/files.js';
 import { isTerminal, type Task } from '../core/task.js';
 import { formatTimestamp, parseDurationMs, parseTimestamp, systemClock, type Clock } from '../core/time.js';
 import { writeFileDurable } from '../store/atomic-write.js';
@@ -43,6 +46,9 @@ export interface ServiceEvents {
   'claim:reclaimed': { task: string; agent: string; reason: string; failed: boolean };
   'spawn:failed': { task: string; agent: string; error: string };
   'tick:done': TickSummary;
+  'eval:scaffolded': { tasks: string[] };
+  'eval:resolved': ResolveResult;
+  'eval:unreadable': { task: string; error: string };
 }
 
 export interface TickSummary {
@@ -308,6 +314,10 @@ export class Daemon extends EventEmitter {
     const { reclaimed } = await this.mutate((g) => planReconcile(g, liveness, this.who(), { maxRetries: this.config.dispatcher.max_retries ?? DEFAULT_MAX_RETRIES }));
     for (const c of reclaimed) this.emit('claim:reclaimed', { task: c.task_id, agent: c.agent, reason: c.reason, failed: c.failed });
 
+    // 3b. Agency (SPEC §8): finished evaluations promote pending-eval → done (eval gate
+    // included); with auto_evaluate, new tasks get their `.evaluate-X` companion.
+    await this.agencyStep();
+
     // 4. Agents whose task is terminal, or whose claim moved on, are stopped.
     let graph = this.store.load().graph;
     const registry = readRegistry(this.paths);
@@ -355,6 +365,52 @@ export class Daemon extends EventEmitter {
     this.lastTick = summary;
     this.emit('tick:done', summary);
     return summary;
+  }
+
+  private async agencyStep(): Promise<void> {
+    let graph = this.store.load().graph;
+    const work = evaluationWork(graph);
+    if (work.pending.length || work.orphans.length) {
+      const evals = new Map<string, GateEvaluation[]>();
+      const skip = new Set<string>();
+      for (const id of work.pending) {
+        try {
+          evals.set(id, readTaskEvaluations(this.paths, id));
+        } catch (e) {
+          // A corrupt evaluation file must not let the task past its gate: it stays pending-eval
+          // (the log names the file) until the file is fixed or removed.
+          skip.add(id);
+          this.emit('eval:unreadable', { task: id, error: (e as Error).message });
+        }
+      }
+      const a = this.config.agency;
+      const r = await this.mutate((g) => planResolveEvaluations(g, this.who(), { threshold: a.eval_gate_threshold, maxRescues: a.max_eval_rescues, evaluationsOf: (id) => evals.get(id) ?? [], skip }));
+      if (r.promoted.length || r.rescued.length || r.rejected.length || r.abandoned.length) this.emit('eval:resolved', r);
+      graph = this.store.load().graph;
+    }
+    if (this.config.agency.auto_evaluate && [...graph.tasks.values()].some((t) => wantsEvaluation(graph, t))) {
+      const r = await this.mutate((g) => planScaffoldEvaluations(g, this.who()));
+      if (r.created.length) this.emit('eval:scaffolded', { tasks: r.created });
+    }
+  }
+
+  /** The identity and eval-gate feedback rendered into an agent's prompt (never fails a spawn). */
+  private promptExtras(task: Task): { identity?: Identity; feedback?: { score: number; notes?: string | null } } {
+    const out: { identity?: Identity; feedback?: { score: number; notes?: string | null } } = {};
+    try {
+      if (task.agent) out.identity = loadIdentity(this.paths, task.agent);
+    } catch (e) {
+      this.log.logger.warn({ event: 'prompt:identity-unreadable', task: task.id, error: (e as Error).message }, 'agency files unreadable');
+    }
+    try {
+      if (typeof task.rescue_count === 'number' && task.rescue_count > 0) {
+        const ev = latestEvaluation(readTaskEvaluations(this.paths, task.id), task.id);
+        if (ev) out.feedback = { score: ev.score, notes: ev.notes ?? null };
+      }
+    } catch {
+      // feedback is a courtesy; the task log has the score too
+    }
+    return out;
   }
 
   private executorFor(task: Task): { executor: string; missing?: string } {
@@ -534,7 +590,7 @@ export class Daemon extends EventEmitter {
     try {
       mkdirSync(agentDir, { recursive: true });
       const graph = this.store.load().graph;
-      writeFileSync(promptFile, buildPrompt(graph, claimed, agentId));
+      writeFileSync(promptFile, buildPrompt(graph, claimed, agentId, this.promptExtras(claimed)));
       const spec = launchSpec(claimed, this.config, { promptFile, model, executor });
       if ('missing' in spec) return await fail(spec.missing);
       const timeoutMs = (claimed.timeout ? parseDurationMs(claimed.timeout) : undefined) ?? this.dispatch.agentTimeoutMs;

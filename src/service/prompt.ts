@@ -4,14 +4,23 @@
  * required workflow.
  */
 import type { Graph } from '../core/graph.js';
+import type { Identity } from '../agency/files.js';
 import type { Task } from '../core/task.js';
 import { AGENT_GUIDE } from '../docs/agent-guide.js';
 
 const LAST_LOG_LINES = 5;
 
-export function buildPrompt(graph: Graph, task: Task, agentId: string): string {
+export interface PromptExtras {
+  /** The agency identity of `task.agent` (SPEC §8), loaded from .wg/agency/. */
+  identity?: Identity | undefined;
+  /** The evaluation that sent this task back (eval-gate rescue). */
+  feedback?: { score: number; notes?: string | null | undefined } | undefined;
+}
+
+export function buildPrompt(graph: Graph, task: Task, agentId: string, extras: PromptExtras = {}): string {
   const out: string[] = [];
   out.push(`# Task ${task.id}: ${task.title}`, '', `You are ${agentId}. Your task id is ${task.id}.`);
+  if (task.agent) out.push('', ...identitySection(task.agent, extras.identity));
   if (task.description) out.push('', '## Description', '', task.description);
   if (task.deliverables?.length) out.push('', '## Deliverables', '', ...task.deliverables.map((d) => `- ${d}`));
   const deps = (task.after ?? []).map((id) => graph.get(id)).filter((d): d is Task => !!d);
@@ -31,6 +40,33 @@ export function buildPrompt(graph: Graph, task: Task, agentId: string): string {
     for (const e of previous.slice(-LAST_LOG_LINES)) out.push(`- ${e.timestamp} ${e.message}`);
     out.push('Avoid repeating what made them fail.');
   }
+  if (extras.feedback) {
+    out.push('', '## Evaluator feedback on the previous attempt', '', `It scored ${extras.feedback.score.toFixed(2)}, below the bar; this attempt must fix that.`);
+    if (extras.feedback.notes) out.push(`Notes: ${extras.feedback.notes}`);
+  }
   out.push('', AGENT_GUIDE, 'Begin working on the task now.');
   return out.join('\n') + '\n';
+}
+
+/** "Who you are": the role and tradeoff behind the task's agent identity hash. */
+export function identitySection(hash: string, identity: Identity | undefined): string[] {
+  const out = ['## Your identity', ''];
+  const role = identity?.role;
+  const tradeoff = identity?.tradeoff;
+  if (!identity?.agent) {
+    out.push(`Agent identity ${hash.slice(0, 8)} is assigned to this task, but it is not defined in .wg/agency/agents: work without a role.`);
+    return out;
+  }
+  out.push(`You act as agent identity ${hash.slice(0, 8)}${identity.agent.name ? ` (${identity.agent.name})` : ''}.`);
+  if (role) {
+    out.push('', `### Role: ${role.name}`, '', role.description);
+    if (role.skills?.length) out.push(`Skills: ${role.skills.join(', ')}`);
+    if (role.outcome) out.push(`Desired outcome: ${role.outcome}`);
+  } else out.push('', `Role ${identity.agent.role_id.slice(0, 8)} is missing from .wg/agency/roles.`);
+  if (tradeoff) {
+    out.push('', `### Tradeoff: ${tradeoff.name}`, '', tradeoff.description);
+    if (tradeoff.acceptable?.length) out.push(`Acceptable: ${tradeoff.acceptable.join('; ')}`);
+    if (tradeoff.unacceptable?.length) out.push(`Unacceptable: ${tradeoff.unacceptable.join('; ')}`);
+  } else out.push('', `Tradeoff ${identity.agent.tradeoff_id.slice(0, 8)} is missing from .wg/agency/tradeoffs.`);
+  return out;
 }

@@ -39,10 +39,11 @@ export const ROW_FIELDS = [
   'paused',
   'started_at',
   'dispatch_count',
+  'claim_epoch',
   'cycle_config',
 ] as const;
 
-const INDEX_VERSION = 4;
+const INDEX_VERSION = 5;
 
 /** A line of the index: a task row, the id of a non-task line, or null (blank / `#`). */
 export type IndexLine = Task | string | null;

@@ -89,8 +89,20 @@ export class JsonlStore {
   /**
    * Lock-free read for the hot read-only commands (`ready`, `status`, `list`, `why-blocked`):
    * rows from a matching index, whole tasks parsed on demand. Same answers as load().
+   * `pinFile` keeps a descriptor of the hashed file open for those on-demand reads (cheap on
+   * memory, right for a short-lived CLI); without it the bytes are held instead.
    */
-  loadFast(): Graph {
+  loadFast(pinFile = true): Graph {
+    if (!pinFile) {
+      // For long-lived processes (the service): no descriptor kept open; lines come from the
+      // bytes read here.
+      const bytes = this.readBytes();
+      const hash = hashBytes(bytes);
+      const index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes));
+      if (!index) return new Graph(this.parseAll(bytes, hash).tasks);
+      const spans = index.spans;
+      return this.indexedGraph(index, (i) => bytes.toString('utf8', spans[2 * i]!, spans[2 * i]! + spans[2 * i + 1]!));
+    }
     let fd: number;
     try {
       fd = openSync(this.paths.graph, 'r');

@@ -65,7 +65,9 @@ export function decideDispatch(graph: Graph, input: DispatchInput): DispatchDeci
   const waiting: DispatchDecision['waiting'] = [];
   let slots = Math.max(0, input.maxAgents - input.aliveAgents);
   const nowMs = input.now.getTime();
-  for (const task of byDispatchOrder(readyTasks(graph, input.now))) {
+  for (const row of byDispatchOrder(readyTasks(graph, input.now))) {
+    // Whole task: the executor choice and the settling delay read fields a row lacks (exec, log).
+    const task = graph.get(row.id)!;
     if (task.assigned) {
       const state = isAgentActor(task.assigned) ? input.liveness.get(task.assigned) : undefined;
       if (isAgentActor(task.assigned) && !state?.alive) {

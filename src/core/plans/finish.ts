@@ -50,7 +50,7 @@ export function planDone(graph: Graph, id: string, who: Actor, opts: { converged
  * members (loop_iteration+1) unless a member converged or max_iterations is reached.
  * Appends the re-opened copies to `writes` (replacing `justDone` there) and returns their ids.
  */
-function iterateCycle(graph: Graph, justDone: Task, who: Actor, writes: Task[]): string[] {
+export function iterateCycle(graph: Graph, justDone: Task, who: Actor, writes: Task[]): string[] {
   const cycle = graph.cycleAnalysis().cycleOf.get(justDone.id);
   const members = cycle ? cycle.members : justDone.cycle_config ? [justDone.id] : [];
   const ownerId = cycle ? cycle.configOwner : justDone.cycle_config ? justDone.id : undefined;

@@ -1,0 +1,217 @@
+/**
+ * Roles, tradeoffs and agent identities on disk: one JSON file each under
+ * `.wg/agency/{roles,tradeoffs,agents}/<id>.json`, validated with zod/mini on read (a malformed
+ * file is an error naming it — nothing is skipped silently). Content-addressed: adding the same
+ * content twice finds the existing file.
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod/mini';
+import { WgError } from '../core/errors.js';
+import { describeIssue, valueAt } from '../core/validation.js';
+import { writeFileDurable } from '../store/atomic-write.js';
+import type { WgPaths } from '../store/paths.js';
+import { agentIdentity, roleId, shortId, tradeoffId } from './identity.js';
+
+const hex = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+const strings = z.optional(z.array(z.string()));
+
+export const roleSchema = z.looseObject({
+  id: hex,
+  name: z.string(),
+  description: z.string(),
+  skills: strings,
+  outcome: z.optional(z.string()),
+  created_at: z.optional(z.string()),
+});
+export type Role = z.infer<typeof roleSchema>;
+
+export const tradeoffSchema = z.looseObject({
+  id: hex,
+  name: z.string(),
+  description: z.string(),
+  acceptable: strings,
+  unacceptable: strings,
+  created_at: z.optional(z.string()),
+});
+export type Tradeoff = z.infer<typeof tradeoffSchema>;
+
+export const agentSchema = z.looseObject({
+  id: hex,
+  name: z.optional(z.nullable(z.string())),
+  role_id: hex,
+  tradeoff_id: hex,
+  created_at: z.optional(z.string()),
+});
+export type AgencyAgent = z.infer<typeof agentSchema>;
+
+export interface RoleInput {
+  name: string;
+  description: string;
+  skills?: string[];
+  outcome?: string;
+}
+
+export interface TradeoffInput {
+  name: string;
+  description: string;
+  acceptable?: string[];
+  unacceptable?: string[];
+}
+
+export type Kind = 'roles' | 'tradeoffs' | 'agents';
+const SCHEMAS = { roles: roleSchema, tradeoffs: tradeoffSchema, agents: agentSchema } as const;
+
+export const kindDir = (paths: WgPaths, kind: Kind): string => join(paths.agencyDir, kind);
+
+function readAll<T>(paths: WgPaths, kind: Kind): T[] {
+  const dir = kindDir(paths, kind);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names.sort().map((name) => {
+    const file = join(dir, name);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new WgError('corrupt_graph', `${file}: invalid JSON (${(e as Error).message})`, { hint: 'fix or remove that file' });
+    }
+    const r = SCHEMAS[kind].safeParse(raw);
+    if (!r.success) {
+      const i = r.error.issues[0]!;
+      throw new WgError('corrupt_graph', `${file}: ${describeIssue(i, valueAt(raw, i.path))}`, { hint: 'fix or remove that file' });
+    }
+    return r.data as T;
+  });
+}
+
+export const readRoles = (paths: WgPaths): Role[] => readAll<Role>(paths, 'roles');
+export const readTradeoffs = (paths: WgPaths): Tradeoff[] => readAll<Tradeoff>(paths, 'tradeoffs');
+export const readAgents = (paths: WgPaths): AgencyAgent[] => readAll<AgencyAgent>(paths, 'agents');
+
+function write(paths: WgPaths, kind: Kind, item: { id: string }): string {
+  const dir = kindDir(paths, kind);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${item.id}.json`);
+  writeFileDurable(file, JSON.stringify(item, null, 2) + '\n');
+  return file;
+}
+
+export interface Added<T> {
+  item: T;
+  created: boolean;
+}
+
+/** Builds a role from its content; refuses a name already used by a different role. */
+export function addRole(paths: WgPaths, input: RoleInput, now: string): Added<Role> {
+  const existing = readRoles(paths);
+  const id = roleId(input);
+  const same = existing.find((r) => r.id === id);
+  if (same) return { item: same, created: false };
+  const clash = existing.find((r) => r.name === input.name);
+  if (clash) throw new WgError('already_exists', `role name '${input.name}' is already used by role ${shortId(clash.id)}`, { hint: 'choose another name (an identical role would be found, not duplicated)' });
+  const role: Role = { id, name: input.name, description: input.description.trim(), ...(input.skills?.length ? { skills: input.skills } : {}), ...(input.outcome ? { outcome: input.outcome.trim() } : {}), created_at: now };
+  write(paths, 'roles', role);
+  return { item: role, created: true };
+}
+
+export function addTradeoff(paths: WgPaths, input: TradeoffInput, now: string): Added<Tradeoff> {
+  const existing = readTradeoffs(paths);
+  const id = tradeoffId(input);
+  const same = existing.find((t) => t.id === id);
+  if (same) return { item: same, created: false };
+  const clash = existing.find((t) => t.name === input.name);
+  if (clash) throw new WgError('already_exists', `tradeoff name '${input.name}' is already used by tradeoff ${shortId(clash.id)}`, { hint: 'choose another name (an identical tradeoff would be found, not duplicated)' });
+  const t: Tradeoff = {
+    id,
+    name: input.name,
+    description: input.description.trim(),
+    ...(input.acceptable?.length ? { acceptable: input.acceptable } : {}),
+    ...(input.unacceptable?.length ? { unacceptable: input.unacceptable } : {}),
+    created_at: now,
+  };
+  write(paths, 'tradeoffs', t);
+  return { item: t, created: true };
+}
+
+export function addAgent(paths: WgPaths, role: Role, tradeoff: Tradeoff, name: string | undefined, now: string): Added<AgencyAgent> {
+  const existing = readAgents(paths);
+  const id = agentIdentity(role.id, tradeoff.id);
+  const same = existing.find((a) => a.id === id);
+  if (same) return { item: same, created: false };
+  if (name) {
+    const clash = existing.find((a) => a.name === name);
+    if (clash) throw new WgError('already_exists', `agent name '${name}' is already used by agent ${shortId(clash.id)}`, { hint: 'choose another --name' });
+  }
+  const a: AgencyAgent = { id, ...(name ? { name } : {}), role_id: role.id, tradeoff_id: tradeoff.id, created_at: now };
+  write(paths, 'agents', a);
+  return { item: a, created: true };
+}
+
+/** An agent identity with its role and tradeoff (either may be missing on disk). */
+export interface Identity {
+  id: string;
+  agent: AgencyAgent | undefined;
+  role: Role | undefined;
+  tradeoff: Tradeoff | undefined;
+}
+
+export function loadIdentity(paths: WgPaths, agentHash: string): Identity {
+  const agent = readAgents(paths).find((a) => a.id === agentHash);
+  const role = agent ? readRoles(paths).find((r) => r.id === agent.role_id) : undefined;
+  const tradeoff = agent ? readTradeoffs(paths).find((t) => t.id === agent.tradeoff_id) : undefined;
+  return { id: agentHash, agent, role, tradeoff };
+}
+
+/** `wg agency init`: a small, general starter set. */
+export const STARTER_ROLES: RoleInput[] = [
+  {
+    name: 'programmer',
+    description: 'Writes and changes code to implement the task, with tests that prove it works.',
+    skills: ['implementation', 'testing', 'debugging'],
+    outcome: 'Working, tested code that does what the task asks.',
+  },
+  {
+    name: 'reviewer',
+    description: 'Reviews changes for correctness, clarity and risk, and reports concrete findings.',
+    skills: ['code-review', 'testing', 'security'],
+    outcome: 'A review that names every real problem and how to fix it.',
+  },
+  {
+    name: 'documenter',
+    description: 'Writes and updates documentation that matches what the software actually does.',
+    skills: ['technical-writing', 'examples'],
+    outcome: 'Accurate, concise documentation a newcomer can follow.',
+  },
+  {
+    name: 'architect',
+    description: 'Designs the structure of a change: modules, interfaces, data flow, and the plan to get there.',
+    skills: ['system-design', 'decomposition', 'tradeoff-analysis'],
+    outcome: 'A design and task breakdown that others can implement without guessing.',
+  },
+];
+
+export const STARTER_TRADEOFFS: TradeoffInput[] = [
+  {
+    name: 'careful',
+    description: 'Correctness over speed: verify before claiming success.',
+    acceptable: ['slower delivery', 'more tests than strictly needed'],
+    unacceptable: ['untested changes', 'silently skipped requirements'],
+  },
+  {
+    name: 'fast',
+    description: 'Deliver the smallest change that works, quickly.',
+    acceptable: ['minimal documentation', 'narrow scope'],
+    unacceptable: ['broken builds', 'failing tests'],
+  },
+  {
+    name: 'thorough',
+    description: 'Complete coverage: handle the edge cases and leave the area better than found.',
+    acceptable: ['larger changes', 'more time'],
+    unacceptable: ['known gaps left undocumented', 'partial implementations'],
+  },
+];
