@@ -319,7 +319,7 @@ export class Daemon extends EventEmitter {
     await this.agencyStep();
 
     // 4. Agents whose task is terminal, or whose claim moved on, are stopped.
-    let graph = this.store.load().graph;
+    let graph = this.store.loadFast(false);
     const registry = readRegistry(this.paths);
     const nowMs = this.clock.now().getTime();
     for (const id of this.supervisor.watchedIds()) {
@@ -345,7 +345,7 @@ export class Daemon extends EventEmitter {
     }
 
     // 5. Spawn on ready, unclaimed tasks by priority up to max_agents.
-    graph = this.store.load().graph;
+    graph = this.store.loadFast(false);
     const decision = decideDispatch(graph, {
       now: this.clock.now(),
       maxAgents: this.dispatch.maxAgents,
@@ -368,7 +368,7 @@ export class Daemon extends EventEmitter {
   }
 
   private async agencyStep(): Promise<void> {
-    let graph = this.store.load().graph;
+    let graph = this.store.loadFast(false);
     const work = evaluationWork(graph);
     if (work.pending.length || work.orphans.length) {
       const evals = new Map<string, GateEvaluation[]>();
@@ -386,7 +386,7 @@ export class Daemon extends EventEmitter {
       const a = this.config.agency;
       const r = await this.mutate((g) => planResolveEvaluations(g, this.who(), { threshold: a.eval_gate_threshold, maxRescues: a.max_eval_rescues, evaluationsOf: (id) => evals.get(id) ?? [], skip }));
       if (r.promoted.length || r.rescued.length || r.rejected.length || r.abandoned.length) this.emit('eval:resolved', r);
-      graph = this.store.load().graph;
+      graph = this.store.loadFast(false);
     }
     if (this.config.agency.auto_evaluate && [...graph.tasks.values()].some((t) => wantsEvaluation(graph, t))) {
       const r = await this.mutate((g) => planScaffoldEvaluations(g, this.who()));
@@ -502,7 +502,7 @@ export class Daemon extends EventEmitter {
   }
 
   private deadlineFor(taskId: string, startedMs: number): number | undefined {
-    const task = this.store.load().graph.get(taskId);
+    const task = this.store.loadFast(false).get(taskId);
     const ms = (task?.timeout ? parseDurationMs(task.timeout) : undefined) ?? this.dispatch.agentTimeoutMs;
     return ms > 0 ? startedMs + ms : undefined;
   }
@@ -545,7 +545,7 @@ export class Daemon extends EventEmitter {
     }
     // The registry mirrors how the agent's own work ended: done or failed when the task ended
     // that way under its claim (also when an adopted agent's exit code is unknown), else dead.
-    const taskNow = this.store.load().graph.get(rec.task_id);
+    const taskNow = this.store.loadFast(false).get(rec.task_id);
     const underItsClaim = !!taskNow && taskNow.assigned === rec.id && (taskNow.claim_epoch ?? 0) === (rec.claim_epoch ?? 0);
     const status =
       deliberate || ex.signal || !underItsClaim ? 'dead' : taskNow.status === 'done' || taskNow.status === 'pending-eval' ? 'done' : taskNow.status === 'failed' ? 'failed' : 'dead';
@@ -589,7 +589,7 @@ export class Daemon extends EventEmitter {
     };
     try {
       mkdirSync(agentDir, { recursive: true });
-      const graph = this.store.load().graph;
+      const graph = this.store.loadFast(false);
       writeFileSync(promptFile, buildPrompt(graph, claimed, agentId, this.promptExtras(claimed)));
       const spec = launchSpec(claimed, this.config, { promptFile, model, executor });
       if ('missing' in spec) return await fail(spec.missing);
@@ -636,7 +636,7 @@ export class Daemon extends EventEmitter {
     const nowMs = this.clock.now().getTime();
     let next = Infinity;
     for (const w of this.lastDecision?.waiting ?? []) if (w.reason.kind === 'settling') next = Math.min(next, w.reason.untilMs);
-    for (const t of this.store.load().graph.tasks.values()) {
+    for (const t of this.store.loadFast(false).tasks.values()) {
       if (t.status !== 'open' && t.status !== 'incomplete') continue;
       for (const f of [t.ready_after, t.not_before]) {
         const ms = f ? parseTimestamp(f)?.getTime() : undefined;
