@@ -16,6 +16,9 @@ export class Graph {
   private cycles: CycleAnalysis | undefined;
   private readonly whole = new Map<string, Task>();
 
+  /** Set when the caller already knows there is no dependency cycle (the store's index). */
+  knownAcyclic = false;
+
   constructor(
     tasks: Iterable<Task>,
     private readonly materialize?: (id: string) => Task,
@@ -91,7 +94,7 @@ export class Graph {
     // Tarjan analysis (sorted ids, string-keyed maps) gives the same empty result on such a graph.
     // Measured (CPU): 100k tasks 600 ms → 98 ms, 10k 60 → 5 ms — and `ready`/`claim --next` call
     // this as soon as any open task has an unfinished dependency.
-    return (this.cycles ??= isAcyclic(this) ? { cycles: [], cycleOf: new Map(), backEdges: new Set() } : analyzeCycles(this));
+    return (this.cycles ??= this.knownAcyclic || isAcyclic(this) ? { cycles: [], cycleOf: new Map(), backEdges: new Set() } : analyzeCycles(this));
   }
 }
 

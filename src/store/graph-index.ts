@@ -43,7 +43,7 @@ export const ROW_FIELDS = [
   'cycle_config',
 ] as const;
 
-const INDEX_VERSION = 5;
+const INDEX_VERSION = 7;
 
 /** A line of the index: a task row, the id of a non-task line, or null (blank / `#`). */
 export type IndexLine = Task | string | null;
@@ -55,6 +55,11 @@ export interface GraphIndex {
    * recomputed from the bytes on read (a newline scan costs less than parsing the numbers). */
   spans: number[];
   lines: IndexLine[];
+  /** The stored JSON text of each entry, where known: unchanged entries are written back as
+   * they were read, so a write that changes one task does not re-serialize 10k rows. */
+  stored?: Array<string | undefined>;
+  /** Known to have no dependency cycle (saves the check on every read; ~8 ms at 10k tasks). */
+  acyclic?: boolean;
 }
 
 export const indexPath = (wgDir: string): string => join(wgDir, 'cache', 'graph-index.json');
@@ -93,19 +98,26 @@ export function buildIndex(file: GraphFile, bytes: Uint8Array, hash: string): Gr
   };
 }
 
-/** The index for a file with this hash, size and line spans, or undefined (missing, stale, …). */
+/**
+ * The index for a file with this hash, size and line spans, or undefined (missing, stale, …).
+ * On disk: a header line `{"v","hash","size","n"}`, then one JSON entry per graph line.
+ */
 export function readIndex(wgDir: string, hash: string, size: number, spans: number[]): GraphIndex | undefined {
-  let raw: { v?: unknown; hash?: unknown; size?: unknown; lines?: unknown };
   try {
-    raw = JSON.parse(readFileSync(indexPath(wgDir), 'utf8')) as typeof raw;
+    const text = readFileSync(indexPath(wgDir), 'utf8');
+    const nl = text.indexOf('\n');
+    if (nl < 0) return undefined;
+    const head = JSON.parse(text.slice(0, nl)) as { v?: unknown; hash?: unknown; size?: unknown; n?: unknown; acyclic?: unknown };
+    if (head.v !== INDEX_VERSION || head.hash !== hash || head.size !== size || head.n !== spans.length / 2) return undefined;
+    const stored = head.n === 0 ? [] : text.slice(nl + 1).split('\n');
+    if (stored.length !== head.n) return undefined;
+    // One parse of the joined entries is ~2x faster than 10k small parses.
+    const lines = JSON.parse(`[${stored.join(',')}]`) as IndexLine[];
+    for (let i = 0; i < lines.length; i++) lines[i] = fromStored(lines[i]);
+    return { hash, size, spans, lines, stored, ...(head.acyclic === true ? { acyclic: true } : {}) };
   } catch {
     return undefined;
   }
-  if (raw.v !== INDEX_VERSION || raw.hash !== hash || raw.size !== size || !Array.isArray(raw.lines)) return undefined;
-  if (spans.length !== raw.lines.length * 2) return undefined;
-  const lines = raw.lines as IndexLine[];
-  for (let i = 0; i < lines.length; i++) lines[i] = fromStored(lines[i]);
-  return { hash, size, spans, lines };
 }
 
 /**
@@ -141,7 +153,9 @@ export function writeIndex(wgDir: string, index: GraphIndex): void {
     // The cache is local state: keep it out of git even in a .wg/ made by an older wg.
     const ignore = join(dirname(path), '.gitignore');
     if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
-    writeFileSync(tmp, JSON.stringify({ v: INDEX_VERSION, hash: index.hash, size: index.size, lines: index.lines.map(toStored) }));
+    const head = JSON.stringify({ v: INDEX_VERSION, hash: index.hash, size: index.size, n: index.lines.length, ...(index.acyclic ? { acyclic: true } : {}) });
+    const entries = index.lines.map((l, i) => index.stored?.[i] ?? JSON.stringify(toStored(l)));
+    writeFileSync(tmp, entries.length ? `${head}\n${entries.join('\n')}` : `${head}\n`);
     renameSync(tmp, path);
   } catch {
     rmSync(tmp, { force: true });

@@ -11,7 +11,7 @@
 import { isAscii } from 'node:buffer';
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { WgError } from '../core/errors.js';
-import { Graph } from '../core/graph.js';
+import { Graph, isAcyclic } from '../core/graph.js';
 import type { OperationRecord, Plan } from '../core/plan.js';
 import { serializeTask, type Task } from '../core/task.js';
 import { formatTimestamp } from '../core/time.js';
@@ -75,7 +75,7 @@ export class JsonlStore {
   /** Full, validated parse; leaves an index for the next command. */
   private parseAll(bytes: Buffer, hash: string): GraphFile {
     const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
-    writeIndex(this.paths.dir, buildIndex(file, bytes, hash));
+    writeIndex(this.paths.dir, { ...buildIndex(file, bytes, hash), acyclic: isAcyclic(new Graph(file.tasks)) });
     return file;
   }
 
@@ -100,8 +100,8 @@ export class JsonlStore {
       const hash = hashBytes(bytes);
       const index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes));
       if (!index) return new Graph(this.parseAll(bytes, hash).tasks);
-      const spans = index.spans;
-      return this.indexedGraph(index, (i) => bytes.toString('utf8', spans[2 * i]!, spans[2 * i]! + spans[2 * i + 1]!));
+      const lineSpansOf = index.spans;
+      return this.indexedGraph(index, (i) => bytes.toString('utf8', lineSpansOf[2 * i]!, lineSpansOf[2 * i]! + lineSpansOf[2 * i + 1]!));
     }
     let fd: number;
     try {
@@ -132,10 +132,12 @@ export class JsonlStore {
         lineOf.set(l.id, i);
       }
     });
-    return new Graph(rows, (id) => {
+    const graph = new Graph(rows, (id) => {
       const i = lineOf.get(id)!;
       return parseTaskLine(line(i), i + 1);
     });
+    graph.knownAcyclic = index.acyclic === true;
+    return graph;
   }
 
   /**
@@ -170,7 +172,7 @@ export class JsonlStore {
     let out: string | Buffer | undefined | null = p.writes.length && ascii ? applyWritesBytes(file, p.writes, bytes) : null;
     if (out === null) out = p.writes.length ? applyWrites(file, p.writes) : undefined;
     if (out === undefined) {
-      writeIndex(this.paths.dir, buildIndex(file, bytes, hash));
+      writeIndex(this.paths.dir, { ...buildIndex(file, bytes, hash), acyclic: isAcyclic(graph) });
       return { result: p.result, written: false };
     }
     const newBytes = typeof out === 'string' ? Buffer.from(out, 'utf8') : out;
@@ -179,7 +181,8 @@ export class JsonlStore {
     // The index of the new file: the parse's lines with the written tasks replaced/appended.
     const lines: IndexLine[] = file.lines.map((l) => (l.task ? toRow(l.task) : l.id !== undefined ? l.id : null));
     applyRows(lines, p.writes);
-    writeIndex(this.paths.dir, { hash: hashBytes(newBytes), size: newBytes.length, spans: lineSpans(newBytes), lines });
+    const acyclic = isAcyclic(new Graph(lines.filter((l): l is Task => l !== null && typeof l === 'object')));
+    writeIndex(this.paths.dir, { hash: hashBytes(newBytes), size: newBytes.length, spans: lineSpans(newBytes), lines, acyclic });
     return { result: p.result, written: true };
   }
 
@@ -199,7 +202,14 @@ export class JsonlStore {
     if (!patched) return { result: p.result, written: false };
     writeFileDurable(this.paths.graph, patched.bytes);
     this.recordOperations(p.ops, ctx);
-    writeIndex(this.paths.dir, { hash: hashBytes(patched.bytes), size: patched.bytes.length, spans: patched.spans, lines: patched.lines });
+    // Still acyclic? Only a write that adds dependencies can close a cycle: then check the new
+    // structure (rows suffice); otherwise the old answer stands.
+    const sameEdges = p.writes.every((w) => {
+      const before = graph.peek(w.id);
+      return (w.after ?? []).every((d) => (before?.after ?? []).includes(d)) && (before !== undefined || graph.dependents(w.id).length === 0);
+    });
+    const acyclic = index.acyclic === true && sameEdges ? true : isAcyclic(new Graph(patched.lines.filter((l): l is Task => l !== null && typeof l === 'object')));
+    writeIndex(this.paths.dir, { hash: hashBytes(patched.bytes), size: patched.bytes.length, spans: patched.spans, lines: patched.lines, acyclic, ...(patched.stored ? { stored: patched.stored } : {}) });
     return { result: p.result, written: true };
   }
 
@@ -242,9 +252,10 @@ function applyRows(lines: IndexLine[], writes: Task[]): void {
  * Writes applied to the bytes with the index's line spans: changed lines replaced in place,
  * new tasks appended, every other byte copied. Undefined when nothing changed.
  */
-function patchLines(bytes: Buffer, index: GraphIndex, writes: Task[]): { bytes: Buffer; spans: number[]; lines: IndexLine[] } | undefined {
+function patchLines(bytes: Buffer, index: GraphIndex, writes: Task[]): { bytes: Buffer; spans: number[]; lines: IndexLine[]; stored?: Array<string | undefined> } | undefined {
   if (!writes.length) return undefined;
   const lines = index.lines.slice();
+  const stored = index.stored ? index.stored.slice() : undefined;
   const n = lines.length;
   const wanted = new Set(writes.map((w) => w.id));
   const lineOf = new Map<string, number>();
@@ -262,6 +273,7 @@ function patchLines(bytes: Buffer, index: GraphIndex, writes: Task[]): { bytes: 
     if (i !== undefined) {
       const current = replaced.get(i) ?? bytes.toString('utf8', index.spans[2 * i]!, index.spans[2 * i]! + index.spans[2 * i + 1]!);
       lines[i] = toRow(w);
+      if (stored) stored[i] = undefined;
       if (current !== raw) {
         replaced.set(i, raw);
         changed = true;
@@ -317,7 +329,8 @@ function patchLines(bytes: Buffer, index: GraphIndex, writes: Task[]): { bytes: 
       spans.push(total, line.length);
       total += line.length + 1;
       lines.push(toRow(w));
+      stored?.push(undefined);
     }
   }
-  return { bytes: Buffer.concat(parts), spans, lines };
+  return { bytes: Buffer.concat(parts), spans, lines, ...(stored ? { stored } : {}) };
 }
