@@ -43,7 +43,7 @@ export const ROW_FIELDS = [
   'cycle_config',
 ] as const;
 
-const INDEX_VERSION = 7;
+const INDEX_VERSION = 8;
 
 /** A line of the index: a task row, the id of a non-task line, or null (blank / `#`). */
 export type IndexLine = Task | string | null;
@@ -100,21 +100,28 @@ export function buildIndex(file: GraphFile, bytes: Uint8Array, hash: string): Gr
 
 /**
  * The index for a file with this hash, size and line spans, or undefined (missing, stale, …).
- * On disk: a header line `{"v","hash","size","n"}`, then one JSON entry per graph line.
+ * On disk: a header line `{"v","hash","size","n",…}`, then one JSON entry per graph line, each
+ * but the last followed by a comma — so the body parses as one JSON array in a single call
+ * (~2x faster than 10k small parses), and a writer can still reuse each entry's text verbatim.
+ * `keepStored` keeps those texts (writers); readers skip it to save memory.
  */
-export function readIndex(wgDir: string, hash: string, size: number, spans: number[]): GraphIndex | undefined {
+export function readIndex(wgDir: string, hash: string, size: number, spans: number[], keepStored = false): GraphIndex | undefined {
   try {
     const text = readFileSync(indexPath(wgDir), 'utf8');
     const nl = text.indexOf('\n');
     if (nl < 0) return undefined;
     const head = JSON.parse(text.slice(0, nl)) as { v?: unknown; hash?: unknown; size?: unknown; n?: unknown; acyclic?: unknown };
     if (head.v !== INDEX_VERSION || head.hash !== hash || head.size !== size || head.n !== spans.length / 2) return undefined;
-    const stored = head.n === 0 ? [] : text.slice(nl + 1).split('\n');
-    if (stored.length !== head.n) return undefined;
-    // One parse of the joined entries is ~2x faster than 10k small parses.
-    const lines = JSON.parse(`[${stored.join(',')}]`) as IndexLine[];
+    const body = text.slice(nl + 1);
+    const lines = JSON.parse(`[${body}]`) as IndexLine[];
+    if (lines.length !== head.n) return undefined;
     for (let i = 0; i < lines.length; i++) lines[i] = fromStored(lines[i]);
-    return { hash, size, spans, lines, stored, ...(head.acyclic === true ? { acyclic: true } : {}) };
+    let stored: string[] | undefined;
+    if (keepStored && lines.length) {
+      stored = body.split('\n');
+      for (let i = 0; i < stored.length - 1; i++) stored[i] = stored[i]!.slice(0, -1); // the comma
+    }
+    return { hash, size, spans, lines, ...(stored ? { stored } : {}), ...(head.acyclic === true ? { acyclic: true } : {}) };
   } catch {
     return undefined;
   }
@@ -155,7 +162,7 @@ export function writeIndex(wgDir: string, index: GraphIndex): void {
     if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
     const head = JSON.stringify({ v: INDEX_VERSION, hash: index.hash, size: index.size, n: index.lines.length, ...(index.acyclic ? { acyclic: true } : {}) });
     const entries = index.lines.map((l, i) => index.stored?.[i] ?? JSON.stringify(toStored(l)));
-    writeFileSync(tmp, entries.length ? `${head}\n${entries.join('\n')}` : `${head}\n`);
+    writeFileSync(tmp, entries.length ? `${head}\n${entries.join(',\n')}` : `${head}\n`);
     renameSync(tmp, path);
   } catch {
     rmSync(tmp, { force: true });

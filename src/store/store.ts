@@ -150,7 +150,7 @@ export class JsonlStore {
       removeOrphanTemps(this.paths.graph);
       const bytes = this.readBytes();
       const hash = hashBytes(bytes);
-      const index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes));
+      const index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes), true);
       return index ? this.mutateIndexed(plan, ctx, bytes, index) : this.mutateParsed(plan, ctx, bytes, hash);
     } finally {
       lock.release();
