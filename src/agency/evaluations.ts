@@ -3,13 +3,12 @@
  * `eval-<task>-<timestamp>.json`. The newest one of a task (by parsed timestamp, not string
  * compare) is what `wg show` and `wg html` display.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod/mini';
-import { WgError } from '../core/errors.js';
 import { parseTimestamp } from '../core/time.js';
-import { describeIssue, valueAt } from '../core/validation.js';
 import { writeFileDurable } from '../store/atomic-write.js';
+import { readJsonDir } from '../store/json-dir.js';
 import type { WgPaths } from '../store/paths.js';
 
 export const DIMENSIONS = [
@@ -45,28 +44,7 @@ export const evaluationsDir = (paths: WgPaths): string => join(paths.agencyDir, 
 
 /** Every evaluation on disk; a malformed file is an error naming it (nothing is skipped silently). */
 export function readEvaluations(paths: WgPaths, only?: ReadonlySet<string>): Evaluation[] {
-  const dir = evaluationsDir(paths);
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json') && (!only || only.has(n)));
-  } catch {
-    return [];
-  }
-  return names.sort().map((name) => {
-    const file = join(dir, name);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new WgError('corrupt_graph', `${file}: invalid JSON (${(e as Error).message})`, { hint: 'fix or remove that file' });
-    }
-    const r = evaluationSchema.safeParse(raw);
-    if (!r.success) {
-      const i = r.error.issues[0]!;
-      throw new WgError('corrupt_graph', `${file}: ${describeIssue(i, valueAt(raw, i.path))}`, { hint: 'fix or remove that file' });
-    }
-    return r.data;
-  });
+  return readJsonDir(evaluationsDir(paths), evaluationSchema, only);
 }
 
 const ts = (e: Evaluation): number => parseTimestamp(e.timestamp)?.getTime() ?? 0;

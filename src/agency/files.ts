@@ -4,12 +4,12 @@
  * file is an error naming it — nothing is skipped silently). Content-addressed: adding the same
  * content twice finds the existing file.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod/mini';
 import { WgError } from '../core/errors.js';
-import { describeIssue, valueAt } from '../core/validation.js';
 import { writeFileDurable } from '../store/atomic-write.js';
+import { readJsonDir } from '../store/json-dir.js';
 import type { WgPaths } from '../store/paths.js';
 import { agentIdentity, roleId, shortId, tradeoffId } from './identity.js';
 
@@ -65,28 +65,7 @@ const SCHEMAS = { roles: roleSchema, tradeoffs: tradeoffSchema, agents: agentSch
 export const kindDir = (paths: WgPaths, kind: Kind): string => join(paths.agencyDir, kind);
 
 function readAll<T>(paths: WgPaths, kind: Kind): T[] {
-  const dir = kindDir(paths, kind);
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return names.sort().map((name) => {
-    const file = join(dir, name);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new WgError('corrupt_graph', `${file}: invalid JSON (${(e as Error).message})`, { hint: 'fix or remove that file' });
-    }
-    const r = SCHEMAS[kind].safeParse(raw);
-    if (!r.success) {
-      const i = r.error.issues[0]!;
-      throw new WgError('corrupt_graph', `${file}: ${describeIssue(i, valueAt(raw, i.path))}`, { hint: 'fix or remove that file' });
-    }
-    return r.data as T;
-  });
+  return readJsonDir(kindDir(paths, kind), SCHEMAS[kind]) as T[];
 }
 
 export const readRoles = (paths: WgPaths): Role[] => readAll<Role>(paths, 'roles');

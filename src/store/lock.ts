@@ -52,6 +52,11 @@ export async function acquireLock(path: string, timeoutMs = Number(process.env.W
       delay = Math.min(delay * 2, 8);
     }
   }
+  return held(fd);
+}
+
+/** A taken lock: notes our pid in the file (informational) and releases exactly once. */
+function held(fd: number): LockHandle {
   try {
     ftruncateSync(fd, 0);
     writeSync(fd, `${process.pid}\n`);
@@ -87,18 +92,5 @@ export function tryLockForLifetime(path: string): LockHandle | undefined {
     if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return undefined;
     throw new WgError('io', `cannot lock ${path}: ${(e as Error).message}`);
   }
-  ftruncateSync(fd, 0);
-  writeSync(fd, `${process.pid}\n`);
-  let released = false;
-  return {
-    release() {
-      if (released) return;
-      released = true;
-      try {
-        flock().flockSync(fd, 'un');
-      } finally {
-        closeSync(fd);
-      }
-    },
-  };
+  return held(fd);
 }

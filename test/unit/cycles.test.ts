@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeCycles, edgeKey, Graph, pathBetween } from '../../src/core/graph.js';
 import { planAdd } from '../../src/core/plans/add.js';
-import { planAbandon, planDone } from '../../src/core/plans/finish.js';
+import { planDone } from '../../src/core/plans/finish.js';
 import { planClaimNext } from '../../src/core/plans/claim.js';
 import { isReady, readyTasks } from '../../src/core/readiness.js';
 import type { CycleConfig, Task } from '../../src/core/task.js';
