@@ -1,13 +1,14 @@
 /**
- * graph.jsonl, line by line. Every line is kept as its raw text: a save rewrites only the lines
- * of tasks that changed and appends new ones, so a one-task change is a one-line diff, and
- * lines this tool does not understand (other kinds, newer fields) survive untouched.
+ * graph.jsonl, line by line: the full, validated parse (SPEC §1 rule 6). Every line is kept as
+ * its raw text; the store (store.ts, patchLines) rewrites only the lines of tasks that changed
+ * and appends new ones, so a one-task change is a one-line diff, and lines this tool does not
+ * understand (other kinds, newer fields, comments) survive untouched.
  */
 // Named imports, not the `z` namespace, so esbuild keeps only the zod code used here (see the
 // zod-star-import note in scripts/build.mjs: the shared chunk went from 697 KB to 154 KB).
 import { _default, array, boolean, compile, enum as zEnum, int, literal, looseObject, minLength, nonnegative, optional, string, union } from 'zod/mini';
 import { WgError } from '../core/errors.js';
-import { serializeTask, STATUSES, type Task } from '../core/task.js';
+import { STATUSES, type Task } from '../core/task.js';
 import { describeIssue, valueAt } from '../core/validation.js';
 
 export interface GraphLine {
@@ -151,96 +152,4 @@ export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {
     tasks.push(task);
   }
   return { lines, tasks, ids };
-}
-
-/**
- * Applies writes to the line list: changed tasks replace their own line, new tasks are
- * appended. Returns the new text, or undefined when no line changed.
- */
-export function applyWrites(file: GraphFile, writes: Task[]): string | undefined {
-  // Positions are needed only for the written ids (a plan writes a handful of tasks): one pass
-  // with a small set instead of a map of every line (100k map inserts ≈ 20–30 ms). Last
-  // occurrence wins, as before.
-  const wanted = new Set<string>();
-  for (const t of writes) wanted.add(t.id);
-  const index = new Map<string, number>();
-  const src = file.lines;
-  const lines: string[] = new Array<string>(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const l = src[i]!;
-    lines[i] = l.raw;
-    if (l.id !== undefined && wanted.has(l.id)) index.set(l.id, i);
-  }
-  let changed = false;
-  for (const task of writes) {
-    const raw = serializeTask(task);
-    const at = index.get(task.id);
-    if (at === undefined) {
-      index.set(task.id, lines.length);
-      lines.push(raw);
-      changed = true;
-    } else if (lines[at] !== raw) {
-      lines[at] = raw;
-      changed = true;
-    }
-  }
-  return changed ? lines.join('\n') + '\n' : undefined;
-}
-
-/**
- * applyWrites for a graph parsed from `bytes` when those bytes are all ASCII (so a character
- * offset is a byte offset): the same bytes applyWrites' text would encode to, built by copying
- * the unchanged runs of the original file and encoding only the changed and new lines. Returns
- * undefined when no line changed, null when the file's shape is not the expected one (the
- * caller then uses applyWrites). Skips building, joining and re-encoding the whole text. Measured
- * (CPU) for a one-task write: 100k tasks (54 MB) 102 ms → 37 ms; 10k 10.7 → 2.9 ms.
- */
-export function applyWritesBytes(file: GraphFile, writes: Task[], bytes: Uint8Array): Buffer | undefined | null {
-  const src = file.lines;
-  const wanted = new Set<string>();
-  for (const t of writes) wanted.add(t.id);
-  const index = new Map<string, number>();
-  let expected = 0; // the byte length of `src.join('\n') + '\n'`
-  for (let i = 0; i < src.length; i++) {
-    const l = src[i]!;
-    expected += l.raw.length + 1;
-    if (l.id !== undefined && wanted.has(l.id)) index.set(l.id, i);
-  }
-  const missingFinalNewline = bytes.length === expected - 1;
-  if (bytes.length !== expected && !missingFinalNewline) return null;
-  // The same sequence of replacements and appends as applyWrites.
-  const replaced = new Map<number, string>();
-  const appended: string[] = [];
-  let changed = false;
-  for (const task of writes) {
-    const raw = serializeTask(task);
-    const at = index.get(task.id);
-    if (at === undefined) {
-      index.set(task.id, src.length + appended.length);
-      appended.push(raw);
-      changed = true;
-      continue;
-    }
-    const current = at < src.length ? (replaced.get(at) ?? src[at]!.raw) : appended[at - src.length]!;
-    if (current === raw) continue;
-    if (at < src.length) replaced.set(at, raw);
-    else appended[at - src.length] = raw;
-    changed = true;
-  }
-  if (!changed) return undefined;
-  const parts: Uint8Array[] = [];
-  let offset = 0; // byte offset of line `line`
-  let line = 0;
-  let runStart = 0;
-  for (const k of [...replaced.keys()].sort((a, b) => a - b)) {
-    for (; line < k; line++) offset += src[line]!.raw.length + 1;
-    parts.push(bytes.subarray(runStart, offset), Buffer.from(replaced.get(k)! + '\n', 'utf8'));
-    runStart = offset + src[k]!.raw.length + 1;
-  }
-  if (runStart < bytes.length) {
-    parts.push(bytes.subarray(runStart));
-    if (missingFinalNewline) parts.push(Buffer.from('\n'));
-  }
-  if (appended.length) parts.push(Buffer.from(appended.join('\n') + '\n', 'utf8'));
-  return Buffer.concat(parts);
 }

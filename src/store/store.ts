@@ -16,7 +16,7 @@ import type { OperationRecord, Plan } from '../core/plan.js';
 import { serializeTask, type Task } from '../core/task.js';
 import { formatTimestamp } from '../core/time.js';
 import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
-import { applyWrites, applyWritesBytes, parseGraph, parseTaskLine, type GraphFile } from './graph-file.js';
+import { parseGraph, parseTaskLine, type GraphFile } from './graph-file.js';
 import { buildIndex, hashBytes, isPartial, lineSpans, readIndex, readLine, scanFile, toRow, writeIndex, type GraphIndex, type IndexLine } from './graph-index.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
@@ -150,67 +150,48 @@ export class JsonlStore {
       removeOrphanTemps(this.paths.graph);
       const bytes = this.readBytes();
       const hash = hashBytes(bytes);
-      const index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes), true);
-      return index ? this.mutateIndexed(plan, ctx, bytes, index) : this.mutateParsed(plan, ctx, bytes, hash);
+      let index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes), true);
+      let graph: Graph;
+      let rebuilt = false;
+      if (index) {
+        const spans = index.spans;
+        graph = this.indexedGraph(index, (i) => bytes.toString('utf8', spans[2 * i]!, spans[2 * i]! + spans[2 * i + 1]!));
+      } else {
+        // No index for these bytes: parse and validate every line (rule 6), and index them.
+        const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
+        graph = new Graph(file.tasks);
+        index = { ...buildIndex(file, bytes, hash), acyclic: isAcyclic(graph) };
+        rebuilt = true;
+      }
+      const p = plan(graph);
+      const lines = index.lines;
+      checkWrites(
+        p.writes,
+        (id) => graph.has(id),
+        (id) => {
+          const i = lines.indexOf(id);
+          return i >= 0 ? i + 1 : undefined;
+        },
+      );
+      const patched = patchLines(bytes, index, p.writes);
+      if (!patched) {
+        if (rebuilt) writeIndex(this.paths.dir, index);
+        return { result: p.result, written: false };
+      }
+      writeFileDurable(this.paths.graph, patched.bytes);
+      this.recordOperations(p.ops, ctx);
+      // Still acyclic? Only a write that adds dependencies can close a cycle: then check the new
+      // structure (rows suffice); otherwise the old answer stands.
+      const sameEdges = p.writes.every((w) => {
+        const before = graph.peek(w.id);
+        return (w.after ?? []).every((d) => (before?.after ?? []).includes(d)) && (before !== undefined || graph.dependents(w.id).length === 0);
+      });
+      const acyclic = index.acyclic === true && sameEdges ? true : isAcyclic(new Graph(patched.lines.filter((l): l is Task => l !== null && typeof l === 'object')));
+      writeIndex(this.paths.dir, { hash: hashBytes(patched.bytes), size: patched.bytes.length, spans: patched.spans, lines: patched.lines, acyclic, ...(patched.stored ? { stored: patched.stored } : {}) });
+      return { result: p.result, written: true };
     } finally {
       lock.release();
     }
-  }
-
-  private mutateParsed<R>(plan: (graph: Graph) => Plan<R>, ctx: MutationContext, bytes: Buffer, hash: string): MutationOutcome<R> {
-    const ascii = isAscii(bytes);
-    const file = parseGraph(JsonlStore.decode(bytes, ascii));
-    const graph = new Graph(file.tasks);
-    const p = plan(graph);
-    const lineOfNonTask = (id: string): number | undefined => {
-      if (!file.ids.has(id)) return undefined;
-      return file.lines.findIndex((l) => l.id === id) + 1;
-    };
-    checkWrites(p.writes, (id) => graph.has(id), lineOfNonTask);
-    // An ASCII file is patched as bytes (unchanged runs copied, only changed lines encoded);
-    // otherwise, or if the file's shape is unexpected, the text is rebuilt. Same bytes either way.
-    let out: string | Buffer | undefined | null = p.writes.length && ascii ? applyWritesBytes(file, p.writes, bytes) : null;
-    if (out === null) out = p.writes.length ? applyWrites(file, p.writes) : undefined;
-    if (out === undefined) {
-      writeIndex(this.paths.dir, { ...buildIndex(file, bytes, hash), acyclic: isAcyclic(graph) });
-      return { result: p.result, written: false };
-    }
-    const newBytes = typeof out === 'string' ? Buffer.from(out, 'utf8') : out;
-    writeFileDurable(this.paths.graph, newBytes);
-    this.recordOperations(p.ops, ctx);
-    // The index of the new file: the parse's lines with the written tasks replaced/appended.
-    const lines: IndexLine[] = file.lines.map((l) => (l.task ? toRow(l.task) : l.id !== undefined ? l.id : null));
-    applyRows(lines, p.writes);
-    const acyclic = isAcyclic(new Graph(lines.filter((l): l is Task => l !== null && typeof l === 'object')));
-    writeIndex(this.paths.dir, { hash: hashBytes(newBytes), size: newBytes.length, spans: lineSpans(newBytes), lines, acyclic });
-    return { result: p.result, written: true };
-  }
-
-  private mutateIndexed<R>(plan: (graph: Graph) => Plan<R>, ctx: MutationContext, bytes: Buffer, index: GraphIndex): MutationOutcome<R> {
-    const spans = index.spans;
-    const graph = this.indexedGraph(index, (i) => bytes.toString('utf8', spans[2 * i]!, spans[2 * i]! + spans[2 * i + 1]!));
-    const p = plan(graph);
-    checkWrites(
-      p.writes,
-      (id) => graph.has(id),
-      (id) => {
-        const i = index.lines.indexOf(id);
-        return i >= 0 ? i + 1 : undefined;
-      },
-    );
-    const patched = patchLines(bytes, index, p.writes);
-    if (!patched) return { result: p.result, written: false };
-    writeFileDurable(this.paths.graph, patched.bytes);
-    this.recordOperations(p.ops, ctx);
-    // Still acyclic? Only a write that adds dependencies can close a cycle: then check the new
-    // structure (rows suffice); otherwise the old answer stands.
-    const sameEdges = p.writes.every((w) => {
-      const before = graph.peek(w.id);
-      return (w.after ?? []).every((d) => (before?.after ?? []).includes(d)) && (before !== undefined || graph.dependents(w.id).length === 0);
-    });
-    const acyclic = index.acyclic === true && sameEdges ? true : isAcyclic(new Graph(patched.lines.filter((l): l is Task => l !== null && typeof l === 'object')));
-    writeIndex(this.paths.dir, { hash: hashBytes(patched.bytes), size: patched.bytes.length, spans: patched.spans, lines: patched.lines, acyclic, ...(patched.stored ? { stored: patched.stored } : {}) });
-    return { result: p.result, written: true };
   }
 
   /** Provenance: one line per operation, appended while the graph lock is held. */
@@ -229,22 +210,6 @@ export class JsonlStore {
       // no log yet
     }
     appendFileSync(this.paths.operations, text + '\n');
-  }
-}
-
-/** Replace/append the rows of written tasks (last write of an id wins, as in the file). */
-function applyRows(lines: IndexLine[], writes: Task[]): void {
-  const at = new Map<string, number>();
-  const wanted = new Set(writes.map((w) => w.id));
-  lines.forEach((l, i) => {
-    if (l !== null && typeof l === 'object' && wanted.has(l.id)) at.set(l.id, i);
-  });
-  for (const w of writes) {
-    const i = at.get(w.id);
-    if (i === undefined) {
-      at.set(w.id, lines.length);
-      lines.push(toRow(w));
-    } else lines[i] = toRow(w);
   }
 }
 
