@@ -125,14 +125,17 @@ export class JsonlStore {
 
   private indexedGraph(index: GraphIndex, line: (i: number) => string): Graph {
     const rows: Task[] = [];
-    const lineOf = new Map<string, number>();
-    index.lines.forEach((l, i) => {
-      if (l !== null && typeof l === 'object') {
-        rows.push(l);
-        lineOf.set(l.id, i);
-      }
-    });
+    for (const l of index.lines) if (l !== null && typeof l === 'object') rows.push(l);
+    // Line numbers by id, built on the first whole-task read only (`ready` never needs it;
+    // at 100k tasks the map is ~8 MB).
+    let lineOf: Map<string, number> | undefined;
     const graph = new Graph(rows, (id) => {
+      if (!lineOf) {
+        lineOf = new Map();
+        index.lines.forEach((l, i) => {
+          if (l !== null && typeof l === 'object') lineOf!.set(l.id, i);
+        });
+      }
       const i = lineOf.get(id)!;
       return parseTaskLine(line(i), i + 1);
     });

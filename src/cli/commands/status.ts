@@ -39,7 +39,7 @@ export function register(program: Command): void {
           service,
           agents: { total: agents.length, alive },
           counts: { ...counts, ready: ready.length, blocked, paused },
-          in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: t.started_at ?? null })),
+          in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: graph.get(t.id)!.started_at ?? null })),
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
         },
         () => [
