@@ -28,7 +28,8 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
  * other work shares the machine.
  */
 export function wg(args, { cwd, extraEnv, check = true } = {}) {
-  const [cmd, argv] = TIME ? [TIME, ['-f', '\nWGBENCH %U %S %M', process.execPath, WG, ...args]] : [process.execPath, [WG, ...args]];
+  // The bundle is executed as users run `wg` (its shebang line, with its Node flags, applies).
+  const [cmd, argv] = TIME ? [TIME, ['-f', '\nWGBENCH %U %S %M', WG, ...args]] : [WG, args];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, argv, { cwd, env: env(extraEnv), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -12,7 +12,7 @@ export async function run({ size = 100_000, runs = 3 } = {}) {
     for (let i = 0; i <= runs; i++) {
       let r;
       if (existsSync('/usr/bin/time')) {
-        r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', process.execPath, WG, 'ready', '--json'], { cwd: p.dir, env: env(), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+        r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', WG, 'ready', '--json'], { cwd: p.dir, env: env(), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
       } else {
         // Fallback: the child reports its own maxRSS on exit.
         const hook = "process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'))";

@@ -46,7 +46,10 @@ await build({
   minifySyntax: true,
   banner: {
     js: [
-      '#!/usr/bin/env node',
+      // A 4 MiB young generation instead of V8's 16 MiB default: the CLI allocates its parse
+      // once and exits, so the bigger nursery only raised peak RSS (wg ready at 100k tasks:
+      // 154 → 131 MB) without saving time. (`env -S`: coreutils ≥ 8.30, macOS.)
+      '#!/usr/bin/env -S node --max-semi-space-size=4',
       "import { createRequire as __wgCreateRequire } from 'node:module';",
       'const require = __wgCreateRequire(import.meta.url);',
       "import { fileURLToPath as __wgFileURLToPath } from 'node:url';",
