@@ -6,12 +6,14 @@
  * by name) and removes the temp directory.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { graphTasks, seedGraph, tempProject, wg, wgAsync, type WgResult } from './wg.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { groupMembers, sleep } from './proc.js';
+import { groupMembers, procStat, processRunning as running, safeKill, sleep } from './proc.js';
+export { running };
 
 /** Polls `fn` until it returns a truthy value (returned) or `timeoutMs` passes (throws). */
 export async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 10_000, intervalMs = 25, explain?: () => string): Promise<T> {
@@ -24,42 +26,6 @@ export async function until<T>(what: string, fn: () => T | undefined | null | fa
   }
 }
 
-function procStat(pid: number): { state: string; pgrp: number; start: string } | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0]!, pgrp: Number(rest[2]), start: rest[19]! };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A running (not zombie) process. */
-export function running(pid: number): boolean {
-  const st = procStat(pid);
-  return !!st && st.state !== 'Z' && st.state !== 'X';
-}
-
-/** Non-zombie members of a process group. */
-export function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const st = procStat(Number(name));
-    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') out.push(Number(name));
-  }
-  return out;
-}
-
-function safeKill(target: number, signal: NodeJS.Signals = 'SIGKILL'): void {
-  try {
-    process.kill(target, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** A PID that certainly belongs to no process now: a short child that has exited and been reaped. */
 export function deadPid(): number {
   const r = spawnSync('true');
   const pid = r.pid;

@@ -4,11 +4,12 @@
  * daemons started with the built `wg`, poll-waits with deadlines, and a cleanup that never
  * leaves a daemon, an agent or a grandchild behind (by PID / process group, never by name).
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { graphTasks, tempProject, wg, wgAsync, type WgResult } from './wg.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { groupMembers, pidAlive, processRunning, sleep } from './proc.js';
+import { groupMembers, processRunning, safeKill, sleep } from './proc.js';
 
 /** A PATH without anything the host may have installed as `claude`/`codex`: node + system dirs. */
 export const SYSTEM_PATH = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
@@ -22,43 +23,6 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | null | 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await sleep(intervalMs);
   }
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Field 3 (state) and 5 (pgrp) of /proc/<pid>/stat. */
-function procStat(pid: number): { state: string; pgrp: number } | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0]!, pgrp: Number(rest[2]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Is `pid` a running (not zombie) process? (PID 1 here may not reap orphans, so zombies linger.) */
-export function processRunning(pid: number): boolean {
-  const st = procStat(pid);
-  return !!st && st.state !== 'Z' && st.state !== 'X';
-}
-
-/** The non-zombie processes of a process group, from /proc. */
-export function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const st = procStat(Number(name));
-    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') out.push(Number(name));
-  }
-  return out;
 }
 
 /** `kill -0 -PGID`: true when the kernel still knows a process in the group (zombies included). */
@@ -279,13 +243,6 @@ export interface StatusJson {
   waiting: Array<{ kind: string; tasks: string[]; message: string; fix: string }>;
 }
 
-function safeKill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
 
 /** Reads a file written by an agent (undefined until it exists). */
 export function readIf(path: string): string | undefined {
