@@ -32,7 +32,8 @@ import { executorName, findExecutable, launchSpec } from './executors/index.js';
 import { summarizeStreamFile } from './executors/stream.js';
 import type { IpcRequest, IpcResponse } from './ipc.js';
 import { openServiceLog, type ServiceLog } from './log.js';
-import { procState, sameProcess } from './process.js';
+import { agentLiveness } from './liveness-view.js';
+import { procState } from './process.js';
 import { buildPrompt } from './prompt.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { Supervisor, type AgentExit, type KillReason } from './supervisor.js';
@@ -62,7 +63,6 @@ export interface TickSummary {
 }
 
 const ADOPTED_POLL_MS = 200;
-const NEVER_STARTED_MS = 60_000;
 const LEASE_RENEW_FRACTION = 4;
 
 export interface DaemonOptions {
@@ -483,21 +483,16 @@ export class Daemon extends EventEmitter {
 
   private judge(rec: AgentRecord, nowMs: number): { alive: true } | { alive: false; reason: string } {
     if (this.supervisor.isWatched(rec.id)) return { alive: true };
-    const startedMs = parseTimestamp(rec.started_at)?.getTime() ?? 0;
-    if (rec.host && rec.host !== this.host) {
-      // Another host's agent: only its lease can tell.
-      const hb = rec.last_heartbeat ? (parseTimestamp(rec.last_heartbeat)?.getTime() ?? 0) : startedMs;
-      return nowMs - hb <= this.dispatch.heartbeatTimeoutMs ? { alive: true } : { alive: false, reason: 'lease expired' };
+    // The same rules the CLI applies (liveness-view.ts): PID + start time here, lease elsewhere.
+    const verdict = agentLiveness(rec, nowMs, this.dispatch.heartbeatTimeoutMs, this.host);
+    if (!verdict.alive) return { alive: false, reason: verdict.reason ?? 'is dead' };
+    if (rec.pid !== undefined && (!rec.host || rec.host === this.host)) {
+      // A live process from an earlier service: adopt it (and its hard timeout).
+      const deadline = this.deadlineFor(rec.task_id, parseTimestamp(rec.started_at)?.getTime() ?? 0);
+      if (this.supervisor.adopt(rec.id, rec.pid, rec.pgid ?? rec.pid, rec.proc_start, deadline)) {
+        this.log.logger.info({ event: 'agent:adopted', agent: rec.id, pid: rec.pid }, 'agent re-adopted');
+      }
     }
-    if (rec.pid === undefined) {
-      return nowMs - startedMs < NEVER_STARTED_MS ? { alive: true } : { alive: false, reason: 'never started' };
-    }
-    const same = sameProcess(rec.pid, rec.proc_start);
-    if (!same.alive) return { alive: false, reason: same.reason ?? 'process is gone' };
-    // A live process from an earlier service: adopt it (and its hard timeout).
-    const deadline = this.deadlineFor(rec.task_id, startedMs);
-    this.supervisor.adopt(rec.id, rec.pid, rec.pgid ?? rec.pid, rec.proc_start, deadline);
-    this.log.logger.info({ event: 'agent:adopted', agent: rec.id, pid: rec.pid }, 'agent re-adopted');
     return { alive: true };
   }
 

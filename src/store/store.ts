@@ -40,6 +40,12 @@ export interface MutationOutcome<R> {
   written: boolean;
 }
 
+/** The text of line `i` of `bytes`, by the index's spans. */
+const lineText =
+  (bytes: Buffer, spans: ArrayLike<number>) =>
+  (i: number): string =>
+    bytes.toString('utf8', spans[2 * i]!, spans[2 * i]! + spans[2 * i + 1]!);
+
 /** A write the store must refuse whatever the plan: it would lose data. */
 function checkWrites(writes: Task[], hasTask: (id: string) => boolean, nonTaskLine: (id: string) => number | undefined): void {
   for (const t of writes) {
@@ -100,8 +106,7 @@ export class JsonlStore {
       const hash = hashBytes(bytes);
       const index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes));
       if (!index) return new Graph(this.parseAll(bytes, hash).tasks);
-      const lineSpansOf = index.spans;
-      return this.indexedGraph(index, (i) => bytes.toString('utf8', lineSpansOf[2 * i]!, lineSpansOf[2 * i]! + lineSpansOf[2 * i + 1]!));
+      return this.indexedGraph(index, lineText(bytes, index.spans));
     }
     let fd: number;
     try {
@@ -157,8 +162,7 @@ export class JsonlStore {
       let graph: Graph;
       let rebuilt = false;
       if (index) {
-        const spans = index.spans;
-        graph = this.indexedGraph(index, (i) => bytes.toString('utf8', spans[2 * i]!, spans[2 * i]! + spans[2 * i + 1]!));
+        graph = this.indexedGraph(index, lineText(bytes, index.spans));
       } else {
         // No index for these bytes: parse and validate every line (rule 6), and index them.
         const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
@@ -239,7 +243,7 @@ function patchLines(bytes: Buffer, index: GraphIndex, writes: Task[]): { bytes: 
     const raw = serializeTask(w);
     const i = lineOf.get(w.id);
     if (i !== undefined) {
-      const current = replaced.get(i) ?? bytes.toString('utf8', index.spans[2 * i]!, index.spans[2 * i]! + index.spans[2 * i + 1]!);
+      const current = replaced.get(i) ?? lineText(bytes, index.spans)(i);
       lines[i] = toRow(w);
       if (stored) stored[i] = undefined;
       if (current !== raw) {

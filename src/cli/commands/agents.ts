@@ -4,17 +4,8 @@ import { isAgentActor } from '../../core/task.js';
 import { recoveryContext } from '../recovery-context.js';
 import { formatAge, parseTimestamp } from '../../core/time.js';
 import { table } from '../../render/table.js';
-import { sameProcess } from '../../service/process.js';
-import { isAliveStatus, readRegistry, type AgentRecord } from '../../store/registry.js';
+import { isAliveStatus } from '../../store/registry.js';
 import { CliContext } from '../context.js';
-
-/** Registry status, corrected by the process table: a "working" agent whose PID is gone is dead. */
-function effectiveStatus(a: AgentRecord): { status: string; alive: boolean } {
-  if (!isAliveStatus(a.status)) return { status: a.status, alive: false };
-  if (a.pid === undefined) return { status: a.status, alive: true };
-  const s = sameProcess(a.pid, a.proc_start);
-  return s.alive ? { status: a.status, alive: true } : { status: `dead (${s.reason})`, alive: false };
-}
 
 export function register(program: Command): void {
   const agents = program
@@ -26,9 +17,15 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       if (flags.alive && flags.dead) throw usageError('--alive and --dead exclude each other');
       const now = ctx.clock.now().getTime();
-      const rows = Object.values(readRegistry(ctx.paths).agents)
+      const rc = recoveryContext(ctx);
+      // Registry status, corrected by the process table: a "working" agent whose PID is gone is dead.
+      const rows = Object.values(rc.registry.agents)
         .sort((a, b) => Number(a.id.slice(6)) - Number(b.id.slice(6)))
-        .map((a) => ({ a, ...effectiveStatus(a) }))
+        .map((a) => {
+          const l = rc.liveness.get(a.id);
+          const alive = !!l?.alive;
+          return { a, alive, status: alive || !isAliveStatus(a.status) ? a.status : `dead (${l?.reason ?? 'gone'})` };
+        })
         .filter((r) => (flags.alive ? r.alive : flags.dead ? !r.alive : true));
       const age = (ts: string | undefined): string => {
         const d = ts ? parseTimestamp(ts) : undefined;

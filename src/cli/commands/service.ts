@@ -3,15 +3,15 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import type { Command } from 'commander';
 import { loadConfig, resolveDispatcher } from '../../config.js';
 import { WgError } from '../../core/errors.js';
-import type { AgentLiveness } from '../../core/liveness.js';
 import { decideDispatch } from '../../core/plans/dispatch.js';
 import { parseTimestamp } from '../../core/time.js';
 import { explainWaiting } from '../../render/service-status.js';
-import { isAliveStatus, readRegistry } from '../../store/registry.js';
+import { readRegistry } from '../../store/registry.js';
+import { registryLiveness } from '../../service/liveness-view.js';
 import type { WgPaths } from '../../store/paths.js';
 import { executorName, findExecutable, launchSpec } from '../../service/executors/index.js';
 import { request } from '../../service/ipc.js';
-import { processRunning, sameProcess } from '../../service/process.js';
+import { processRunning } from '../../service/process.js';
 import { readPaused, readServiceStateFile, writePaused, type ServiceOverrides } from '../../service/service-files.js';
 import { CliContext } from '../context.js';
 import { parseCount, parseDurationFlag } from '../parse.js';
@@ -213,17 +213,8 @@ export function register(program: Command): void {
         if (r.ok) live = r;
       }
       const registry = readRegistry(paths);
-      const liveness = new Map<string, AgentLiveness>();
-      let alive = 0;
-      for (const a of Object.values(registry.agents)) {
-        if (!isAliveStatus(a.status)) liveness.set(a.id, { alive: false, reason: `is ${a.status}` });
-        else if (a.pid === undefined) liveness.set(a.id, { alive: true });
-        else {
-          const s = sameProcess(a.pid, a.proc_start);
-          liveness.set(a.id, s.alive ? { alive: true } : { alive: false, reason: s.reason ?? 'gone' });
-          if (s.alive) alive++;
-        }
-      }
+      const liveness = registryLiveness(registry, ctx.clock.now().getTime(), d.heartbeatTimeoutMs);
+      const alive = [...liveness.values()].filter((l) => l.alive).length;
       const { graph } = ctx.store().load();
       const now = ctx.clock.now();
       const paused = (live?.paused as boolean | undefined) ?? readPaused(paths) ?? config.dispatcher.paused;

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { readiness } from '../../core/readiness.js';
 import { isSystemId, STATUSES, type Task } from '../../core/task.js';
-import { readRegistry, isAliveStatus } from '../../store/registry.js';
-import { readServiceState } from '../../store/service-state.js';
+import { loadConfig, resolveDispatcher } from '../../config.js';
+import { readRegistry } from '../../store/registry.js';
+import { registryLiveness } from '../../service/liveness-view.js';
+import { processRunning } from '../../service/process.js';
+import { readServiceStateFile } from '../../service/service-files.js';
 import { table } from '../../render/table.js';
 import { CliContext } from '../context.js';
 
@@ -30,10 +33,13 @@ export function register(program: Command): void {
           else blocked++;
         }
       }
-      const service = readServiceState(ctx.paths);
+      const state = readServiceStateFile(ctx.paths);
+      const service: { running: boolean; pid?: number; socket_path?: string; started_at?: string } = state && processRunning(state.pid) ? { running: true, pid: state.pid, socket_path: state.socket_path, started_at: state.started_at } : { running: false };
       const registry = readRegistry(ctx.paths);
       const agents = Object.values(registry.agents);
-      const alive = agents.filter((a) => isAliveStatus(a.status)).length;
+      // Alive as the process table says, not just as the registry last recorded.
+      const liveness = registryLiveness(registry, now.getTime(), resolveDispatcher(loadConfig(ctx.paths.config)).heartbeatTimeoutMs);
+      const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
       ctx.out(
         {
           service,
