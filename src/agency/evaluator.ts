@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import type { Config } from '../config.js';
 import { parseDurationMs } from '../core/time.js';
-import { modelForCli } from '../service/executors/index.js';
+import { modelForCli } from '../agents/executors/index.js';
 
 export const DEFAULT_EVALUATOR_MODEL = 'claude:haiku';
 const MAX_OUTPUT = 4 * 1024 * 1024;

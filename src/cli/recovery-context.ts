@@ -4,8 +4,8 @@
  */
 import { loadConfig, resolveDispatcher, type Config, type ResolvedDispatcher } from '../config.js';
 import type { LivenessMap } from '../core/liveness.js';
-import { killAgents, type KilledAgent } from '../service/agent-control.js';
-import { registryLiveness } from '../service/liveness-view.js';
+import { killAgents, type KilledAgent } from '../agents/agent-control.js';
+import { registryLiveness } from '../agents/liveness.js';
 import { readRegistry, type Registry } from '../store/registry.js';
 import type { CliContext } from './context.js';
 

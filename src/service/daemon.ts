@@ -28,12 +28,12 @@ import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
 import { isAliveStatus, readRegistry, updateRegistry, type AgentRecord, type Registry } from '../store/registry.js';
 import { JsonlStore } from '../store/store.js';
-import { executorName, findExecutable, launchSpec } from './executors/index.js';
-import { summarizeStreamFile } from './executors/stream.js';
+import { executorName, findExecutable, launchSpec } from '../agents/executors/index.js';
+import { summarizeStreamFile } from '../agents/executors/stream.js';
 import type { IpcRequest, IpcResponse } from './ipc.js';
 import { openServiceLog, type ServiceLog } from './log.js';
-import { agentLiveness } from './liveness-view.js';
-import { procState } from './process.js';
+import { agentLiveness } from '../agents/liveness.js';
+import { procState } from '../agents/process-table.js';
 import { buildPrompt } from './prompt.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { Supervisor, type AgentExit, type KillReason } from './supervisor.js';
@@ -483,7 +483,7 @@ export class Daemon extends EventEmitter {
 
   private judge(rec: AgentRecord, nowMs: number): { alive: true } | { alive: false; reason: string } {
     if (this.supervisor.isWatched(rec.id)) return { alive: true };
-    // The same rules the CLI applies (liveness-view.ts): PID + start time here, lease elsewhere.
+    // The same rules the CLI applies (agents/liveness.ts): PID + start time here, lease elsewhere.
     const verdict = agentLiveness(rec, nowMs, this.dispatch.heartbeatTimeoutMs, this.host);
     if (!verdict.alive) return { alive: false, reason: verdict.reason ?? 'is dead' };
     if (rec.pid !== undefined && (!rec.host || rec.host === this.host)) {

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { groupIsOurs, killGroup, procStartTime, sameProcess, signalGroup } from './process.js';
+import { groupIsOurs, killGroup, procStartTime, sameProcess, signalGroup } from '../agents/process-table.js';
 
 export type KillReason = 'timeout' | 'task-terminal' | 'claim-lost' | 'stop' | 'retry' | 'manual' | 'lease-expired';
 

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, resolveDispatcher } from '../../config.js';
 import { WgError } from '../../core/errors.js';
@@ -7,11 +5,10 @@ import { decideDispatch } from '../../core/plans/dispatch.js';
 import { parseTimestamp } from '../../core/time.js';
 import { explainWaiting } from '../../render/service-status.js';
 import { readRegistry } from '../../store/registry.js';
-import { registryLiveness } from '../../service/liveness-view.js';
-import type { WgPaths } from '../../store/paths.js';
-import { executorName, findExecutable, launchSpec } from '../../service/executors/index.js';
+import { registryLiveness } from '../../agents/liveness.js';
+import { executorName, findExecutable, launchSpec } from '../../agents/executors/index.js';
 import { request } from '../../service/ipc.js';
-import { processRunning } from '../../service/process.js';
+import { ping, startService, stopService } from '../../service/control.js';
 import { readPaused, readServiceStateFile, writePaused, type ServiceOverrides } from '../../service/service-files.js';
 import { CliContext } from '../context.js';
 import { parseCount, parseDurationFlag } from '../parse.js';
@@ -35,87 +32,10 @@ function overridesFrom(f: StartFlags): ServiceOverrides {
   return o;
 }
 
-function overridesToArgs(o: ServiceOverrides): string[] {
-  const a: string[] = [];
-  if (o.max_agents !== undefined) a.push('--max-agents', String(o.max_agents));
-  if (o.poll_interval_ms !== undefined) a.push('--interval', `${o.poll_interval_ms}ms`);
-  if (o.executor !== undefined) a.push('--executor', o.executor);
-  if (o.model !== undefined) a.push('--model', o.model);
-  return a;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function ping(paths: WgPaths): Promise<number | undefined> {
-  try {
-    const r = await request(paths, { cmd: 'ping' }, 1000);
-    return r.ok ? (r.pid as number) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function refuseAgent(ctx: CliContext, what: string): void {
   const agent = ctx.env.WG_AGENT_ID;
   if (agent) throw new WgError('invalid_transition', `an agent (${agent}) cannot ${what} the service`, { hint: 'ask a human, or finish your task with wg done / wg fail' });
-}
-
-async function startService(ctx: CliContext, overrides: ServiceOverrides): Promise<{ pid: number; already: boolean }> {
-  const paths = ctx.paths;
-  loadConfig(paths.config); // a bad config fails here, with its one-line error, not in the daemon
-  const existing = await ping(paths);
-  if (existing) return { pid: existing, already: true };
-  mkdirSync(paths.serviceDir, { recursive: true });
-  const logFd = openSync(paths.daemonLog, 'a');
-  const entry = process.argv[1]!;
-  const child = spawn(process.execPath, [entry, '--dir', paths.dir, 'service', 'daemon', ...overridesToArgs(overrides)], {
-    detached: true,
-    stdio: ['ignore', logFd, logFd],
-    env: { ...process.env, WG_AGENT_ID: '', WG_TASK_ID: '', WG_CLAIM_EPOCH: '' },
-  });
-  closeSync(logFd);
-  let exited: number | null | undefined;
-  child.on('exit', (code) => (exited = code));
-  child.unref();
-  // `start` returns only once the socket answers.
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const pid = await ping(paths);
-    if (pid) return { pid, already: pid !== child.pid };
-    if (exited !== undefined) {
-      // Lost a start race to another service: that one answers shortly.
-      const other = await ping(paths);
-      if (other) return { pid: other, already: true };
-      if (exited === 0) continue;
-      break;
-    }
-    await sleep(20);
-  }
-  const tail = existsSync(paths.daemonLog) ? readFileSync(paths.daemonLog, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-  throw new WgError('io', `the service did not come up${tail ? `: ${tail}` : ''}`, { hint: `see ${paths.daemonLog}` });
-}
-
-async function stopService(ctx: CliContext, killAgents: boolean): Promise<{ stopped: boolean; pid?: number }> {
-  const paths = ctx.paths;
-  const state = readServiceStateFile(paths);
-  const pid = await ping(paths);
-  if (!pid) return { stopped: false };
-  const r = await request(paths, { cmd: 'stop', kill_agents: killAgents }, 5000);
-  if (!r.ok) throw new WgError('invalid_transition', r.error);
-  const grace = resolveDispatcher(loadConfig(paths.config)).killGraceMs;
-  const deadline = Date.now() + grace + 10_000;
-  // processRunning, not kill(pid, 0): the exited daemon may linger as a zombie until PID 1
-  // reaps it, and waiting for that made `stop` (and `restart`) hang for seconds.
-  while (Date.now() < deadline && processRunning(pid)) await sleep(20);
-  if (processRunning(pid)) {
-    // Never leave a daemon behind.
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  return { stopped: true, pid: state?.pid ?? pid };
 }
 
 export function register(program: Command): void {
@@ -140,7 +60,8 @@ export function register(program: Command): void {
         await d.run();
         await new Promise(() => undefined);
       }
-      const r = await startService(ctx, overrides);
+      loadConfig(ctx.paths.config); // a bad config fails here, with its one-line error, not in the daemon
+      const r = await startService(ctx.paths, overrides, process.argv[1]!);
       ctx.out({ running: true, pid: r.pid, already_running: r.already }, () => (r.already ? `Service already running (PID ${r.pid})` : `Service started (PID ${r.pid})`));
     });
 
@@ -160,7 +81,7 @@ export function register(program: Command): void {
     .action(async (flags: { killAgents?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       refuseAgent(ctx, 'stop');
-      const r = await stopService(ctx, !!flags.killAgents);
+      const r = await stopService(ctx.paths, !!flags.killAgents, resolveDispatcher(loadConfig(ctx.paths.config)).killGraceMs);
       ctx.out({ stopped: r.stopped, pid: r.pid ?? null }, () => (r.stopped ? `Service stopped (PID ${r.pid})${flags.killAgents ? '; agents killed' : ''}` : 'Service is not running'));
     });
 
@@ -168,8 +89,9 @@ export function register(program: Command): void {
     const ctx = CliContext.from(cmd);
     refuseAgent(ctx, 'restart');
     const previous = readServiceStateFile(ctx.paths)?.overrides ?? {};
-    await stopService(ctx, false);
-    const r = await startService(ctx, { ...previous, ...overridesFrom(flags) });
+    loadConfig(ctx.paths.config);
+    await stopService(ctx.paths, false, 0);
+    const r = await startService(ctx.paths, { ...previous, ...overridesFrom(flags) }, process.argv[1]!);
     ctx.out({ running: true, pid: r.pid }, () => `Service restarted (PID ${r.pid})`);
   });
 

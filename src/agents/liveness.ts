@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { AgentLiveness } from '../core/liveness.js';
 import { parseTimestamp } from '../core/time.js';
 import { isAliveStatus, type AgentRecord, type Registry } from '../store/registry.js';
-import { sameProcess } from './process.js';
+import { sameProcess } from './process-table.js';
 
 const NEVER_STARTED_MS = 60_000;
 

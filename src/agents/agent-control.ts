@@ -6,7 +6,7 @@
 import { formatTimestamp } from '../core/time.js';
 import { isAliveStatus, readRegistry, updateRegistry } from '../store/registry.js';
 import type { WgPaths } from '../store/paths.js';
-import { killAgentGroup } from './process.js';
+import { killAgentGroup } from './process-table.js';
 
 export interface KilledAgent {
   id: string;
