@@ -3,6 +3,7 @@
  * entries, and a result for the renderer. The store applies a plan under the graph lock; the
  * CLI renders it. Nothing in src/core touches the disk, the clock or the environment.
  */
+import { holdsClaim } from './claims.js';
 import { WgError } from './errors.js';
 import type { Graph } from './graph.js';
 import { nearestId } from './ids.js';
@@ -57,9 +58,6 @@ export function appendLog(task: Task, entry: LogEntry): Task {
   return withFields(task, { log: [...(task.log ?? []), entry] });
 }
 
-/** A change of ownership: epoch+1 (the fencing token of SPEC §3). */
-export const nextEpoch = (task: Task): number => (task.claim_epoch ?? 0) + 1;
-
 /**
  * Fencing (SPEC §3). With WG_AGENT_ID set, a write to the agent's own task needs the claim to
  * still be (agent, epoch); a write to another task needs that task not to be held by someone
@@ -69,7 +67,7 @@ export function checkFence(task: Task, who: Actor): void {
   if (!who.agentId) return;
   const own = !who.fenceTaskId || who.fenceTaskId === task.id;
   const epoch = task.claim_epoch ?? 0;
-  const holds = task.assigned === who.agentId && (!own || who.fenceEpoch === undefined || who.fenceEpoch === epoch);
+  const holds = holdsClaim(task, who.agentId, own ? who.fenceEpoch : undefined);
   const ok = own ? holds : !task.assigned || task.assigned === who.agentId;
   if (ok) return;
   throw new WgError('claim_lost', `claim lost: task '${task.id}' is now held by ${task.assigned ?? 'nobody'} (epoch ${epoch})`, {

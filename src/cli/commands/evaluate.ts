@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { usageError, WgError } from '../../core/errors.js';
 import { requireTask } from '../../core/plan.js';
+import { EVALUABLE_STATUSES } from '../../core/transitions.js';
 import { DIMENSIONS, readTaskEvaluations, type Dimension, type Evaluation } from '../../agency/evaluations.js';
 import { EvaluatorMissing, evaluatorSpec, runEvaluator } from '../../agency/evaluator.js';
 import { shortId } from '../../agency/identity.js';
@@ -12,8 +13,6 @@ import { collect } from '../parse.js';
 import { table } from '../../render/table.js';
 import { CliContext } from '../context.js';
 
-/** Statuses whose work can be judged (the Rust tool: done, failed, pending-eval). */
-const EVALUABLE = new Set(['done', 'pending-eval', 'failed', 'failed-pending-eval']);
 const PARSE_ATTEMPTS = 3;
 
 const summary = (e: Evaluation): string => `score ${e.score.toFixed(2)} (${e.source}${e.evaluator ? `, ${e.evaluator}` : ''})`;
@@ -65,7 +64,7 @@ export function register(program: Command): void {
         ctx.out({ prompt }, () => prompt);
         return;
       }
-      if (!EVALUABLE.has(task.status)) {
+      if (!EVALUABLE_STATUSES.has(task.status)) {
         throw new WgError('invalid_transition', `task '${taskId}' is ${task.status}: there is no finished work to evaluate yet`, { hint: `evaluate it once it is done (wg done ${taskId})` });
       }
       requireStorableTask(task);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readiness } from '../../core/readiness.js';
+import { READY_STATUSES } from '../../core/transitions.js';
 import { isSystemId, STATUSES, type Task } from '../../core/task.js';
 import { loadConfig, resolveDispatcher } from '../../config.js';
 import { readRegistry } from '../../store/registry.js';
@@ -28,7 +29,7 @@ export function register(program: Command): void {
         counts[t.status] = (counts[t.status] ?? 0) + 1;
         if (t.paused) paused++;
         if (t.status === 'in-progress') inProgress.push(t);
-        if (t.status === 'open' || t.status === 'incomplete') {
+        if (READY_STATUSES.has(t.status)) {
           if (readiness(graph, t, now, false).ready) ready.push(t);
           else blocked++;
         }
