@@ -35,7 +35,7 @@ export function release(task: Task, status: Status, extra: Partial<Task> = {}): 
 }
 
 /** Does `agent` hold `task` (at `epoch`, when given)? The fencing question, asked everywhere. */
-export function holdsClaim(task: Task | undefined, agent: string, epoch?: number): task is Task {
+export function holdsClaim(task: Task | undefined, agent: string, epoch?: number): boolean {
   return !!task && task.assigned === agent && (epoch === undefined || (task.claim_epoch ?? 0) === epoch);
 }
 

@@ -1,7 +1,10 @@
 /**
- * A Plan is what a pure rule returns: the task lines to write (changed or new), the provenance
- * entries, and a result for the renderer. The store applies a plan under the graph lock; the
- * CLI renders it. Nothing in src/core touches the disk, the clock or the environment.
+ * A Plan is what a pure rule returns: every effect it wants — the task lines to write (changed
+ * or new) and the agents to kill — the provenance entries, and a result for the renderer. It is
+ * plain data (JSON-serializable), so `--dry-run`/`--json` print exactly what the real run does
+ * (as changesets' ReleasePlan). One apply path runs it (src/apply.ts: write under the graph
+ * lock → kill → kick the service). Nothing in src/core touches the disk, the clock or the
+ * environment.
  */
 import { holdsClaim } from './claims.js';
 import { WgError } from './errors.js';
@@ -16,10 +19,20 @@ export interface OperationRecord {
   detail?: Record<string, unknown>;
 }
 
+/** An agent whose process group the plan stops: SIGTERM, then SIGKILL after kill_grace (at once with `force`). */
+export interface Kill {
+  agent: string;
+  /** Recorded as the agent's exit reason in the registry. */
+  reason: string;
+  force?: boolean;
+}
+
 export interface Plan<R> {
   /** Changed tasks (replaced in place) and new tasks (appended), in the order given. */
   writes: Task[];
   ops: OperationRecord[];
+  /** Agents to kill once the writes are durable (absent: none). */
+  kills?: Kill[];
   result: R;
 }
 

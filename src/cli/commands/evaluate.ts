@@ -1,6 +1,5 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config.js';
 import { usageError, WgError } from '../../core/errors.js';
 import { requireTask } from '../../core/plan.js';
 import { EVALUABLE_STATUSES } from '../../core/transitions.js';
@@ -52,7 +51,7 @@ export function register(program: Command): void {
     .option('--print-prompt', 'print the rubric prompt and exit (runs nothing)')
     .action(async (taskId: string, flags: { printPrompt?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const config = loadConfig(ctx.paths.config);
+      const settings = await ctx.settings();
       const task = requireTask(ctx.store().load().graph, taskId);
       const prompt = buildRubricPrompt({
         task,
@@ -68,7 +67,7 @@ export function register(program: Command): void {
         throw new WgError('invalid_transition', `task '${taskId}' is ${task.status}: there is no finished work to evaluate yet`, { hint: `evaluate it once it is done (wg done ${taskId})` });
       }
       requireStorableTask(task);
-      const spec = evaluatorSpec(config, taskId);
+      const spec = evaluatorSpec(settings.agency, taskId);
       let lastProblem = '';
       for (let attempt = 1; attempt <= PARSE_ATTEMPTS; attempt++) {
         let run;
@@ -76,11 +75,11 @@ export function register(program: Command): void {
           run = await runEvaluator(spec, prompt, { cwd: dirname(ctx.paths.dir), env: process.env });
         } catch (e) {
           if (e instanceof EvaluatorMissing) {
-            throw new WgError('not_found', e.message, { hint: config.agency.evaluator ? 'fix [agency] evaluator in .wg/config.toml' : "install the Claude Code CLI, or set [agency] evaluator = [\"cmd\", …] in .wg/config.toml" });
+            throw new WgError('not_found', e.message, { hint: settings.agency.evaluator ? 'fix [agency] evaluator in .wg/config.toml' : "install the Claude Code CLI, or set [agency] evaluator = [\"cmd\", …] in .wg/config.toml" });
           }
           throw e;
         }
-        if (run.timedOut) throw new WgError('io', `evaluator '${spec.name}' timed out after ${config.agency.evaluator_timeout}`, { hint: 'raise [agency] evaluator_timeout' });
+        if (run.timedOut) throw new WgError('io', `evaluator '${spec.name}' timed out after ${settings.config.agency.evaluator_timeout}`, { hint: 'raise [agency] evaluator_timeout' });
         if (run.code !== 0) {
           const why = (run.stderr.trim() || run.stdout.trim()).split('\n')[0]?.slice(0, 200) || 'no output';
           throw new WgError('io', `evaluator '${spec.name}' ${run.signal ? `was killed by ${run.signal}` : `exited with code ${run.code}`}: ${why}`);

@@ -120,7 +120,7 @@ export function planSpawnClaim(graph: Graph, taskId: string, agentId: string, ex
  */
 export function planSpawnRollback(graph: Graph, taskId: string, agentId: string, epoch: number, error: string, who: Actor, readyAfter?: string): Plan<{ task: Task } | undefined> {
   const task = graph.get(taskId);
-  if (!holdsClaim(task, agentId, epoch)) return noChange(undefined);
+  if (!task || !holdsClaim(task, agentId, epoch)) return noChange(undefined);
   const next = appendLog(
     release(task, 'open', { started_at: undefined, ...(readyAfter ? { ready_after: readyAfter } : {}) }),
     logEntry(who, `Spawn of ${agentId} failed: ${error}${readyAfter ? ` (next attempt after ${readyAfter})` : ''}`, 'service'),
@@ -148,7 +148,7 @@ export interface AgentExitResult {
  */
 export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: ReconcileOptions = {}): Plan<AgentExitResult> {
   const task = graph.get(taskId);
-  if (!holdsClaim(task, agentId, epoch) || !accepts('agent-exit', task.status)) return noChange({ action: 'none' });
+  if (!task || !holdsClaim(task, agentId, epoch) || !accepts('agent-exit', task.status)) return noChange({ action: 'none' });
   const asAgent: Actor = { ...who, actor: agentId, agentId, fenceTaskId: taskId, fenceEpoch: epoch };
   if (outcome.kind === 'exited' && outcome.code === 0) {
     try {

@@ -20,10 +20,28 @@ export function planRequeue(graph: Graph, id: string, reason: string, who: Actor
   return { writes: [next], ops: [{ op: 'requeue', task_id: id, detail: { reason, was: task.assigned } }], result: { task: next, ...(task.assigned ? { was: task.assigned } : {}) } };
 }
 
+/**
+ * `wg kill AGENT [--redispatch] [--force]`: kill the agent (whether or not it still runs: the
+ * kill marks it dead in the registry) and release its task — paused unless --redispatch.
+ */
+export function planKill(graph: Graph, agentId: string, taskId: string, opts: { redispatch?: boolean; force?: boolean }, who: Actor): Plan<{ task?: Task }> {
+  const p = planKillRelease(graph, taskId, agentId, !!opts.redispatch, who);
+  return { ...p, kills: [{ agent: agentId, reason: 'killed by wg kill', ...(opts.force ? { force: true } : {}) }] };
+}
+
+/**
+ * `wg agents kill AGENT [--force]`: kill a running agent and nothing else — the reconciler
+ * releases its task (as a death). An agent that is not running: nothing to do.
+ */
+export function planAgentKill(agentId: string, alive: boolean, force: boolean): Plan<{ killed: boolean }> {
+  if (!alive) return noChange({ killed: false });
+  return { writes: [], ops: [], kills: [{ agent: agentId, reason: `killed by wg agents kill${force ? ' --force' : ''}`, ...(force ? { force: true } : {}) }], result: { killed: true } };
+}
+
 /** After `wg kill AGENT`: release the agent's claim; pause the task unless it should be redispatched. */
 export function planKillRelease(graph: Graph, taskId: string, agentId: string, redispatch: boolean, who: Actor): Plan<{ task?: Task }> {
   const task = graph.get(taskId);
-  if (!holdsClaim(task, agentId)) return noChange({});
+  if (!task || !holdsClaim(task, agentId)) return noChange({});
   const next = appendLog(
     release(task, releasedStatus(task.status), { paused: redispatch ? task.paused : true }),
     logEntry(who, `Agent ${agentId} killed by 'wg kill'${redispatch ? '; task released for redispatch' : '; task released and paused (wg resume ' + taskId + ')'}`),

@@ -50,5 +50,10 @@ export function planReset(graph: Graph, seed: string, direction: Direction, live
       ),
     );
   }
-  return { writes, ops: [{ op: 'reset', task_id: seed, detail: { direction, tasks: ids } }], result: { entries, kill } };
+  return {
+    writes,
+    ops: [{ op: 'reset', task_id: seed, detail: { direction, tasks: ids } }],
+    kills: kill.map((agent) => ({ agent, reason: `killed by wg reset ${seed}` })),
+    result: { entries, kill },
+  };
 }

@@ -89,6 +89,9 @@ export function planRetry(graph: Graph, id: string, liveness: LivenessMap, who: 
   return {
     writes: [next, ...downstream],
     ops: [{ op: 'retry', task_id: id, detail: { from: task.status, retry_count: count + 1, ...(holder ? { released: holder } : {}), ...(opts.reason ? { reason: opts.reason } : {}), cleared: downstream.map((d) => d.id) } }],
+    // The graph changes first (claim released, epoch+1), then the old agent is killed: fenced,
+    // it can no longer touch the task, and the service may respawn at once.
+    kills: holderAlive ? [{ agent: holder!, reason: `killed by wg retry ${id}` }] : [],
     result: { task: next, ...(holderAlive ? { kill: holder! } : {}), cleared: downstream.map((d) => d.id) },
   };
 }
