@@ -7,7 +7,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deadPid, groupMembers, recoveryProject, running, until, type RecoveryProject } from '../helpers/recovery.js';
+import { recoveryProject, type RecoveryProject } from '../helpers/project.js';
+import { deadPid, groupMembers, processRunning, waitFor } from '../helpers/proc.js';
 
 interface PlanJson {
   changes: Array<{ id: string; status: { from: string | null; to: string }; claim?: { from: string | null; to: string | null; epoch: { from: number; to: number } }; log: string[] }>;
@@ -73,7 +74,7 @@ describe('--dry-run of every recovery command', () => {
     expect(plan.changes).toEqual([expect.objectContaining({ id: 'x', status: { from: 'in-progress', to: 'open' }, claim: { from: 'agent-1', to: null, epoch: { from: 2, to: 3 } } })]);
     expect(plan.kills).toEqual([{ agent: 'agent-1', reason: 'killed by wg retry x' }]);
     expect(out.killed).toEqual(['agent-1']);
-    await until('the agent process group to be gone', () => groupMembers(agent.pgid).length === 0, 5_000);
+    await waitFor('the agent process group to be gone', () => groupMembers(agent.pgid).length === 0, 5_000);
   });
 
   it('reset: the closure reopened, the live agent in it killed', async () => {
@@ -91,7 +92,7 @@ describe('--dry-run of every recovery command', () => {
     expect(plan.changes.map((c) => [c.id, c.status.to])).toEqual([['root', 'open'], ['mid', 'open'], ['leaf', 'open']]);
     expect(plan.kills.map((k) => k.agent)).toEqual(['agent-2']);
     expect(out.killed).toEqual(['agent-2']);
-    await until('agent-2 to be gone', () => groupMembers(mid.pgid).length === 0, 5_000);
+    await waitFor('agent-2 to be gone', () => groupMembers(mid.pgid).length === 0, 5_000);
   });
 
   it('kill: the task released and paused, the agent killed (--force: at once)', async () => {
@@ -105,7 +106,7 @@ describe('--dry-run of every recovery command', () => {
     expect(plan.writes[0]).toMatchObject({ paused: true });
     expect(plan.kills).toEqual([{ agent: 'agent-4', reason: 'killed by wg kill', force: true }]);
     expect(out).toMatchObject({ agent: 'agent-4', was_alive: true });
-    await until('agent-4 to be gone', () => groupMembers(agent.pgid).length === 0, 5_000);
+    await waitFor('agent-4 to be gone', () => groupMembers(agent.pgid).length === 0, 5_000);
   });
 
   it('agents kill: no task changes, the one agent killed; a dead agent: an empty plan', async () => {
@@ -127,7 +128,7 @@ describe('--dry-run of every recovery command', () => {
     expect(plan.changes).toEqual([]);
     expect(plan.kills).toEqual([{ agent: 'agent-1', reason: 'killed by wg agents kill' }]);
     expect(out).toMatchObject({ agent: 'agent-1', killed: true });
-    await until('agent-1 to be gone', () => groupMembers(agent.pgid).length === 0, 5_000);
+    await waitFor('agent-1 to be gone', () => groupMembers(agent.pgid).length === 0, 5_000);
   });
 
   it('sweep: the stale claims of dead and unknown agents cleared; a live agent untouched', async () => {
@@ -147,7 +148,7 @@ describe('--dry-run of every recovery command', () => {
     const { plan } = await dryThenReal(['sweep']);
     expect(plan.changes.map((c) => c.id)).toEqual(['a', 'b']);
     expect(plan.kills).toEqual([]);
-    expect(running(live.pid)).toBe(true);
+    expect(processRunning(live.pid)).toBe(true);
   });
 
   it('recover: --dry-run wins over --yes; without --yes it is the dry run; --yes applies the same plan', async () => {
