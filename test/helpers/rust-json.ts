@@ -99,10 +99,12 @@ export function parseStrictJson(text: string): JValue {
     if (!m || m[0] === '-') fail('invalid number');
     const raw = m![0];
     i += raw.length;
-    const isInt = m![2] === undefined && m![3] === undefined;
     const v = Number(raw);
     if (!Number.isFinite(v)) fail('number out of range');
-    return { t: 'num', raw, int: isInt, big: isInt ? BigInt(raw) : undefined, v };
+    // Integer syntax is an integer only within u64 (or i64 when negative); beyond, a float.
+    const big = m![2] === undefined && m![3] === undefined ? BigInt(raw) : undefined;
+    const isInt = big !== undefined && big <= 18446744073709551615n && big >= -9223372036854775808n;
+    return { t: 'num', raw, int: isInt, big: isInt ? big : undefined, v };
   };
   const value = (depth: number): JValue => {
     ws();

@@ -84,6 +84,9 @@ describe('graph lines: what the Rust tool accepts', () => {
     expect(errorsOf('{"kind":"epic","id":"t","title":"T"}')[0]).toMatch(/^unknown variant `epic`, expected `task`, `resource`/);
     expect(errorsOf('{"kind":"resource","name":"x"}')).toEqual(['missing field `id`']);
     expect(errorsOf('[1]')[0]).toMatch(/expected internally tagged enum Node/);
+    expect(errorsOf('{"kind":5,"id":"t","title":"T"}')[0]).toMatch(/^invalid type: integer `5`, expected variant identifier/);
+    expect(errorsOf('{"kind":"task","id":"t","title":"T","kind":"resource"}')).toEqual(['duplicate field `kind`']);
+    expect(loads('{"kind":"task","id":"","title":""}')).toBe(true); // any string, even empty
   });
 
   it('log entries: timestamp and message required, actor/user optional (null too), other keys ignored', () => {
@@ -119,8 +122,12 @@ describe('graph lines: what the Rust tool accepts', () => {
     const deep = '['.repeat(130) + ']'.repeat(130);
     expect(() => JSON.parse(deep)).not.toThrow();
     expect(errorsOf(task(`,"x_deep":${deep}`))[0]).toMatch(/recursion limit exceeded/);
-    expect(loads(task(`,"x_deep":${'['.repeat(120)}${']'.repeat(120)}`))).toBe(true);
+    expect(loads(task(`,"x_deep":${"[".repeat(126)}${"]".repeat(126)}`))).toBe(true); // 127 levels with the line itself
+    expect(loads(task(`,"x_deep":${"[".repeat(127)}${"]".repeat(127)}`))).toBe(false);
     expect(errorsOf(task(',"x_big":1e400'))[0]).toMatch(/number out of range/);
+    // an integer beyond u64 is read as a float: fine where ignored, refused by a counter
+    expect(loads(task(',"x_big":100000000000000000000000'))).toBe(true);
+    expect(errorsOf(task(',"retry_count":100000000000000000000000'))[0]).toMatch(/invalid type: floating point/);
     // and what both refuse
     expect(loads('{"kind":"task","id":"t","title":"T",}')).toBe(false);
     expect(loads(task('') + ' x')).toBe(false);
