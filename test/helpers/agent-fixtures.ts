@@ -1,5 +1,5 @@
 /**
- * Real captured agent output (test/fixtures/agent-output/<cli>/<name>.log): what the real CLI
+ * Real captured agent output (test/fixtures/agent-output/<cli>/<name>.output): what the real CLI
  * printed in a test/real-agents scenario, stdout and stderr interleaved as in the service's
  * output.log, with `manifest.json` recording the CLI version, the scenario and the exit code.
  * Parser unit tests and the service tests' fakes replay them, so the fakes speak the real
@@ -30,7 +30,7 @@ export interface FixtureMeta {
 }
 
 export function fixturePath(cli: CliName, name: string): string {
-  return join(FIXTURE_DIR, cli, `${name}.log`);
+  return join(FIXTURE_DIR, cli, `${name}.output`);
 }
 
 export function readFixture(cli: CliName, name: string): string {
@@ -87,6 +87,6 @@ export function matchFixture(cli: CliName, name: string, scenario: string, run: 
   const meta = fixtureManifest(cli)[name];
   expect(meta?.version, `fixture ${cli}/${name} was captured with another ${cli} version: re-capture it`).toBe(CLI_VERSIONS[cli]);
   expect(meta?.exit_code).toBe(run.code);
-  expect(shape(readAgentOutput(run.output)), `live ${cli} output for '${scenario}' reads differently from fixture ${name}.log`).toEqual(shape(readAgentOutput(fixture)));
-  expect(eventKinds(run.output), `live ${cli} output for '${scenario}' has other event kinds than fixture ${name}.log`).toEqual(eventKinds(fixture));
+  expect(shape(readAgentOutput(run.output)), `live ${cli} output for '${scenario}' reads differently from fixture ${name}.output`).toEqual(shape(readAgentOutput(fixture)));
+  expect(eventKinds(run.output), `live ${cli} output for '${scenario}' has other event kinds than fixture ${name}.output`).toEqual(eventKinds(fixture));
 }
