@@ -90,3 +90,28 @@ export function matchFixture(cli: CliName, name: string, scenario: string, run: 
   expect(shape(readAgentOutput(run.output)), `live ${cli} output for '${scenario}' reads differently from fixture ${name}.output`).toEqual(shape(readAgentOutput(fixture)));
   expect(eventKinds(run.output), `live ${cli} output for '${scenario}' has other event kinds than fixture ${name}.output`).toEqual(eventKinds(fixture));
 }
+
+/**
+ * Writes an executable `claude` or `codex` into `binDir` that replays a fixture the way the
+ * real CLI printed it: it reads its stdin (the prompt) to the end, prints the JSON lines on
+ * stdout and the other lines on stderr, in the captured order, and exits with the captured
+ * exit code. For service tests that need the real formats without a model API.
+ */
+export function writeReplayCli(binDir: string, cli: CliName, name: string): string {
+  const meta = fixtureManifest(cli)[name];
+  if (!meta) throw new Error(`no fixture ${cli}/${name} in ${join(FIXTURE_DIR, cli, 'manifest.json')}`);
+  const path = join(binDir, cli);
+  const script = [
+    `#!${process.execPath}`,
+    `const fs = process.getBuiltinModule('node:fs');`,
+    `try { fs.readFileSync(0); } catch {}`,
+    `for (const line of fs.readFileSync(${JSON.stringify(fixturePath(cli, name))}, 'utf8').split('\\n')) {`,
+    `  if (!line) continue;`,
+    `  fs.writeSync(line.startsWith('{') ? 1 : 2, line + '\\n');`,
+    `}`,
+    `process.exit(${meta.exit_code ?? 1});`,
+    '',
+  ].join('\n');
+  writeFileSync(path, script, { mode: 0o755 });
+  return path;
+}
