@@ -152,6 +152,7 @@ export async function agentSandbox(opts: SandboxOptions): Promise<AgentSandbox> 
     symlinkSync(cli, join(cliDir, opts.cli));
     const home = mkdtempSync(join(tmpdir(), `wg-${opts.cli}-home-`));
     cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+    mkdirSync(join(home, 'tmp'));
     const agentDir = join(paths.agentsDir, agentId);
     mkdirSync(agentDir, { recursive: true });
     const promptFile = join(agentDir, 'prompt.txt');
@@ -165,7 +166,9 @@ export async function agentSandbox(opts: SandboxOptions): Promise<AgentSandbox> 
       HOME: home,
       USER: 'tester',
       LANG: 'C.UTF-8',
-      TMPDIR: tmpdir(),
+      // Claude Code keeps background-task output under $TMPDIR/claude-<uid>: inside HOME, it
+      // goes away with the sandbox.
+      TMPDIR: join(home, 'tmp'),
       ...spec.env,
       // What the service sets (daemon.ts spawnAgent): the shim first on PATH, the fencing vars.
       PATH: `${shimDir}:${cliDir}:${SYSTEM_PATH}`,
