@@ -10,7 +10,7 @@ import type { Graph } from '../core/graph.js';
 import type { Actor, Plan } from '../core/plan.js';
 import { systemClock, type Clock } from '../core/time.js';
 import type { ServiceOverrides, Settings } from '../settings.js';
-import { findWgDir, pathsFor, type WgPaths } from '../store/paths.js';
+import { emptyShadowWarning, findWgResolution, pathsFor, type WgPaths } from '../store/paths.js';
 import { JsonlStore } from '../store/store.js';
 import { kickService } from './kick.js';
 
@@ -39,7 +39,13 @@ export class CliContext {
   }
 
   get paths(): WgPaths {
-    return (this.cachedPaths ??= pathsFor(findWgDir({ dir: this.dirFlag, env: this.env })));
+    if (!this.cachedPaths) {
+      const found = findWgResolution({ dir: this.dirFlag, env: this.env });
+      const trap = emptyShadowWarning(found);
+      if (trap) this.note(`warning: ${trap}`);
+      this.cachedPaths = pathsFor(found.dir);
+    }
+    return this.cachedPaths;
   }
 
   store(): JsonlStore {
