@@ -32,6 +32,12 @@ export const configSchema = z.strictObject({
       settling_delay: z._default(duration, '500ms'),
       max_retries: z.optional(int(0)),
       paused: z._default(z.boolean(), false),
+      /** Each spawned agent in its own git worktree (when the project is a git repository). */
+      worktree_isolation: z._default(z.boolean(), true),
+      /** Rejections (`wg reject`) before a task fails; a task's own max_rejections wins. */
+      max_rejections: z._default(int(1), 3),
+      /** Time a task's verify command may take (the task's verify_timeout wins). */
+      verify_default_timeout: z._default(duration, '15m'),
     }),
     {},
   ),
@@ -61,6 +67,9 @@ export interface ResolvedDispatcher {
   killGraceMs: number;
   retryDebounceMs: number;
   settlingDelayMs: number;
+  worktreeIsolation: boolean;
+  maxRejections: number;
+  verifyTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG_TOML = `# workgraph configuration — see docs/configuration.md
@@ -117,5 +126,8 @@ export function resolveDispatcher(c: Config): ResolvedDispatcher {
     killGraceMs: ms(d.kill_grace),
     retryDebounceMs: ms(d.retry_debounce),
     settlingDelayMs: ms(d.settling_delay),
+    worktreeIsolation: d.worktree_isolation,
+    maxRejections: d.max_rejections,
+    verifyTimeoutMs: ms(d.verify_default_timeout),
   };
 }

@@ -82,6 +82,18 @@ export interface Task {
   dispatch_count?: number;
   visibility?: string;
   claim_epoch?: number;
+  /** The verify gate: a shell command `wg done` runs first (the Rust tool's field). */
+  verify?: string;
+  verify_timeout?: string;
+  verify_failures?: number;
+  /** Validation mode: `external`/`llm` stop a finished task at pending-validation (core/gates.ts). */
+  validation?: string;
+  rejection_count?: number;
+  max_rejections?: number;
+  /** What a `waiting` task waits for (core/wait.ts WaitSpec, the Rust tool's shape). */
+  wait_condition?: unknown;
+  /** Where long work stood (`wg checkpoint`, `wg wait --checkpoint`): the next attempt's prompt gets it. */
+  checkpoint?: string;
   [extra: string]: unknown;
 }
 
@@ -120,6 +132,8 @@ export const FIELD_ORDER = [
   'failure_reason',
   'failure_class',
   'model',
+  'verify',
+  'verify_timeout',
   'agent',
   'loop_iteration',
   'cycle_config',
@@ -128,6 +142,13 @@ export const FIELD_ORDER = [
   'visibility',
   'exec_mode',
   'token_usage',
+  'session_id',
+  'wait_condition',
+  'checkpoint',
+  'validation',
+  'rejection_count',
+  'max_rejections',
+  'verify_failures',
   'dispatch_count',
   'claim_epoch',
 ] as const;

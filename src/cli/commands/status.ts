@@ -7,6 +7,8 @@ import { registryLiveness } from '../../agents/liveness.js';
 import { processRunning } from '../../agents/process-table.js';
 import { readServiceStateFile } from '../../service/service-files.js';
 import { table } from '../../render/table.js';
+import { awaitingHuman } from '../../core/human.js';
+import { unmergedWork } from '../../store/worktrees.js';
 import { CliContext } from '../context.js';
 
 export function register(program: Command): void {
@@ -40,6 +42,7 @@ export function register(program: Command): void {
       // Alive as the process table says, not just as the registry last recorded.
       const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
+      const human = awaitingHuman(graph, unmergedWork(ctx.paths));
       ctx.out(
         {
           service,
@@ -47,12 +50,14 @@ export function register(program: Command): void {
           counts: { ...counts, ready: ready.length, blocked, paused },
           in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: graph.get(t.id)!.started_at ?? null })),
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
+          awaiting_human: human,
         },
         () => [
           `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
           `Agents: ${alive} alive, ${agents.length} total`,
-          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${paused ? `, ${paused} paused` : ''}`,
+          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${paused ? `, ${paused} paused` : ''}${counts.waiting ? `, ${counts.waiting} waiting` : ''}${counts['pending-validation'] ? `, ${counts['pending-validation']} pending validation` : ''}${counts.incomplete ? `, ${counts.incomplete} incomplete` : ''}`,
           ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title]))] : []),
+          ...(human.length ? ['', 'Waiting for a human:', ...human.flatMap((h) => [`  ${h.task}: ${h.detail}`, `      → ${h.fix}`])] : []),
           ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
         ],
       );
