@@ -86,10 +86,10 @@ export function discover(graph: Graph, now: Date, windowMs: number): Discovered[
   const from = now.getTime() - windowMs;
   const out: Array<Discovered & { ms: number }> = [];
   for (const row of graph.tasks.values()) {
-    if (row.status !== 'done' || isSystemId(row.id) || !row.completed_at) continue;
-    const ms = parseTimestamp(row.completed_at)?.getTime();
+    if (row.status !== 'done' || isSystemId(row.id)) continue;
+    const t = graph.get(row.id)!; // completed_at is not in an index row
+    const ms = t.completed_at ? parseTimestamp(t.completed_at)?.getTime() : undefined;
     if (ms === undefined || ms < from) continue;
-    const t = graph.get(row.id)!;
     const last = (t.log ?? []).filter((e) => !BOOKKEEPING.test(e.message)).at(-1)?.message;
     out.push({ id: t.id, title: t.title, completed_at: t.completed_at!, tags: t.tags ?? [], artifacts: t.artifacts ?? [], ...(last ? { last_log: last } : {}), ms });
   }
