@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Graph } from '../core/graph.js';
 import { holdsClaim } from '../core/claims.js';
 import { crashBackoffMs, type AgentLiveness } from '../core/liveness.js';
@@ -36,6 +36,11 @@ import { openServiceLog, type ServiceLog } from './log.js';
 import { agentLiveness } from '../agents/liveness.js';
 import { procState } from '../agents/process-table.js';
 import { buildPrompt } from './prompt.js';
+import { planResumeWaiting } from '../core/plans/wait.js';
+import { readWaitSpec } from '../core/wait.js';
+import type { ExitFinish } from '../core/plans/dispatch.js';
+import type { WorktreeRecord } from '../store/worktrees.js';
+import { afterAgentExit, discardUnusedWorktree, finishForService, markDelivered, prepareWorkspace, queuedMessages, waitInputs, type Workspace } from './work-loop.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { Supervisor, type AgentExit, type KillReason } from './supervisor.js';
 
@@ -51,6 +56,12 @@ export interface ServiceEvents {
   'eval:scaffolded': { tasks: string[] };
   'eval:resolved': ResolveResult;
   'eval:unreadable': { task: string; error: string };
+  'wait:resumed': { task: string; condition: string };
+  'message:delivered': { agent: string; task: string; messages: number; last: number };
+  'worktree:created': { agent: string; task: string; path: string; branch: string; continues?: string };
+  'worktree:finished': { agent: string; task: string; notes: string[] };
+  'worktree:cleaned': { agent: string; detail: string };
+  'worktree:error': { agent: string; error: string };
 }
 
 export interface TickSummary {
@@ -309,6 +320,9 @@ export class Daemon extends EventEmitter {
     // included); with auto_evaluate, new tasks get their `.evaluate-X` companion.
     await this.agencyStep();
 
+    // 3c. Parked tasks (`wg wait`) whose condition holds go back to the queue.
+    await this.waitStep();
+
     // 4. Agents whose task is terminal, or whose claim moved on, are stopped.
     let graph = this.store.loadFast(false);
     const registry = readRegistry(this.paths);
@@ -318,7 +332,10 @@ export class Daemon extends EventEmitter {
       if (!rec) continue;
       const task = graph.get(rec.task_id);
       const claimMoved = !holdsClaim(task, id, rec.claim_epoch);
-      if (task && isTerminal(task.status) && task.assigned === id) {
+      // An agent that parked its task (`wg wait`) or handed it back (`wg incomplete`) released
+      // its claim itself and is about to exit: the same grace as a finished task.
+      const handedBack = !!task && claimMoved && (task.status === 'waiting' || task.status === 'incomplete') && (task.log ?? []).at(-1)?.actor === id;
+      if (task && ((isTerminal(task.status) && task.assigned === id) || handedBack)) {
         // Usually the agent itself just ran `wg done` / `wg fail` and is about to exit (a
         // Claude/Codex agent still prints its final result line, with the token usage). Give
         // it kill_grace to exit on its own; killing it at once lost that usage and made every
@@ -356,6 +373,14 @@ export class Daemon extends EventEmitter {
     this.lastTick = summary;
     this.emit('tick:done', summary);
     return summary;
+  }
+
+  private async waitStep(): Promise<void> {
+    const graph = this.store.loadFast(false);
+    if (![...graph.tasks.values()].some((t) => t.status === 'waiting')) return;
+    const inputs = waitInputs(this.paths, graph, this.clock.now());
+    const r = await this.mutate((g) => planResumeWaiting(g, inputs, this.who()));
+    for (const x of r.resumed) this.emit('wait:resumed', { task: x.id, condition: x.condition });
   }
 
   private async agencyStep(): Promise<void> {
@@ -473,7 +498,9 @@ export class Daemon extends EventEmitter {
   }
 
   private judge(rec: AgentRecord, nowMs: number): { alive: true } | { alive: false; reason: string } {
-    if (this.supervisor.isWatched(rec.id)) return { alive: true };
+    // Exited but not handled yet (it exited while this tick ran — e.g. while another exit was
+    // being landed): its exit is handled on the next tick, as an exit, not as a death.
+    if (this.supervisor.isWatched(rec.id) || this.supervisor.hasPendingExit(rec.id)) return { alive: true };
     // The same rules the CLI applies (agents/liveness.ts): PID + start time here, lease elsewhere.
     const verdict = agentLiveness(rec, nowMs, this.dispatch.heartbeatTimeoutMs, this.host);
     if (!verdict.alive) return { alive: false, reason: verdict.reason ?? 'is dead' };
@@ -507,8 +534,22 @@ export class Daemon extends EventEmitter {
         ex.killedBy === 'timeout' ? { kind: 'timeout' } : ex.signal ? { kind: 'signal', signal: ex.signal } : ex.code !== null ? { kind: 'exited', code: ex.code } : undefined;
       const usage = rec.output_file ? summarizeStreamFile(rec.output_file) : {};
       if (outcome) {
+        // A clean exit with the task still held: finish it as the agent's own `wg done` would
+        // (verify, then land its worktree branch) — outside the graph lock, it runs processes.
+        const finish: ExitFinish = {};
+        const held = this.store.loadFast(false).get(rec.task_id);
+        if (outcome.kind === 'exited' && outcome.code === 0 && held?.status === 'in-progress' && holdsClaim(held, rec.id, rec.claim_epoch ?? 0)) {
+          try {
+            const f = await finishForService(this.paths, this.settings, held, rec.id, this.clock.now());
+            finish.notes = f.notes;
+            if (f.failReason) finish.verifyFailed = f.failReason;
+            if (f.notes.length) this.emit('worktree:finished', { agent: rec.id, task: rec.task_id, notes: f.notes });
+          } catch (e) {
+            this.emit('worktree:error', { agent: rec.id, error: (e as Error).message });
+          }
+        }
         const r = await this.mutate((g) => {
-          const p = planAgentExit(g, rec.task_id, rec.id, rec.claim_epoch ?? 0, outcome, this.who(), { maxRetries: this.dispatch.maxRetries });
+          const p = planAgentExit(g, rec.task_id, rec.id, rec.claim_epoch ?? 0, outcome, this.who(), { maxRetries: this.dispatch.maxRetries, ...finish });
           const t = p.result.task;
           const withUsage = (task: Task): Task => ({ ...task, ...(usage.session_id ? { session_id: usage.session_id } : {}), ...(usage.token_usage ? { token_usage: usage.token_usage } : {}) });
           if (t && (usage.token_usage || usage.session_id)) {
@@ -546,6 +587,22 @@ export class Daemon extends EventEmitter {
       if (u.token_usage) a.token_usage = u.token_usage;
     });
     this.emit('agent:exited', { agent: ex.agentId, task: rec.task_id, code: ex.code, signal: ex.signal, action, ...(ex.killedBy ? { killedBy: ex.killedBy } : {}) });
+    // Its worktree: removed with the branch once landed, else archived (work kept on the branch).
+    try {
+      const detail = await afterAgentExit(this.paths, ex.agentId, this.clock.now());
+      if (detail) this.emit('worktree:cleaned', { agent: ex.agentId, detail });
+    } catch (e) {
+      this.emit('worktree:error', { agent: ex.agentId, error: (e as Error).message });
+    }
+  }
+
+  /** A worktree made for a spawn that failed before the agent ran: nothing to keep. */
+  private async discardWorktree(rec: WorktreeRecord): Promise<void> {
+    try {
+      await discardUnusedWorktree(this.paths, rec);
+    } catch (e) {
+      this.emit('worktree:error', { agent: rec.agent, error: (e as Error).message });
+    }
   }
 
   private async spawnAgent(task: Task, executor: string): Promise<boolean> {
@@ -560,7 +617,9 @@ export class Daemon extends EventEmitter {
     const promptFile = join(agentDir, 'prompt.txt');
     const now = this.clock.now();
     const startedAt = formatTimestamp(now);
+    let workspace: Workspace | undefined;
     const fail = async (error: string): Promise<false> => {
+      if (workspace?.worktree) await this.discardWorktree(workspace.worktree);
       // Back off before the next attempt (1 s, 2 s, 4 s … 5 min) so a spawn that always fails
       // is not retried in a hot loop; the count resets on the task's next successful spawn.
       const failures = (this.spawnFailures.get(task.id) ?? 0) + 1;
@@ -575,8 +634,12 @@ export class Daemon extends EventEmitter {
     };
     try {
       mkdirSync(agentDir, { recursive: true });
+      workspace = await prepareWorkspace(this.paths, this.settings, agentId, claimed, now);
+      if (workspace.worktree) this.emit('worktree:created', { agent: agentId, task: task.id, path: workspace.worktree.path, branch: workspace.worktree.branch, ...(workspace.worktree.continues ? { continues: workspace.worktree.continues } : {}) });
+      // A shell agent never reads its prompt: its messages stay unread for its own `wg msg read`.
+      const queued = executor === 'shell' ? [] : queuedMessages(this.paths, task.id, agentId);
       const graph = this.store.loadFast(false);
-      writeFileSync(promptFile, buildPrompt(graph, claimed, agentId, this.promptExtras(claimed)));
+      writeFileSync(promptFile, buildPrompt(graph, claimed, agentId, { ...this.promptExtras(claimed), messages: queued, worktree: workspace.worktree }));
       const spec = launchSpec(claimed, this.settings.executors, { promptFile, model, executor });
       if ('missing' in spec) return await fail(spec.missing);
       const timeoutMs = hardTimeoutMs(claimed, this.dispatch);
@@ -594,12 +657,13 @@ export class Daemon extends EventEmitter {
         WG_CLAIM_EPOCH: String(epoch),
         WG_EXECUTOR: executor,
         ...(model ? { WG_MODEL: model } : {}),
+        ...workspace.env,
       };
       // Nested Claude Code sessions refuse to start when these leak in from a parent session.
       delete env.CLAUDECODE;
       delete env.CLAUDE_CODE_ENTRYPOINT;
       const started = await this.supervisor.start(agentId, spec.argv, {
-        cwd: dirname(this.paths.dir),
+        cwd: workspace.cwd,
         env,
         ...(spec.promptOnStdin ? { stdinFile: promptFile } : {}),
         outputFile,
@@ -611,6 +675,10 @@ export class Daemon extends EventEmitter {
       });
       this.spawnFailures.delete(task.id);
       this.emit('agent:spawned', { agent: agentId, task: task.id, pid: started.pid, executor, epoch });
+      if (queued.length) {
+        markDelivered(this.paths, task.id, agentId, queued);
+        this.emit('message:delivered', { agent: agentId, task: task.id, messages: queued.length, last: queued.at(-1)!.id });
+      }
       return true;
     } catch (e) {
       return await fail((e as Error).message);
@@ -622,7 +690,15 @@ export class Daemon extends EventEmitter {
     const nowMs = this.clock.now().getTime();
     let next = Infinity;
     for (const w of this.lastDecision?.waiting ?? []) if (w.reason.kind === 'settling') next = Math.min(next, w.reason.untilMs);
-    for (const t of this.store.loadFast(false).tasks.values()) {
+    const graphNow = this.store.loadFast(false);
+    for (const row of graphNow.tasks.values()) {
+      if (row.status !== 'waiting') continue;
+      for (const c of readWaitSpec(graphNow.get(row.id)!.wait_condition)?.conditions ?? []) {
+        const ms = c.type === 'timer' ? parseTimestamp(c.resume_after)?.getTime() : undefined;
+        if (ms !== undefined && ms > nowMs) next = Math.min(next, ms);
+      }
+    }
+    for (const t of graphNow.tasks.values()) {
       if (t.status !== 'open' && t.status !== 'incomplete') continue;
       for (const f of [t.ready_after, t.not_before]) {
         const ms = f ? parseTimestamp(f)?.getTime() : undefined;

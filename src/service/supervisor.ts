@@ -140,6 +140,11 @@ export class Supervisor {
     return w.killing;
   }
 
+  /** The agent exited and its exit waits to be handled (by the next drain). */
+  hasPendingExit(agentId: string): boolean {
+    return this.exits.some((e) => e.agentId === agentId);
+  }
+
   drainExits(): AgentExit[] {
     return this.exits.splice(0, this.exits.length);
   }

@@ -19,7 +19,8 @@ import { arrivedSince, type Message } from '../core/messages.js';
 import type { Task } from '../core/task.js';
 import { parkedAt, readWaitSpec, type ArrivedMessages, type WaitInputs } from '../core/wait.js';
 import { cleanupLanded, finishWorktree, openWorkOf, projectRepo } from '../git/land.js';
-import { commitWork, createAgentWorktree, deleteBranchIfLanded, removeWorktreeDir } from '../git/worktree.js';
+import { gitOk } from '../git/git.js';
+import { commitWork, createAgentWorktree, deleteBranchIfLanded, dirtyFiles, removeWorktreeDir } from '../git/worktree.js';
 import { verifyTimeoutMs, type Settings } from '../settings.js';
 import { MessageStore } from '../store/messages.js';
 import type { WgPaths } from '../store/paths.js';
@@ -153,4 +154,23 @@ export async function afterAgentExit(paths: WgPaths, agentId: string, now: Date)
   await removeWorktreeDir(root, rec);
   records.update(agentId, { ...(rec.state === 'active' ? { state: 'unmerged' as const, note: 'the attempt ended before its work landed' } : {}), removed: true }, now);
   return `archived the worktree of ${agentId}${commit ? ` (commit ${commit.slice(0, 10)})` : ''}; its branch ${rec.branch} is kept`;
+}
+
+/**
+ * The spawn failed after its worktree was made: a worktree nobody worked in (no commit beyond
+ * its start, nothing uncommitted) is removed with its branch; anything else is archived.
+ */
+export async function discardUnusedWorktree(paths: WgPaths, rec: WorktreeRecord): Promise<void> {
+  const root = await projectRepo(paths);
+  if (!root) return;
+  const records = new WorktreeRecords(paths);
+  const start = rec.continues ?? rec.base_commit;
+  const ahead = await gitOk(root, ['rev-list', '--count', `${start}..${rec.branch}`]).catch(() => '1');
+  if (ahead === '0' && !(await dirtyFiles(rec.path)).length) {
+    await removeWorktreeDir(root, rec);
+    await gitOk(root, ['branch', '-D', rec.branch]);
+    records.remove(rec.agent);
+    return;
+  }
+  await afterAgentExit(paths, rec.agent, new Date());
 }

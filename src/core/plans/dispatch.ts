@@ -146,13 +146,24 @@ export interface AgentExitResult {
  * crash → re-queued like any death. Nothing happens unless the task is still held by this
  * agent at this epoch (fenced like the agent itself would be).
  */
-export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: ReconcileOptions = {}): Plan<AgentExitResult> {
+export interface ExitFinish {
+  /** Log lines the done records (verify passed, the worktree merged or left for review). */
+  notes?: string[];
+  /** The task's verify command failed after a clean exit: the task fails with this reason. */
+  verifyFailed?: string;
+}
+
+export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: ReconcileOptions & ExitFinish = {}): Plan<AgentExitResult> {
   const task = graph.get(taskId);
   if (!task || !holdsClaim(task, agentId, epoch) || !accepts('agent-exit', task.status)) return noChange({ action: 'none' });
   const asAgent: Actor = { ...who, actor: agentId, agentId, fenceTaskId: taskId, fenceEpoch: epoch };
+  if (outcome.kind === 'exited' && outcome.code === 0 && opts.verifyFailed) {
+    const p = planFail(graph, taskId, asAgent, { reason: opts.verifyFailed });
+    return { ...p, result: { action: 'failed', task: p.result.task } };
+  }
   if (outcome.kind === 'exited' && outcome.code === 0) {
     try {
-      const p = planDone(graph, taskId, asAgent);
+      const p = planDone(graph, taskId, asAgent, { notes: opts.notes ?? [] });
       return { ...p, result: { action: 'done', task: p.result.task } };
     } catch (e) {
       // e.g. a dependency was re-opened meanwhile: fail honestly rather than fake a done.
