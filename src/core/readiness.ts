@@ -23,7 +23,8 @@ export interface Readiness {
   blockers: Blocker[];
 }
 
-const READY_STATUSES: ReadonlySet<Status> = new Set(['open', 'incomplete']);
+/** The statuses a task can be ready in (the dispatcher's candidates). */
+export const READY_STATUSES: ReadonlySet<Status> = new Set(['open', 'incomplete']);
 const SATISFIES: ReadonlySet<Status> = new Set(['done', 'abandoned']);
 const SATISFIES_SYSTEM: ReadonlySet<Status> = new Set(['done', 'abandoned', 'pending-eval', 'failed-pending-eval']);
 
@@ -31,6 +32,22 @@ const SATISFIES_SYSTEM: ReadonlySet<Status> = new Set(['done', 'abandoned', 'pen
 export function dependencySatisfied(dependent: Task, dep: Task | undefined): boolean {
   if (!dep) return false;
   return (isSystemId(dependent.id) ? SATISFIES_SYSTEM : SATISFIES).has(dep.status);
+}
+
+/**
+ * When the time gates of `task` (not_before, ready_after) have both passed, in ms; undefined
+ * when it has none (or an unreadable one, which blocks until fixed). A holder of the graph
+ * wakes at this time instead of polling.
+ */
+export function gateOpensMs(task: Task): number | undefined {
+  let at: number | undefined;
+  for (const v of [task.not_before, task.ready_after]) {
+    if (!v) continue;
+    const d = parseTimestamp(v);
+    if (!d) return undefined;
+    at = Math.max(at ?? -Infinity, d.getTime());
+  }
+  return at;
 }
 
 function timeGate(task: Task, field: 'not_before' | 'ready_after', now: Date, out: Blocker[]): void {

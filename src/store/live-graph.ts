@@ -21,7 +21,8 @@ import { closeSync } from 'node:fs';
 import { WgError } from '../core/errors.js';
 import { Graph, type CycleAnalysis } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
-import type { Task } from '../core/task.js';
+import { gateOpensMs, READY_STATUSES } from '../core/readiness.js';
+import type { Status, Task } from '../core/task.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, statBig, statKeyOf } from './file-identity.js';
 import { parseTaskLine, wholeTask } from './graph-file.js';
@@ -41,6 +42,8 @@ export interface GraphChange {
   structural: boolean;
 }
 
+const EMPTY: ReadonlySet<string> = new Set();
+
 const isRow = (l: unknown): l is Task => l !== null && typeof l === 'object';
 
 const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean => {
@@ -57,6 +60,10 @@ export class LiveGraph {
   private readonly lineOf = new Map<string, number>();
   private readonly deps = new Map<string, string[]>();
   private readonly whole = new Map<string, Task>();
+  private readonly byStatus = new Map<Status, Set<string>>();
+  private readonly claimedIds = new Set<string>();
+  /** Open/incomplete tasks with a time gate → when it opens (ms). */
+  private readonly gates = new Map<string, number>();
   private view: Graph | undefined;
   private cycles: CycleAnalysis | undefined;
   private pending: GraphChange = { reload: true, ids: new Set(), structural: true };
@@ -84,6 +91,23 @@ export class LiveGraph {
       knownAcyclic: this.state.acyclic === true,
       position: (id) => this.lineOf.get(id) ?? Infinity,
     }));
+  }
+
+  /** Ids of the tasks with this status (a live set: copy it before writing). */
+  withStatus(status: Status): ReadonlySet<string> {
+    return this.byStatus.get(status) ?? EMPTY;
+  }
+
+  /** Ids of the tasks that have an `assigned` claimant (any status). */
+  claimed(): ReadonlySet<string> {
+    return this.claimedIds;
+  }
+
+  /** The earliest moment after `nowMs` when a time gate (not_before / ready_after) of an open or incomplete task opens. */
+  nextGateMs(nowMs: number): number | undefined {
+    let next: number | undefined;
+    for (const at of this.gates.values()) if (at > nowMs && (next === undefined || at < next)) next = at;
+    return next;
   }
 
   /** What changed since the last call. */
@@ -233,12 +257,16 @@ export class LiveGraph {
     this.lineOf.clear();
     this.deps.clear();
     this.whole.clear();
+    this.byStatus.clear();
+    this.claimedIds.clear();
+    this.gates.clear();
     const lines = this.state.lines;
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i];
       if (!isRow(l)) continue;
       this.rows.set(l.id, l);
       this.lineOf.set(l.id, i);
+      this.index(undefined, l);
     }
     // In file order, so each dependents list is in file order (as Graph.dependents).
     for (const t of this.rows.values()) for (const d of t.after ?? []) this.addDependent(d, t.id);
@@ -327,6 +355,7 @@ export class LiveGraph {
     const old = this.rows.get(row.id);
     const structural = !old || !sameList(old.after, row.after) || (old.cycle_config === undefined) !== (row.cycle_config === undefined) || JSON.stringify(old.cycle_config) !== JSON.stringify(row.cycle_config);
     if (old) for (const d of old.after ?? []) if (!(row.after ?? []).includes(d)) this.removeDependent(d, row.id);
+    this.index(old, row);
     this.rows.set(row.id, row);
     this.lineOf.set(row.id, i);
     for (const d of row.after ?? []) this.addDependent(d, row.id);
@@ -339,6 +368,21 @@ export class LiveGraph {
     if (structural) this.cycles = undefined;
     this.pending.ids.add(row.id);
     if (structural) this.pending.structural = true;
+  }
+
+  /** The status, claim and time-gate indexes, for a row replacing `old`. */
+  private index(old: Task | undefined, row: Task): void {
+    if (old?.status !== row.status) {
+      if (old) this.byStatus.get(old.status)?.delete(row.id);
+      let set = this.byStatus.get(row.status);
+      if (!set) this.byStatus.set(row.status, (set = new Set()));
+      set.add(row.id);
+    }
+    if (row.assigned) this.claimedIds.add(row.id);
+    else this.claimedIds.delete(row.id);
+    const gate = READY_STATUSES.has(row.status) ? gateOpensMs(row) : undefined;
+    if (gate !== undefined) this.gates.set(row.id, gate);
+    else this.gates.delete(row.id);
   }
 
   private addDependent(dep: string, id: string): void {

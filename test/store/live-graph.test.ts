@@ -17,6 +17,7 @@ import { planAddDep } from '../../src/core/plans/deps.js';
 import { planEdit } from '../../src/core/plans/edit.js';
 import { planDone, planFail } from '../../src/core/plans/finish.js';
 import { readyTasks } from '../../src/core/readiness.js';
+import { STATUSES } from '../../src/core/task.js';
 import { journalPath } from '../../src/store/journal.js';
 import { LiveGraph } from '../../src/store/live-graph.js';
 import { pathsFor } from '../../src/store/paths.js';
@@ -42,10 +43,33 @@ function observe(graph: Graph, whole: (id: string) => unknown): unknown {
   };
 }
 
+/** The LiveGraph's own indexes … */
+function indexes(live: LiveGraph): unknown {
+  const g = live.graph();
+  const sorted = (s: ReadonlySet<string>): string[] => [...s].sort();
+  return { status: Object.fromEntries(STATUSES.map((st) => [st, sorted(live.withStatus(st))])), claimed: sorted(live.claimed()), gates: [-1, 0, 1, 2].map((h) => live.nextGateMs(NOW.getTime() + h * 3_600_000)), positions: [...g.tasks.keys()].map((id) => g.position(id)).every((p, i, a) => i === 0 || p > a[i - 1]!) };
+}
+
+/** … and what they must be, computed from a fresh full load. */
+function expectedIndexes(g: Graph): unknown {
+  const all = [...g.tasks.values()];
+  const ids = (f: (t: (typeof all)[number]) => boolean): string[] => all.filter(f).map((t) => t.id).sort();
+  const gates = all.filter((t) => t.status === 'open' || t.status === 'incomplete').flatMap((t) => (t.not_before ? [Date.parse(t.not_before)] : []));
+  return {
+    status: Object.fromEntries(STATUSES.map((st) => [st, ids((t) => t.status === st)])),
+    claimed: ids((t) => !!t.assigned),
+    gates: [-1, 0, 1, 2].map((h) => {
+      const after = gates.filter((x) => x > NOW.getTime() + h * 3_600_000);
+      return after.length ? Math.min(...after) : undefined;
+    }),
+    positions: true,
+  };
+}
+
 type Op =
   | { kind: 'add'; by: 'other' | 'self'; n: number; dep: number | null }
   | { kind: 'log'; by: 'other' | 'self'; n: number; text: string }
-  | { kind: 'edit'; by: 'other' | 'self'; n: number; title: string }
+  | { kind: 'edit'; by: 'other' | 'self'; n: number; title: string; gate: number | null }
   | { kind: 'finish'; by: 'other' | 'self'; n: number; fail: boolean }
   | { kind: 'dep'; by: 'other' | 'self'; n: number; m: number }
   | { kind: 'hand'; n: number; inPlace: boolean }
@@ -57,7 +81,7 @@ const by = fc.constantFrom<'other' | 'self'>('other', 'self');
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), by, n: fc.nat(30), dep: fc.option(fc.nat(30), { nil: null }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('log' as const), by, n: fc.nat(30), text: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('edit' as const), by, n: fc.nat(30), title: fc.string({ minLength: 1, maxLength: 30 }).map((s) => `t ${s} é`) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('edit' as const), by, n: fc.nat(30), title: fc.string({ minLength: 1, maxLength: 30 }).map((s) => `t ${s} é`), gate: fc.option(fc.integer({ min: -3, max: 3 }), { nil: null }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('finish' as const), by, n: fc.nat(30), fail: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('dep' as const), by, n: fc.nat(30), m: fc.nat(30) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('hand' as const), n: fc.nat(30), inPlace: fc.boolean() }) },
@@ -94,6 +118,7 @@ describe('LiveGraph (the service copy) equals a fresh full load', () => {
               const fresh = new JsonlStore(paths).load().graph;
               const mine = live.graph();
               expect(observe(mine, (id) => mine.get(id))).toEqual(observe(fresh, (id) => fresh.get(id)));
+              expect(indexes(live)).toEqual(expectedIndexes(fresh));
               // Only what the journal cannot explain costs a reload.
               if (!unexplained && !damaged) expect(live.stats.reloads).toBe(reloadsAtCheck);
               if (live.stats.reloads > reloadsAtCheck) damaged = false; // a reload resynchronizes
@@ -142,7 +167,7 @@ describe('LiveGraph (the service copy) equals a fresh full load', () => {
               const dep = o.dep === null ? undefined : pick(o.dep);
               plan = (g) => planAdd(g, { title: `task ${o.n}`, ...(dep ? { after: [dep] } : {}) }, who);
             } else if (id && o.kind === 'log') plan = (g) => planLog(g, id, o.text, who);
-            else if (id && o.kind === 'edit') plan = (g) => planEdit(g, id, { title: o.title }, who);
+            else if (id && o.kind === 'edit') plan = (g) => planEdit(g, id, { title: o.title, ...(o.gate !== null ? { notBefore: new Date(NOW.getTime() + o.gate * 3_600_000) } : {}) }, who);
             else if (id && o.kind === 'finish') plan = (g) => (o.fail ? planFail(g, id, who, { reason: 'x' }) : planDone(g, id, who));
             else if (id && o.kind === 'dep') {
               const dep = pick(o.m);
