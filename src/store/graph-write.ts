@@ -18,7 +18,7 @@ import { Graph, isAcyclic } from '../core/graph.js';
 import { serializeTask, type Task } from '../core/task.js';
 import { fsyncDir, tempPathFor } from './atomic-write.js';
 import { fstatBig, identityOf } from './file-identity.js';
-import { readLine, toRow, type GraphIndex, type IndexLine } from './graph-index.js';
+import { readLine, shiftSpans, toRow, type GraphIndex, type IndexLine } from './graph-index.js';
 import { appendJournal, type JournalEntry } from './journal.js';
 
 /** The bytes of graph.jsonl are not the ones the state describes (changed in place behind our back). */
@@ -150,20 +150,7 @@ export function prepareWrite(graphPath: string, fd: number, state: GraphIndex, w
     }
 
     // New spans: unchanged lines shift by the growth so far; replaced ones take their new length.
-    const spans = new Uint32Array(2 * (n + appended.length));
-    let shift = 0;
-    let kk = 0;
-    for (let i = 0; i < n; i++) {
-      const off = state.spans[2 * i]!;
-      const len = state.spans[2 * i + 1]!;
-      spans[2 * i] = off + shift;
-      if (kk < keys.length && keys[kk] === i) {
-        const nl = replaced.get(i)!.length;
-        spans[2 * i + 1] = nl;
-        shift += nl - len;
-        kk++;
-      } else spans[2 * i + 1] = len;
-    }
+    const { spans } = shiftSpans(state.spans, n, keys.map((i) => ({ i, len: replaced.get(i)!.length })), appended.length);
     const lines: IndexLine[] = state.lines.slice();
     const stored = state.stored ? state.stored.slice() : undefined;
     const set: Array<[number, string]> = [];
