@@ -133,11 +133,15 @@ L.push('`LiveGraph` (src/store/live-graph.ts) measured in a fresh process (bench
 L.push('`refresh()` (nothing changed: one `stat`, the file reads counted by wrapping node:fs), the `refresh()` after one');
 L.push('`wg log` run by another (real) process, and, for comparison, one full re-read of the index by hash — what the');
 L.push('service did up to four times per tick before. RSS is the holder process (Node itself ~44 MB).', '');
-L.push('| tasks | load | idle refresh | files read when idle | refresh after `wg log` | read for it | full re-read (before) | RSS steady / peak |');
-L.push('|-------|------|--------------|----------------------|------------------------|-------------|-----------------------|-------------------|');
+L.push('The last two columns: building the incremental ready set (src/core/ready-set.ts) once, and updating it from');
+L.push('the change after that `wg log` (readiness asked again of the logged task and its dependents only; then the');
+L.push('ready list in file order).', '');
+L.push('Times are wall / CPU (user+sys of the probe process; CPU is what to compare on a busy machine).', '');
+L.push('| tasks | load | idle refresh | files read when idle | refresh after `wg log` | read for it | full re-read (before) | RSS steady / peak | ready set: build / update |');
+L.push('|-------|------|--------------|----------------------|------------------------|-------------|-----------------------|-------------------|---------------------------|');
 for (const row of rows.filter((r) => r.scenario === 'refresh')) {
   const us = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : fmt(ms));
-  L.push(`| ${size(row.size)} | ${fmt(row.loadMs)} | ${us(row.idleMedianMs)} | ${row.idleIo.open + row.idleIo.read} (${row.idleIo.stat} stats / 200 refreshes) | ${us(row.afterLogMedianMs)} | journal, ${row.afterLogIo.readBytes} bytes | ${fmt(row.fullReadMedianMs)} | ${row.rssSteadyMb.toFixed(0)} / ${row.maxRssMb.toFixed(0)} MB |`);
+  L.push(`| ${size(row.size)} | ${fmt(row.loadMs)} | ${us(row.idleMedianMs)} / ${us(row.idleCpuMs)} | ${row.idleIo.open + row.idleIo.read} (${row.idleIo.stat} stats / 200 refreshes) | ${us(row.afterLogMedianMs)} / ${us(row.afterLogCpuMs)} | journal, ${row.afterLogIo.readBytes} bytes | ${fmt(row.fullReadMedianMs)} / ${fmt(row.fullReadCpuMs)} | ${row.rssSteadyMb.toFixed(0)} / ${row.maxRssMb.toFixed(0)} MB | ${fmt(row.readyBuildMs)} / ${us(row.readyUpdateMedianMs)} (${row.readyCount} ready) |`);
 }
 L.push('');
 L.push('## Contention', '');
