@@ -15,9 +15,9 @@
  * Measured on the 2-core reference machine (see docs/benchmarks.md): `wg ready --json` at 10k
  * tasks spends ~170 ms of its ~250 ms in JSON.parse, zod and the GC of 10k full task objects.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Hash } from 'node:crypto';
 import type { Task } from '../core/task.js';
 import { fsClockPast } from './file-identity.js';
 import type { GraphFile } from './graph-file.js';
@@ -98,7 +98,13 @@ export interface IndexFile {
 
 export const indexPath = (wgDir: string): string => join(wgDir, 'cache', 'graph-index.json');
 
-export const hashBytes = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
+/**
+ * SHA-1 hashes, with node:crypto loaded on first use: a reader that trusts the index by identity
+ * never hashes, and loading the module cost ~10 ms of every read-only command's start-up.
+ */
+export const sha1 = (): Hash => process.getBuiltinModule('node:crypto').createHash('sha1');
+
+export const hashBytes = (bytes: Uint8Array): string => sha1().update(bytes).digest('hex');
 
 export function toRow(t: Task): Task {
   const row = { [PARTIAL]: true } as unknown as Task;
@@ -289,7 +295,7 @@ export function writeIndex(wgDir: string, index: GraphIndex, graphCtimeNs?: bigi
  * Peak memory stays independent of the file size (the 100k-task file is 54 MB).
  */
 export function scanFile(fd: number): { hash: string; size: number; spans: Uint32Array } {
-  const h = createHash('sha1');
+  const h = sha1();
   // Offsets fit in 32 bits (a 4 GiB graph is far beyond any target); a typed array holds the
   // 200k numbers of a 100k-task graph in 0.8 MB instead of a growing JS array's ~3 MB.
   let spans = new Uint32Array(1 << 12);

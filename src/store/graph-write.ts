@@ -12,13 +12,12 @@
  * Streaming keeps a write's memory independent of the file size: at 100k tasks (54 MB) reading
  * the file into one buffer and concatenating the patched copy held ~110 MB at once.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { Graph, isAcyclic } from '../core/graph.js';
 import { serializeTask, type Task } from '../core/task.js';
 import { fsyncDir, tempPathFor } from './atomic-write.js';
 import { fstatBig, identityOf } from './file-identity.js';
-import { readLine, shiftSpans, toRow, type GraphIndex, type IndexLine } from './graph-index.js';
+import { readLine, sha1, shiftSpans, toRow, type GraphIndex, type IndexLine } from './graph-index.js';
 import { appendJournal, type JournalEntry } from './journal.js';
 
 /** The bytes of graph.jsonl are not the ones the state describes (changed in place behind our back). */
@@ -91,8 +90,8 @@ export function prepareWrite(graphPath: string, fd: number, state: GraphIndex, w
   const tmp = tempPathFor(graphPath);
   const out = openSync(tmp, 'wx+', 0o644);
   try {
-    const hOld = createHash('sha1');
-    const hNew = createHash('sha1');
+    const hOld = sha1();
+    const hNew = sha1();
     let lastOut = 10;
     let outSize = 0;
     const emit = (b: Uint8Array): void => {
