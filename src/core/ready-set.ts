@@ -15,8 +15,9 @@
  * fast-check (test/unit/ready-set.test.ts).
  */
 import type { Graph } from './graph.js';
-import { gateOpensMs, isReady, READY_STATUSES } from './readiness.js';
-import { EVAL_PREFIX } from './plans/evaluation.js';
+import { companionSource } from './claims.js';
+import { gateOpensMs, isReady } from './readiness.js';
+import { READY_STATUSES } from './transitions.js';
 import type { Task } from './task.js';
 
 export interface ReadyChange {
@@ -63,7 +64,8 @@ export class ReadySet {
     for (const id of change.ids) {
       ask.add(id);
       for (const d of graph.dependents(id)) ask.add(d);
-      if (id.startsWith(EVAL_PREFIX)) for (const d of graph.dependents(id.slice(EVAL_PREFIX.length))) ask.add(d);
+      const source = companionSource(id, 'evaluate');
+      if (source !== undefined) for (const d of graph.dependents(source)) ask.add(d);
     }
     return this.recheck(graph, ask, now);
   }

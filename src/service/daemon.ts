@@ -12,9 +12,9 @@ import { chmodSync, existsSync, mkdirSync, rmSync, watch, writeFileSync, type FS
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadConfig, resolveDispatcher, type Config, type ResolvedDispatcher } from '../config.js';
 import type { Graph } from '../core/graph.js';
-import { crashBackoffMs, DEFAULT_MAX_RETRIES, type AgentLiveness } from '../core/liveness.js';
+import { holdsClaim } from '../core/claims.js';
+import { crashBackoffMs, type AgentLiveness } from '../core/liveness.js';
 import type { Actor } from '../core/plan.js';
 import { decideDispatch, planAgentExit, planSpawnClaim, planSpawnRollback, type AgentOutcome, type DispatchDecision } from '../core/plans/dispatch.js';
 import { planReconcile, planReleaseClaims } from '../core/plans/reconcile.js';
@@ -22,7 +22,8 @@ import { evaluationWork, planResolveEvaluations, planScaffoldEvaluations, wantsE
 import { latestEvaluation, readTaskEvaluations } from '../agency/evaluations.js';
 import { loadIdentity, type Identity } from '../agency/files.js';
 import { isTerminal, type Task } from '../core/task.js';
-import { formatTimestamp, parseDurationMs, parseTimestamp, systemClock, type Clock } from '../core/time.js';
+import { formatTimestamp, parseTimestamp, systemClock, type Clock } from '../core/time.js';
+import { hardTimeoutMs, loadSettings, type DispatcherSettings, type Settings } from '../settings.js';
 import { writeFileDurable } from '../store/atomic-write.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
@@ -67,6 +68,8 @@ const LEASE_RENEW_FRACTION = 4;
 
 export interface DaemonOptions {
   overrides?: ServiceOverrides;
+  /** The resolved settings (overrides included); absent: read from config.toml with `overrides`. */
+  settings?: Settings;
   clock?: Clock;
   /** The `wg` entry script agents should call (prepended to their PATH as a shim). */
   wgEntry: string;
@@ -75,8 +78,9 @@ export interface DaemonOptions {
 export class Daemon extends EventEmitter {
   private live: LiveGraph | undefined;
   private readonly clock: Clock;
-  private config!: Config;
-  private dispatch!: ResolvedDispatcher;
+  /** Resolved once, here (src/settings.ts): no other config read. */
+  readonly settings: Settings;
+  private readonly dispatch: DispatcherSettings;
   private readonly supervisor: Supervisor;
   private log!: ServiceLog;
   private server: Server | undefined;
@@ -104,6 +108,8 @@ export class Daemon extends EventEmitter {
   ) {
     super();
     this.clock = opts.clock ?? systemClock;
+    this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
+    this.dispatch = this.settings.dispatcher;
     this.supervisor = new Supervisor(
       () => this.requestTick(0),
       () => this.dispatch.killGraceMs,
@@ -116,19 +122,6 @@ export class Daemon extends EventEmitter {
     return super.emit(event, data);
   }
 
-  private loadSettings(): void {
-    this.config = loadConfig(this.paths.config);
-    const d = resolveDispatcher(this.config);
-    const o = this.opts.overrides ?? {};
-    this.dispatch = {
-      ...d,
-      maxAgents: o.max_agents ?? d.maxAgents,
-      pollIntervalMs: o.poll_interval_ms ?? d.pollIntervalMs,
-      executor: o.executor ?? d.executor,
-      model: o.model ?? d.model,
-    };
-  }
-
   /** Acquires the service lock; false if another service already runs on this .wg/. */
   acquire(): boolean {
     mkdirSync(this.paths.serviceDir, { recursive: true });
@@ -138,9 +131,8 @@ export class Daemon extends EventEmitter {
 
   /** Runs as the long-lived service: socket, watcher, timers. */
   async run(): Promise<void> {
-    this.loadSettings();
     this.log = openServiceLog(this.paths.daemonLog);
-    this.paused = readPaused(this.paths) ?? this.config.dispatcher.paused;
+    this.paused = readPaused(this.paths) ?? this.dispatch.paused;
     this.writeShim();
     await this.listen();
     writeServiceState(this.paths, { pid: process.pid, socket_path: this.paths.socket, started_at: formatTimestamp(this.startedAt), ...(this.opts.overrides ? { overrides: this.opts.overrides } : {}) });
@@ -159,9 +151,8 @@ export class Daemon extends EventEmitter {
 
   /** One tick in the foreground (`wg service tick`): no socket, no timers. */
   async tickOnce(): Promise<TickSummary> {
-    this.loadSettings();
     this.log = openServiceLog(this.paths.daemonLog);
-    this.paused = readPaused(this.paths) ?? this.config.dispatcher.paused;
+    this.paused = readPaused(this.paths) ?? this.dispatch.paused;
     this.writeShim();
     return this.tick();
   }
@@ -317,7 +308,7 @@ export class Daemon extends EventEmitter {
     const { liveness, alive } = await this.assessAgents();
 
     // 3. Reconcile stale claims (dead or unknown agents; never human claims).
-    const { reclaimed } = await this.mutate((g) => planReconcile(g, liveness, this.who(), { maxRetries: this.config.dispatcher.max_retries ?? DEFAULT_MAX_RETRIES }));
+    const { reclaimed } = await this.mutate((g) => planReconcile(g, liveness, this.who(), { maxRetries: this.dispatch.maxRetries }));
     for (const c of reclaimed) this.emit('claim:reclaimed', { task: c.task_id, agent: c.agent, reason: c.reason, failed: c.failed });
 
     // 3b. Agency (SPEC §8): finished evaluations promote pending-eval → done (eval gate
@@ -332,7 +323,7 @@ export class Daemon extends EventEmitter {
       const rec = registry.agents[id];
       if (!rec) continue;
       const task = graph.get(rec.task_id);
-      const claimMoved = !task || task.assigned !== id || (rec.claim_epoch !== undefined && (task.claim_epoch ?? 0) !== rec.claim_epoch);
+      const claimMoved = !holdsClaim(task, id, rec.claim_epoch);
       if (task && isTerminal(task.status) && task.assigned === id) {
         // Usually the agent itself just ran `wg done` / `wg fail` and is about to exit (a
         // Claude/Codex agent still prints its final result line, with the token usage). Give
@@ -389,12 +380,12 @@ export class Daemon extends EventEmitter {
           this.emit('eval:unreadable', { task: id, error: (e as Error).message });
         }
       }
-      const a = this.config.agency;
-      const r = await this.mutate((g) => planResolveEvaluations(g, this.who(), { threshold: a.eval_gate_threshold, maxRescues: a.max_eval_rescues, evaluationsOf: (id) => evals.get(id) ?? [], skip }));
+      const a = this.settings.agency;
+      const r = await this.mutate((g) => planResolveEvaluations(g, this.who(), { threshold: a.evalGateThreshold, maxRescues: a.maxEvalRescues, evaluationsOf: (id) => evals.get(id) ?? [], skip }));
       if (r.promoted.length || r.rescued.length || r.rejected.length || r.abandoned.length) this.emit('eval:resolved', r);
       graph = this.liveGraph();
     }
-    if (this.config.agency.auto_evaluate && [...graph.tasks.values()].some((t) => wantsEvaluation(graph, t))) {
+    if (this.settings.agency.autoEvaluate && [...graph.tasks.values()].some((t) => wantsEvaluation(graph, t))) {
       const r = await this.mutate((g) => planScaffoldEvaluations(g, this.who()));
       if (r.created.length) this.emit('eval:scaffolded', { tasks: r.created });
     }
@@ -420,8 +411,8 @@ export class Daemon extends EventEmitter {
   }
 
   private executorFor(task: Task): { executor: string; missing?: string } {
-    const executor = executorName(task, this.config, this.opts.overrides?.executor);
-    const spec = launchSpec(task, this.config, { promptFile: '', model: undefined, executor });
+    const executor = executorName(task, this.dispatch.executor);
+    const spec = launchSpec(task, this.settings.executors, { promptFile: '', model: undefined, executor });
     if ('missing' in spec) return { executor, missing: spec.missing };
     if (!findExecutable(spec.argv[0]!, this.agentPath())) return { executor, missing: `'${spec.argv[0]}' is not on PATH` };
     return { executor };
@@ -504,7 +495,7 @@ export class Daemon extends EventEmitter {
 
   private deadlineFor(taskId: string, startedMs: number): number | undefined {
     const task = this.liveGraph().get(taskId);
-    const ms = (task?.timeout ? parseDurationMs(task.timeout) : undefined) ?? this.dispatch.agentTimeoutMs;
+    const ms = hardTimeoutMs(task, this.dispatch);
     return ms > 0 ? startedMs + ms : undefined;
   }
 
@@ -523,7 +514,7 @@ export class Daemon extends EventEmitter {
       const usage = rec.output_file ? summarizeStreamFile(rec.output_file) : {};
       if (outcome) {
         const r = await this.mutate((g) => {
-          const p = planAgentExit(g, rec.task_id, rec.id, rec.claim_epoch ?? 0, outcome, this.who(), { maxRetries: this.config.dispatcher.max_retries ?? DEFAULT_MAX_RETRIES });
+          const p = planAgentExit(g, rec.task_id, rec.id, rec.claim_epoch ?? 0, outcome, this.who(), { maxRetries: this.dispatch.maxRetries });
           const t = p.result.task;
           const withUsage = (task: Task): Task => ({ ...task, ...(usage.session_id ? { session_id: usage.session_id } : {}), ...(usage.token_usage ? { token_usage: usage.token_usage } : {}) });
           if (t && (usage.token_usage || usage.session_id)) {
@@ -534,7 +525,7 @@ export class Daemon extends EventEmitter {
           // nothing: the usage still belongs on the task, as long as the claim is still this
           // agent's at its epoch (never onto a task someone else holds now).
           const cur = g.get(rec.task_id);
-          if (!t && (usage.token_usage || usage.session_id) && cur && cur.assigned === rec.id && (cur.claim_epoch ?? 0) === (rec.claim_epoch ?? 0)) {
+          if (!t && (usage.token_usage || usage.session_id) && cur && holdsClaim(cur, rec.id, rec.claim_epoch ?? 0)) {
             return { ...p, writes: [...p.writes, withUsage(cur)] };
           }
           return p;
@@ -547,7 +538,7 @@ export class Daemon extends EventEmitter {
     // The registry mirrors how the agent's own work ended: done or failed when the task ended
     // that way under its claim (also when an adopted agent's exit code is unknown), else dead.
     const taskNow = this.liveGraph().get(rec.task_id);
-    const underItsClaim = !!taskNow && taskNow.assigned === rec.id && (taskNow.claim_epoch ?? 0) === (rec.claim_epoch ?? 0);
+    const underItsClaim = !!taskNow && holdsClaim(taskNow, rec.id, rec.claim_epoch ?? 0);
     const status =
       deliberate || ex.signal || !underItsClaim ? 'dead' : taskNow.status === 'done' || taskNow.status === 'pending-eval' ? 'done' : taskNow.status === 'failed' ? 'failed' : 'dead';
     const reason = ex.killedBy ? `killed (${ex.killedBy})` : ex.signal ? `killed by ${ex.signal}` : ex.inferred ? 'process exited (exit code unknown)' : `exited with code ${ex.code}`;
@@ -592,9 +583,9 @@ export class Daemon extends EventEmitter {
       mkdirSync(agentDir, { recursive: true });
       const graph = this.liveGraph();
       writeFileSync(promptFile, buildPrompt(graph, claimed, agentId, this.promptExtras(claimed)));
-      const spec = launchSpec(claimed, this.config, { promptFile, model, executor });
+      const spec = launchSpec(claimed, this.settings.executors, { promptFile, model, executor });
       if ('missing' in spec) return await fail(spec.missing);
-      const timeoutMs = (claimed.timeout ? parseDurationMs(claimed.timeout) : undefined) ?? this.dispatch.agentTimeoutMs;
+      const timeoutMs = hardTimeoutMs(claimed, this.dispatch);
       writeFileSync(join(agentDir, 'metadata.json'), JSON.stringify({ agent_id: agentId, task_id: task.id, claim_epoch: epoch, executor, model: model ?? null, argv: spec.argv, started_at: startedAt, timeout_ms: timeoutMs }, null, 2) + '\n');
       await updateRegistry(this.paths, (r) => {
         r.agents[agentId] = { id: agentId, task_id: task.id, claim_epoch: epoch, executor, ...(model ? { model } : {}), started_at: startedAt, last_heartbeat: startedAt, status: 'starting', output_file: outputFile, host: this.host };

@@ -21,8 +21,9 @@ import { close, closeSync } from 'node:fs';
 import { WgError } from '../core/errors.js';
 import { Graph, type CycleAnalysis } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
-import { gateOpensMs, READY_STATUSES } from '../core/readiness.js';
-import { isTerminal, type Status, type Task } from '../core/task.js';
+import { gateOpensMs } from '../core/readiness.js';
+import type { Task } from '../core/task.js';
+import { isTerminal, READY_STATUSES, type Status } from '../core/transitions.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, statBig, statKeyOf } from './file-identity.js';
 import { parseTaskLine, wholeTask } from './graph-file.js';
@@ -112,6 +113,12 @@ export class LiveGraph {
     let next: number | undefined;
     for (const at of this.gates.values()) if (at > nowMs && (next === undefined || at < next)) next = at;
     return next;
+  }
+
+  /** The current graph, refreshed first (the apply path's PlanStore shape, src/apply.ts). */
+  load(): { graph: Graph } {
+    this.refresh();
+    return { graph: this.graph() };
   }
 
   /** What changed since the last call. */

@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pathsFor } from '../../src/store/paths.js';
 import { JsonlStore } from '../../src/store/store.js';
 import { IndexView } from '../../src/store/index-view.js';
-import { bareTempDir, seedGraph, tempProject } from '../helpers/wg.js';
+import { seedGraph } from '../helpers/files.js';
+import { bareTempDir, project as tempProject } from '../helpers/project.js';
 
 describe('IndexView', () => {
   let p: ReturnType<typeof tempProject> | undefined;

@@ -22,7 +22,8 @@ import { journalPath } from '../../src/store/journal.js';
 import { LiveGraph } from '../../src/store/live-graph.js';
 import { pathsFor } from '../../src/store/paths.js';
 import { JsonlStore } from '../../src/store/store.js';
-import { tempProject, wg } from '../helpers/wg.js';
+import { project as tempProject } from '../helpers/project.js';
+import { wg } from '../helpers/wg.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const who: Actor = { now: NOW, actor: 'tester' };

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pathsFor } from '../../src/store/paths.js';
 import { RegistryView, updateRegistry } from '../../src/store/registry.js';
-import { tempProject } from '../helpers/wg.js';
+import { project as tempProject } from '../helpers/project.js';
 
 describe('RegistryView', () => {
   let p: ReturnType<typeof tempProject> | undefined;
