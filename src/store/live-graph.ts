@@ -21,15 +21,15 @@ import { close, closeSync } from 'node:fs';
 import { WgError } from '../core/errors.js';
 import { Graph, type CycleAnalysis } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
-import { gateOpensMs } from '../core/readiness.js';
 import type { Task } from '../core/task.js';
-import { isTerminal, READY_STATUSES, type Status } from '../core/transitions.js';
+import { isTerminal, type Status } from '../core/transitions.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, statBig, statKeyOf } from './file-identity.js';
 import { parseTaskLine, wholeTask } from './graph-file.js';
 import { readIndexFile, readLine, shiftSpans, toRow, writeIndex, type GraphIndex } from './graph-index.js';
 import { abandonWrite, commitWrite, GraphChanged, prepareWrite } from './graph-write.js';
 import { JournalCursor, type JournalEntry } from './journal.js';
+import { LiveIndexes } from './live-indexes.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
 import { checkWrites, loadState, openGraph, recordOperations, type MutationContext, type MutationOutcome } from './store.js';
@@ -42,8 +42,6 @@ export interface GraphChange {
   /** A task was added, or an `after` or `cycle_config` changed: cycles and closures may differ. */
   structural: boolean;
 }
-
-const EMPTY: ReadonlySet<string> = new Set();
 
 const isRow = (l: unknown): l is Task => l !== null && typeof l === 'object';
 
@@ -59,12 +57,8 @@ export class LiveGraph {
   private statKey = '';
   private readonly rows = new Map<string, Task>();
   private readonly lineOf = new Map<string, number>();
-  private readonly deps = new Map<string, string[]>();
   private readonly whole = new Map<string, Task>();
-  private readonly byStatus = new Map<Status, Set<string>>();
-  private readonly claimedIds = new Set<string>();
-  /** Open/incomplete tasks with a time gate → when it opens (ms). */
-  private readonly gates = new Map<string, number>();
+  private readonly idx: LiveIndexes;
   private view: Graph | undefined;
   private cycles: CycleAnalysis | undefined;
   private pending: GraphChange = { reload: true, ids: new Set(), structural: true };
@@ -74,6 +68,7 @@ export class LiveGraph {
 
   constructor(readonly paths: WgPaths) {
     this.cursor = new JournalCursor(paths.dir);
+    this.idx = new LiveIndexes((id) => this.lineOf.get(id) ?? Infinity);
     this.reload();
   }
 
@@ -87,7 +82,7 @@ export class LiveGraph {
     return (this.view ??= Graph.fromParts({
       tasks: this.rows,
       materialize: (id) => this.materialize(id),
-      dependents: this.deps,
+      dependents: this.idx.dependents,
       ...(this.cycles ? { cycles: this.cycles } : {}),
       knownAcyclic: this.state.acyclic === true,
       position: (id) => this.lineOf.get(id) ?? Infinity,
@@ -100,19 +95,17 @@ export class LiveGraph {
    */
   withStatus(status: Status): ReadonlySet<string> {
     if (isTerminal(status)) return new Set([...this.rows.values()].filter((t) => t.status === status).map((t) => t.id));
-    return this.byStatus.get(status) ?? EMPTY;
+    return this.idx.withStatus(status);
   }
 
   /** Ids of the tasks that have an `assigned` claimant (any status). */
   claimed(): ReadonlySet<string> {
-    return this.claimedIds;
+    return this.idx.claimed;
   }
 
   /** The earliest moment after `nowMs` when a time gate (not_before / ready_after) of an open or incomplete task opens. */
   nextGateMs(nowMs: number): number | undefined {
-    let next: number | undefined;
-    for (const at of this.gates.values()) if (at > nowMs && (next === undefined || at < next)) next = at;
-    return next;
+    return this.idx.nextGateMs(nowMs);
   }
 
   /** The current graph, refreshed first (the apply path's PlanStore shape, src/apply.ts). */
@@ -269,21 +262,16 @@ export class LiveGraph {
     this.state = loaded.state;
     this.rows.clear();
     this.lineOf.clear();
-    this.deps.clear();
     this.whole.clear();
-    this.byStatus.clear();
-    this.claimedIds.clear();
-    this.gates.clear();
+    this.idx.clear();
     const lines = this.state.lines;
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i];
       if (!isRow(l)) continue;
       this.rows.set(l.id, l);
       this.lineOf.set(l.id, i);
-      this.index(undefined, l);
+      this.idx.row(undefined, l);
     }
-    // In file order, so each dependents list is in file order (as Graph.dependents).
-    for (const t of this.rows.values()) for (const d of t.after ?? []) this.addDependent(d, t.id);
     this.cycles = undefined;
     this.view = undefined;
     this.pin(fd, statKeyOf(stat));
@@ -358,11 +346,9 @@ export class LiveGraph {
   private setRow(i: number, row: Task, whole?: Task): void {
     const old = this.rows.get(row.id);
     const structural = !old || !sameList(old.after, row.after) || (old.cycle_config === undefined) !== (row.cycle_config === undefined) || JSON.stringify(old.cycle_config) !== JSON.stringify(row.cycle_config);
-    if (old) for (const d of old.after ?? []) if (!(row.after ?? []).includes(d)) this.removeDependent(d, row.id);
-    this.index(old, row);
     this.rows.set(row.id, row);
     this.lineOf.set(row.id, i);
-    for (const d of row.after ?? []) this.addDependent(d, row.id);
+    this.idx.row(old, row);
     if (whole) this.whole.set(row.id, whole);
     else this.whole.delete(row.id);
     // A cycle analysis depends on structure only: kept across other changes (at 100k tasks with
@@ -372,41 +358,5 @@ export class LiveGraph {
     if (structural) this.cycles = undefined;
     this.pending.ids.add(row.id);
     if (structural) this.pending.structural = true;
-  }
-
-  /** The status, claim and time-gate indexes, for a row replacing `old`. */
-  private index(old: Task | undefined, row: Task): void {
-    if (old?.status !== row.status) {
-      if (old) this.byStatus.get(old.status)?.delete(row.id);
-      if (!isTerminal(row.status)) {
-        let set = this.byStatus.get(row.status);
-        if (!set) this.byStatus.set(row.status, (set = new Set()));
-        set.add(row.id);
-      }
-    }
-    if (row.assigned) this.claimedIds.add(row.id);
-    else this.claimedIds.delete(row.id);
-    const gate = READY_STATUSES.has(row.status) ? gateOpensMs(row) : undefined;
-    if (gate !== undefined) this.gates.set(row.id, gate);
-    else this.gates.delete(row.id);
-  }
-
-  private addDependent(dep: string, id: string): void {
-    let list = this.deps.get(dep);
-    if (!list) this.deps.set(dep, (list = []));
-    if (list.includes(id)) return;
-    // File order: new tasks are appended, so this is usually a push.
-    const pos = this.lineOf.get(id) ?? Infinity;
-    let at = list.length;
-    while (at > 0 && (this.lineOf.get(list[at - 1]!) ?? Infinity) > pos) at--;
-    list.splice(at, 0, id);
-  }
-
-  private removeDependent(dep: string, id: string): void {
-    const list = this.deps.get(dep);
-    if (!list) return;
-    const at = list.indexOf(id);
-    if (at >= 0) list.splice(at, 1);
-    if (!list.length) this.deps.delete(dep);
   }
 }
