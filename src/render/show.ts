@@ -2,8 +2,8 @@
  * The task page (SPEC §6): a metadata block, then Description, Depends on, Required by, Log —
  * the layout of the Rust tool's task page, shared by `wg show` and (later) `wg html`.
  */
-import type { Graph } from '../core/graph.js';
 import { maxRejections, requiresValidation } from '../core/gates.js';
+import type { TaskView } from '../core/graph.js';
 import type { Task } from '../core/task.js';
 import { describeWait, readWaitSpec } from '../core/wait.js';
 
@@ -28,7 +28,7 @@ export interface WorktreeLine {
   detail?: string;
 }
 
-export function taskPage(graph: Graph, task: Task, evaluation?: EvalSummary, worktrees: readonly WorktreeLine[] = []): TaskPage {
+export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary, worktrees: readonly WorktreeLine[] = []): TaskPage {
   const md: Array<[string, string]> = [];
   const add = (k: string, v: string | undefined): void => {
     if (v !== undefined && v !== '') md.push([k, v]);
@@ -70,12 +70,13 @@ export function taskPage(graph: Graph, task: Task, evaluation?: EvalSummary, wor
   return {
     metadata: md,
     description: task.description,
+    // Rows (graph.peek) carry title and status: no whole-task parse per neighbour.
     dependsOn: (task.after ?? []).map((id) => {
-      const d = graph.get(id);
+      const d = graph.peek(id);
       return { id, title: d?.title, status: d ? d.status : 'missing' };
     }),
     requiredBy: graph.dependents(task.id).map((id) => {
-      const d = graph.get(id)!;
+      const d = graph.peek(id)!;
       return { id, title: d.title, status: d.status };
     }),
     log: task.log,

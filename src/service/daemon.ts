@@ -28,7 +28,7 @@ import { writeFileDurable } from '../store/atomic-write.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
 import { isAliveStatus, readRegistry, updateRegistry, type AgentRecord, type Registry } from '../store/registry.js';
-import { JsonlStore } from '../store/store.js';
+import { LiveGraph } from '../store/live-graph.js';
 import { executorName, findExecutable, launchSpec } from '../agents/executors/index.js';
 import { summarizeStreamFile } from '../agents/executors/stream.js';
 import type { IpcRequest, IpcResponse } from './ipc.js';
@@ -87,7 +87,7 @@ export interface DaemonOptions {
 }
 
 export class Daemon extends EventEmitter {
-  private readonly store: JsonlStore;
+  private live: LiveGraph | undefined;
   private readonly clock: Clock;
   /** Resolved once, here (src/settings.ts): no other config read. */
   readonly settings: Settings;
@@ -118,7 +118,6 @@ export class Daemon extends EventEmitter {
     private readonly opts: DaemonOptions,
   ) {
     super();
-    this.store = new JsonlStore(paths);
     this.clock = opts.clock ?? systemClock;
     this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
     this.dispatch = this.settings.dispatcher;
@@ -285,13 +284,20 @@ export class Daemon extends EventEmitter {
     } else if (next !== undefined) this.requestTick(next);
   }
 
+  private liveGraph(): Graph {
+    this.live ??= new LiveGraph(this.paths);
+    this.live.refresh();
+    return this.live.graph();
+  }
+
   private who(): Actor {
     return { now: this.clock.now(), actor: 'service' };
   }
 
   private async mutate<R>(plan: (g: Graph) => import('../core/plan.js').Plan<R>): Promise<R> {
     const who = this.who();
-    const r = await this.store.mutate(plan, { now: who.now, actor: 'service' });
+    this.live ??= new LiveGraph(this.paths);
+    const r = await this.live.mutate(plan, { now: who.now, actor: 'service' });
     return r.result;
   }
 
@@ -324,7 +330,7 @@ export class Daemon extends EventEmitter {
     await this.waitStep();
 
     // 4. Agents whose task is terminal, or whose claim moved on, are stopped.
-    let graph = this.store.loadFast(false);
+    let graph = this.liveGraph();
     const registry = readRegistry(this.paths);
     const nowMs = this.clock.now().getTime();
     for (const id of this.supervisor.watchedIds()) {
@@ -353,7 +359,7 @@ export class Daemon extends EventEmitter {
     }
 
     // 5. Spawn on ready, unclaimed tasks by priority up to max_agents.
-    graph = this.store.loadFast(false);
+    graph = this.liveGraph();
     const decision = decideDispatch(graph, {
       now: this.clock.now(),
       maxAgents: this.dispatch.maxAgents,
@@ -376,7 +382,7 @@ export class Daemon extends EventEmitter {
   }
 
   private async waitStep(): Promise<void> {
-    const graph = this.store.loadFast(false);
+    const graph = this.liveGraph();
     if (![...graph.tasks.values()].some((t) => t.status === 'waiting')) return;
     const inputs = waitInputs(this.paths, graph, this.clock.now());
     const r = await this.mutate((g) => planResumeWaiting(g, inputs, this.who()));
@@ -384,7 +390,7 @@ export class Daemon extends EventEmitter {
   }
 
   private async agencyStep(): Promise<void> {
-    let graph = this.store.loadFast(false);
+    let graph = this.liveGraph();
     const work = evaluationWork(graph);
     if (work.pending.length || work.orphans.length) {
       const evals = new Map<string, GateEvaluation[]>();
@@ -402,7 +408,7 @@ export class Daemon extends EventEmitter {
       const a = this.settings.agency;
       const r = await this.mutate((g) => planResolveEvaluations(g, this.who(), { threshold: a.evalGateThreshold, maxRescues: a.maxEvalRescues, evaluationsOf: (id) => evals.get(id) ?? [], skip }));
       if (r.promoted.length || r.rescued.length || r.rejected.length || r.abandoned.length) this.emit('eval:resolved', r);
-      graph = this.store.loadFast(false);
+      graph = this.liveGraph();
     }
     if (this.settings.agency.autoEvaluate && [...graph.tasks.values()].some((t) => wantsEvaluation(graph, t))) {
       const r = await this.mutate((g) => planScaffoldEvaluations(g, this.who()));
@@ -515,7 +521,7 @@ export class Daemon extends EventEmitter {
   }
 
   private deadlineFor(taskId: string, startedMs: number): number | undefined {
-    const task = this.store.loadFast(false).get(taskId);
+    const task = this.liveGraph().get(taskId);
     const ms = hardTimeoutMs(task, this.dispatch);
     return ms > 0 ? startedMs + ms : undefined;
   }
@@ -537,7 +543,7 @@ export class Daemon extends EventEmitter {
         // A clean exit with the task still held: finish it as the agent's own `wg done` would
         // (verify, then land its worktree branch) — outside the graph lock, it runs processes.
         const finish: ExitFinish = {};
-        const held = this.store.loadFast(false).get(rec.task_id);
+        const held = this.liveGraph().get(rec.task_id);
         if (outcome.kind === 'exited' && outcome.code === 0 && held?.status === 'in-progress' && holdsClaim(held, rec.id, rec.claim_epoch ?? 0)) {
           try {
             const f = await finishForService(this.paths, this.settings, held, rec.id, this.clock.now());
@@ -572,7 +578,7 @@ export class Daemon extends EventEmitter {
     }
     // The registry mirrors how the agent's own work ended: done or failed when the task ended
     // that way under its claim (also when an adopted agent's exit code is unknown), else dead.
-    const taskNow = this.store.loadFast(false).get(rec.task_id);
+    const taskNow = this.liveGraph().get(rec.task_id);
     const underItsClaim = !!taskNow && holdsClaim(taskNow, rec.id, rec.claim_epoch ?? 0);
     const status =
       deliberate || ex.signal || !underItsClaim ? 'dead' : taskNow.status === 'done' || taskNow.status === 'pending-eval' ? 'done' : taskNow.status === 'failed' ? 'failed' : 'dead';
@@ -638,7 +644,7 @@ export class Daemon extends EventEmitter {
       if (workspace.worktree) this.emit('worktree:created', { agent: agentId, task: task.id, path: workspace.worktree.path, branch: workspace.worktree.branch, ...(workspace.worktree.continues ? { continues: workspace.worktree.continues } : {}) });
       // A shell agent never reads its prompt: its messages stay unread for its own `wg msg read`.
       const queued = executor === 'shell' ? [] : queuedMessages(this.paths, task.id, agentId);
-      const graph = this.store.loadFast(false);
+      const graph = this.liveGraph();
       writeFileSync(promptFile, buildPrompt(graph, claimed, agentId, { ...this.promptExtras(claimed), messages: queued, worktree: workspace.worktree }));
       const spec = launchSpec(claimed, this.settings.executors, { promptFile, model, executor });
       if ('missing' in spec) return await fail(spec.missing);
@@ -690,7 +696,7 @@ export class Daemon extends EventEmitter {
     const nowMs = this.clock.now().getTime();
     let next = Infinity;
     for (const w of this.lastDecision?.waiting ?? []) if (w.reason.kind === 'settling') next = Math.min(next, w.reason.untilMs);
-    const graphNow = this.store.loadFast(false);
+    const graphNow = this.liveGraph();
     for (const row of graphNow.tasks.values()) {
       if (row.status !== 'waiting') continue;
       for (const c of readWaitSpec(graphNow.get(row.id)!.wait_condition)?.conditions ?? []) {
