@@ -117,8 +117,16 @@ export function register(program: Command): void {
     const { Daemon } = await import('../../service/daemon.js');
     const d = new Daemon(ctx.paths, { overrides: overridesFrom(flags), wgEntry: process.argv[1]! });
     if (!d.acquire()) throw new WgError('already_exists', 'a service holds this workgraph');
+    // What the tick did, as its events tell it (agents it started keep running after we return).
+    const did: string[] = [];
+    const spawned: Array<{ agent: string; task: string; pid: number }> = [];
+    d.events.on('agent:spawned', (e) => (spawned.push({ agent: e.agent, task: e.task, pid: e.pid }), did.push(`spawned ${e.agent} on ${e.task} (PID ${e.pid}, ${e.executor})`)));
+    d.events.on('spawn:failed', (e) => did.push(`could not spawn ${e.agent} on ${e.task}: ${e.error}`));
+    d.events.on('claim:reclaimed', (e) => did.push(`reclaimed ${e.task} from ${e.agent} (${e.reason})${e.failed ? ': failed' : ''}`));
+    d.events.on('agent:dead', (e) => did.push(`${e.agent} (${e.task}) is dead: ${e.reason}`));
+    d.events.on('agent:killed', (e) => did.push(`stopping ${e.agent} (${e.task}): ${e.reason}`));
     const summary = await d.tick();
-    ctx.out(summary, () => `Tick: ${summary.spawned} spawned, ${summary.reclaimed} reclaimed, ${summary.exits} exits, ${summary.alive} alive, ${summary.ready} ready`);
+    ctx.out({ ...summary, agents: spawned }, () => [...did, `Tick: ${summary.spawned} spawned, ${summary.reclaimed} reclaimed, ${summary.exits} exits, ${summary.alive} alive, ${summary.ready} ready`]);
   });
 
   service
