@@ -126,10 +126,10 @@ export class Daemon {
   private prepare(): void {
     if (this.prepared) return;
     this.prepared = true;
-    const log = (this.log = openServiceLog(this.paths.daemonLog));
+    this.log = openServiceLog(this.paths.daemonLog);
     this.events.onAny(({ event, data }) => {
       const level = event === 'tick:error' ? 'error' : event === 'listener:error' ? 'warn' : 'info';
-      log.logger[level]({ event, ...(data as object) }, event);
+      this.log?.logger[level]({ event, ...(data as object) }, event);
     });
     this.paused = readPaused(this.paths) ?? this.settings.paused;
     mkdirSync(join(this.paths.serviceDir, 'bin'), { recursive: true });
@@ -215,7 +215,7 @@ export class Daemon {
     const t0 = performance.now();
     const now = this.clock.now();
     const { ctx, supervisor } = this;
-    this.log!.rotateIfNeeded();
+    this.log?.rotateIfNeeded();
     ctx.graph.refresh();
     // Hard timeouts: the kills start here; their exits come back as exits.
     const timedOut = supervisor.poll(now.getTime());
@@ -278,7 +278,9 @@ export class Daemon {
     rmSync(this.paths.socket, { force: true });
     removeServiceState(this.paths);
     this.lock?.release();
-    // Let the log's sync destination settle, then leave; agents keep running unless killed.
+    this.log?.close();
+    this.log = undefined;
+    // Leave; agents keep running unless killed.
     setImmediate(() => (this.opts.exit ?? (() => process.exit(0)))());
   }
 
