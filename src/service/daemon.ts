@@ -17,14 +17,14 @@ import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config.js';
-import { planReconcile, planReleaseClaims } from '../core/plans/reconcile.js';
+import { planReleaseClaims } from '../core/plans/reconcile.js';
 import { planStopAgents } from '../core/plans/stop-agents.js';
 import { formatTimestamp, systemClock, type Clock } from '../core/time.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
 import { isAliveStatus } from '../store/registry.js';
 import { JsonlStore } from '../store/store.js';
-import { agencyStep } from './agency-step.js';
+import { agencyStep, type AgencyMemo } from './agency-step.js';
 import { assess } from './assess.js';
 import { serviceActor, type StepContext } from './context.js';
 import { dispatchStep, newDispatchMemo } from './dispatch.js';
@@ -33,6 +33,7 @@ import { handleExits } from './exits.js';
 import { GraphView } from './graph-view.js';
 import { listenIpc, type IpcHandlers } from './ipc-server.js';
 import { openServiceLog, type ServiceLog } from './log.js';
+import { reconcile } from './reconcile.js';
 import { RegistryView } from './registry-view.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { resolveServiceSettings, type ServiceSettings } from './settings.js';
@@ -77,6 +78,7 @@ export class Daemon {
   private paused = false;
   private prepared = false;
   private readonly memo = newDispatchMemo();
+  private readonly agencyMemo: AgencyMemo = { generation: -1, retry: false };
   private readonly spawnFailures = new Map<string, number>();
   /** Agents whose task went terminal while they run: when the service first saw it (ms). */
   private terminalSince = new Map<string, number>();
@@ -100,7 +102,7 @@ export class Daemon {
       host: hostname(),
       events: this.events,
       supervisor: this.supervisor,
-      graph: new GraphView(new JsonlStore(paths)),
+      graph: new GraphView(new JsonlStore(paths), this.config.agency.auto_evaluate),
       registry: new RegistryView(paths),
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
@@ -215,27 +217,32 @@ export class Daemon {
     const t0 = performance.now();
     const now = this.clock.now();
     const { ctx, supervisor } = this;
+    const steps: Record<string, number> = {};
+    const step = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
+      const s = performance.now();
+      try {
+        return await fn();
+      } finally {
+        steps[name] = Math.round((performance.now() - s) * 100) / 100;
+      }
+    };
     this.log?.rotateIfNeeded();
-    ctx.graph.refresh();
+    await step('refresh', () => ctx.graph.refresh());
     // Hard timeouts: the kills start here; their exits come back as exits.
-    const timedOut = supervisor.poll(now.getTime());
-    for (const id of timedOut) this.events.emit('agent:killed', { agent: id, task: ctx.registry.current().agents[id]?.task_id ?? '?', reason: 'timeout' });
-
+    await step('timeouts', () => {
+      for (const id of supervisor.poll(now.getTime())) this.events.emit('agent:killed', { agent: id, task: ctx.registry.current().agents[id]?.task_id ?? '?', reason: 'timeout' });
+    });
     const exits = supervisor.drainExits();
-    await handleExits(ctx, exits, now);
-    const { liveness, alive } = await assess(ctx, now);
-
-    // Stale claims (dead or unknown agents; never human claims) go back to open, counted as deaths.
-    const { reclaimed } = await ctx.graph.mutate((g) => planReconcile(g, liveness, serviceActor(now), { maxRetries: this.settings.maxRetries }), now);
-    for (const c of reclaimed) this.events.emit('claim:reclaimed', { task: c.task_id, agent: c.agent, reason: c.reason, failed: c.failed });
-
-    await agencyStep(ctx, now);
-    this.stopAgents(now);
-    const d = await dispatchStep(ctx, this.memo, this.spawnFailures, { now, alive, liveness, paused: this.paused });
+    await step('exits', () => handleExits(ctx, exits, now));
+    const { liveness, alive } = await step('assess', () => assess(ctx, now));
+    const reclaimed = await step('reconcile', () => reconcile(ctx, liveness, now));
+    await step('agency', () => agencyStep(ctx, this.agencyMemo, now));
+    await step('stop', () => this.stopAgents(now));
+    const d = await step('dispatch', () => dispatchStep(ctx, this.memo, this.spawnFailures, { now, alive, liveness, paused: this.paused }));
 
     const waiting: Record<string, number> = {};
     for (const w of d.decision.waiting) waiting[w.reason.kind] = (waiting[w.reason.kind] ?? 0) + 1;
-    const summary: TickSummary = { alive: alive + d.spawned, ready: d.decision.spawn.length + d.decision.waiting.length, spawned: d.spawned, reclaimed: reclaimed.length, exits: exits.length, waiting, ms: performance.now() - t0, decided: d.decided };
+    const summary: TickSummary = { alive: alive + d.spawned, ready: d.decision.spawn.length + d.decision.waiting.length, spawned: d.spawned, reclaimed: reclaimed.length, exits: exits.length, waiting, ms: performance.now() - t0, decided: d.decided, steps };
     this.lastTick = summary;
     this.events.emit('tick:done', summary);
     return summary;

@@ -27,6 +27,8 @@ export interface TickSummary {
   ms: number;
   /** The dispatch decision was taken again this tick (its inputs changed). */
   decided: boolean;
+  /** Wall time of each step (ms), in the order they ran. */
+  steps: Record<string, number>;
 }
 
 export interface ServiceEventMap {

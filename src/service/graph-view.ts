@@ -1,13 +1,15 @@
 /**
- * The graph as the service holds it between ticks. Re-read only when graph.jsonl's identity
- * changed (a stat per tick otherwise); the service's own writes go through the store under the
- * graph lock. A plan that writes nothing on the copy is not taken to the store at all: every
- * step runs every tick, and most have nothing to do.
+ * The graph as the service holds it between ticks, and the service's indexes over it
+ * (task-index.ts). Re-read only when graph.jsonl's identity changed (a stat per tick
+ * otherwise); the service's own writes go through the store under the graph lock. A plan that
+ * writes nothing on the copy is not taken to the store at all: every step runs every tick, and
+ * most have nothing to do.
  */
 import { statSync } from 'node:fs';
 import type { Graph } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
 import type { JsonlStore } from '../store/store.js';
+import { TaskIndex, type GraphChange } from './task-index.js';
 
 function identity(path: string): string | undefined {
   try {
@@ -21,10 +23,17 @@ function identity(path: string): string | undefined {
 export class GraphView {
   private g: Graph | undefined;
   private id: string | undefined;
-  /** Bumped whenever the copy changes: the dispatcher's input key. */
+  private pending: GraphChange = { reload: true, ids: new Set(), structural: true };
+  private readonly tasks: TaskIndex;
+  /** Bumped whenever the copy changes. */
   generation = 0;
 
-  constructor(private readonly store: JsonlStore) {}
+  constructor(
+    private readonly store: JsonlStore,
+    autoEvaluate: boolean,
+  ) {
+    this.tasks = new TaskIndex(autoEvaluate);
+  }
 
   /** Picks up a change made by another process; true when the graph changed. */
   refresh(): boolean {
@@ -33,12 +42,22 @@ export class GraphView {
     this.g = this.store.loadFast(false);
     this.id = id;
     this.generation++;
+    this.pending = { reload: true, ids: new Set(), structural: true };
     return true;
   }
 
   graph(): Graph {
     if (!this.g) this.refresh();
     return this.g!;
+  }
+
+  /** The service's indexes, up to date with the copy. */
+  index(): TaskIndex {
+    const g = this.graph();
+    const change = this.pending;
+    this.pending = { reload: false, ids: new Set(), structural: false };
+    this.tasks.apply(g, change);
+    return this.tasks;
   }
 
   /** Applies `plan` under the graph lock (on fresh data); a no-op on the copy is skipped. */
