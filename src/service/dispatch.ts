@@ -10,7 +10,8 @@ import type { LivenessMap } from '../core/liveness.js';
 import { decideDispatch, lastChangeMs, type DispatchDecision } from '../core/plans/dispatch.js';
 import type { Task } from '../core/task.js';
 import type { StepContext } from './context.js';
-import { executorFor, spawnAgent, type SpawnFailures } from './spawn.js';
+import { runnableExecutor } from '../agents/executors/index.js';
+import { spawnAgent, type SpawnFailures } from './spawn.js';
 
 export interface DispatchMemo {
   decision: DispatchDecision | undefined;
@@ -78,7 +79,7 @@ export async function dispatchStep(ctx: StepContext, memo: DispatchMemo, failure
     paused: input.paused,
     settlingDelayMs: ctx.settings.settlingDelayMs,
     liveness: input.liveness,
-    executorFor: (task) => executorFor(ctx, task, found),
+    executorFor: (task) => runnableExecutor(task, ctx.config, { override: ctx.settings.overrides.executor, path: ctx.agentPath, found }),
   });
   let gateMs = ctx.graph.index().nextGateAfter(nowMs);
   for (const w of decision.waiting) if (w.reason.kind === 'settling') gateMs = Math.min(gateMs ?? Infinity, w.reason.untilMs);

@@ -12,25 +12,13 @@ import { spawnFailureBackoffMs } from '../core/liveness.js';
 import { planSpawnClaim, planSpawnRollback } from '../core/plans/dispatch.js';
 import type { Task } from '../core/task.js';
 import { formatTimestamp, parseDurationMs } from '../core/time.js';
-import { findExecutable, launchSpec, executorName } from '../agents/executors/index.js';
+import { launchSpec } from '../agents/executors/index.js';
 import type { Registry } from '../store/registry.js';
 import { serviceActor, type StepContext } from './context.js';
 import { buildPrompt } from './prompt.js';
 
 /** Consecutive failed spawns per task (reset by a successful spawn). */
 export type SpawnFailures = Map<string, number>;
-
-/** Can `task` run here: its executor, or why not (the dispatcher's executor-missing wait). */
-export function executorFor(ctx: StepContext, task: Task, found = new Map<string, boolean>()): { executor: string; missing?: string } {
-  const executor = executorName(task, ctx.config, ctx.settings.overrides.executor);
-  const spec = launchSpec(task, ctx.config, { promptFile: '', model: undefined, executor });
-  if ('missing' in spec) return { executor, missing: spec.missing };
-  const cmd = spec.argv[0]!;
-  // One PATH search per command per decision, not one per ready task.
-  let ok = found.get(cmd);
-  if (ok === undefined) found.set(cmd, (ok = !!findExecutable(cmd, ctx.agentPath)));
-  return ok ? { executor } : { executor, missing: `'${cmd}' is not on PATH` };
-}
 
 /** The identity and eval-gate feedback rendered into an agent's prompt (never fails a spawn). */
 function promptExtras(ctx: StepContext, task: Task): { identity?: Identity; feedback?: { score: number; notes?: string | null } } {

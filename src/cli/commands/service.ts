@@ -6,7 +6,7 @@ import { parseTimestamp } from '../../core/time.js';
 import { explainWaiting } from '../../render/service-status.js';
 import { readRegistry } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
-import { executorName, findExecutable, launchSpec } from '../../agents/executors/index.js';
+import { runnableExecutor } from '../../agents/executors/index.js';
 import { request } from '../../service/ipc.js';
 import { ping, startService, stopService } from '../../service/control.js';
 import { readPaused, readServiceStateFile, writePaused, type ServiceOverrides } from '../../service/service-files.js';
@@ -149,6 +149,8 @@ export function register(program: Command): void {
       const now = ctx.clock.now();
       const paused = (live?.paused as boolean | undefined) ?? readPaused(paths) ?? config.dispatcher.paused;
       const maxAgents = (live?.max_agents as number | undefined) ?? d.maxAgents;
+      const path = `${join(paths.serviceDir, 'bin')}:${process.env.PATH ?? ''}`;
+      const found = new Map<string, boolean>();
       const decision = decideDispatch(graph, {
         now,
         maxAgents,
@@ -156,13 +158,7 @@ export function register(program: Command): void {
         paused,
         settlingDelayMs: d.settlingDelayMs,
         liveness,
-        executorFor: (task) => {
-          const executor = executorName(task, config, live?.executor as string | undefined);
-          const spec = launchSpec(task, config, { promptFile: '', model: undefined, executor });
-          if ('missing' in spec) return { executor, missing: spec.missing };
-          const path = `${join(paths.serviceDir, 'bin')}:${process.env.PATH ?? ''}`;
-          return findExecutable(spec.argv[0]!, path) ? { executor } : { executor, missing: `'${spec.argv[0]}' is not on PATH` };
-        },
+        executorFor: (task) => runnableExecutor(task, config, { override: live?.executor as string | undefined, path, found }),
       });
       const backoff = graph.all().filter((t) => t.status === 'open' && t.ready_after && (parseTimestamp(t.ready_after)?.getTime() ?? 0) > now.getTime() && (t.retry_count ?? 0) > 0);
       const explanations = explainWaiting(decision, { running: !!live, backoff });
