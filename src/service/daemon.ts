@@ -73,6 +73,7 @@ export class Daemon {
   private safety: NodeJS.Timeout | undefined;
   private running = false;
   private ticking = false;
+  private last: Promise<unknown> = Promise.resolve();
   private tickAgain = false;
   private stopping = false;
   private paused = false;
@@ -211,8 +212,17 @@ export class Daemon {
     } else if (next !== undefined) this.requestTick(next);
   }
 
-  /** One tick: every step in order, with one `now`. Also `wg service tick` (no socket, no timers). */
-  async tick(): Promise<TickSummary> {
+  /**
+   * One tick: every step in order, with one `now`. Also `wg service tick` (no socket, no timers)
+   * and the in-process tests. Ticks never overlap: a call during a tick runs after it.
+   */
+  tick(): Promise<TickSummary> {
+    const t = this.last.then(() => this.tickNow());
+    this.last = t.catch(() => undefined);
+    return t;
+  }
+
+  private async tickNow(): Promise<TickSummary> {
     this.prepare();
     const t0 = performance.now();
     const now = this.clock.now();
