@@ -4,9 +4,9 @@
  * grace, hard timeout) and a safety timer (`poll_interval`). Each tick runs the steps below in
  * order, with one `now`:
  *
- *   hard timeouts → exits (exits.ts) → liveness (assess.ts) → reconcile stale claims →
- *   agency (agency-step.ts) → stop agents whose task ended or whose claim moved →
- *   dispatch + spawn (dispatch.ts, spawn.ts)
+ *   refresh the graph → hard timeouts (supervisor.ts) → exits (exits.ts) → liveness
+ *   (assess.ts) → stale claims (reconcile.ts) → agency (agency-step.ts) → stop agents whose
+ *   task ended or whose claim moved (stop.ts) → dispatch + spawn (dispatch.ts, spawn.ts)
  *
  * Maintenance runs even when every slot is full. Every decision is a pure function in
  * src/core; the steps apply them; this file owns the settings, the timers and the lifecycle.
@@ -17,16 +17,13 @@ import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config.js';
-import { planReleaseClaims } from '../core/plans/reconcile.js';
-import { planStopAgents } from '../core/plans/stop-agents.js';
 import { formatTimestamp, systemClock, type Clock } from '../core/time.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
-import { isAliveStatus } from '../store/registry.js';
 import { JsonlStore } from '../store/store.js';
 import { agencyStep, type AgencyMemo } from './agency-step.js';
 import { assess } from './assess.js';
-import { serviceActor, type StepContext } from './context.js';
+import type { StepContext } from './context.js';
 import { dispatchStep, newDispatchMemo } from './dispatch.js';
 import { ServiceEvents, type TickSummary } from './events.js';
 import { handleExits } from './exits.js';
@@ -37,6 +34,7 @@ import { reconcile } from './reconcile.js';
 import { RegistryView } from './registry-view.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { resolveServiceSettings, type ServiceSettings } from './settings.js';
+import { killAllAgents, stopAgents, type GraceState } from './stop.js';
 import { Supervisor } from './supervisor.js';
 
 export type { TickSummary } from './events.js';
@@ -81,9 +79,7 @@ export class Daemon {
   private readonly memo = newDispatchMemo();
   private readonly agencyMemo: AgencyMemo = { generation: -1, retry: false };
   private readonly spawnFailures = new Map<string, number>();
-  /** Agents whose task went terminal while they run: when the service first saw it (ms). */
-  private terminalSince = new Map<string, number>();
-  private graceWakeMs: number | undefined;
+  private readonly grace: GraceState = { terminalSince: new Map(), wakeAtMs: undefined };
   lastTick: TickSummary | undefined;
 
   constructor(
@@ -247,7 +243,7 @@ export class Daemon {
     const { liveness, alive } = await step('assess', () => assess(ctx, now));
     const reclaimed = await step('reconcile', () => reconcile(ctx, liveness, now));
     await step('agency', () => agencyStep(ctx, this.agencyMemo, now));
-    await step('stop', () => this.stopAgents(now));
+    await step('stop', () => stopAgents(ctx, this.grace, now));
     const d = await step('dispatch', () => dispatchStep(ctx, this.memo, this.spawnFailures, { now, alive, liveness, paused: this.paused }));
 
     const waiting: Record<string, number> = {};
@@ -258,27 +254,10 @@ export class Daemon {
     return summary;
   }
 
-  /** Agents whose task is terminal (after kill_grace) or whose claim moved on are stopped. */
-  private stopAgents(now: Date): void {
-    const { supervisor } = this;
-    const agents = this.ctx.registry.current().agents;
-    const running = supervisor
-      .watchedIds()
-      .filter((id) => agents[id] && !supervisor.isKilling(id))
-      .map((id) => ({ agent: id, task: agents[id]!.task_id, epoch: agents[id]!.claim_epoch }));
-    const plan = planStopAgents(this.ctx.graph.graph(), running, now.getTime(), this.settings.killGraceMs, this.terminalSince);
-    this.terminalSince = plan.terminalSince;
-    this.graceWakeMs = plan.wakeAtMs;
-    for (const s of plan.stop) {
-      this.events.emit('agent:killed', { agent: s.agent, task: s.task, reason: s.reason });
-      void supervisor.kill(s.agent, s.reason);
-    }
-  }
-
   /** When to wake without an event: a time gate opens, a kill grace ends, a deadline, adopted agents. */
   private nextWakeMs(): number | undefined {
     const nowMs = this.clock.now().getTime();
-    const times = [this.memo.gateMs, this.graceWakeMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
+    const times = [this.memo.gateMs, this.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
     const next = Math.min(...times.map((t) => t ?? Infinity));
     return next === Infinity ? undefined : Math.max(5, next - nowMs + 5);
   }
@@ -290,7 +269,7 @@ export class Daemon {
     if (this.safety) clearInterval(this.safety);
     this.watcher?.close();
     this.server?.close();
-    if (killAgents) await this.killAllAgents();
+    if (killAgents) await killAllAgents(this.ctx, this.clock.now());
     this.events.emit('service:stopped', { kill_agents: killAgents });
     rmSync(this.paths.socket, { force: true });
     removeServiceState(this.paths);
@@ -299,27 +278,5 @@ export class Daemon {
     this.log = undefined;
     // Leave; agents keep running unless killed.
     setImmediate(() => (this.opts.exit ?? (() => process.exit(0)))());
-  }
-
-  /** `service stop --kill-agents`: every local agent (adopted first if need be), claims released. */
-  private async killAllAgents(): Promise<void> {
-    const { supervisor, ctx } = this;
-    const now = this.clock.now();
-    for (const a of Object.values(ctx.registry.current().agents)) {
-      // Agents started by an earlier service that we never adopted still count.
-      if (isAliveStatus(a.status) && (!a.host || a.host === ctx.host) && a.pid && !supervisor.isWatched(a.id)) supervisor.adopt(a.id, a.pid, a.pgid ?? a.pid, a.proc_start, undefined);
-    }
-    const all = supervisor.watchedIds();
-    await Promise.all(all.map((id) => supervisor.kill(id, 'stop')));
-    const stamp = formatTimestamp(now);
-    await ctx.registry.update((r) => {
-      for (const id of all) {
-        const a = r.agents[id];
-        if (a && isAliveStatus(a.status)) Object.assign(a, { status: 'dead', completed_at: stamp, exit_reason: 'killed (service stop --kill-agents)' });
-      }
-    });
-    ctx.graph.refresh();
-    await ctx.graph.mutate((g) => planReleaseClaims(g, new Set(all), 'service stopped with --kill-agents', serviceActor(now)), now);
-    this.events.emit('service:agents-killed', { agents: all });
   }
 }
