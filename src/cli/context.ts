@@ -8,7 +8,7 @@ import { usageError } from '../core/errors.js';
 import type { Graph } from '../core/graph.js';
 import type { Actor, Plan } from '../core/plan.js';
 import { systemClock, type Clock } from '../core/time.js';
-import { findWgDir, pathsFor, type WgPaths } from '../store/paths.js';
+import { emptyShadowWarning, findWgResolution, pathsFor, type WgPaths } from '../store/paths.js';
 import { JsonlStore } from '../store/store.js';
 import { kickService } from './kick.js';
 
@@ -36,7 +36,13 @@ export class CliContext {
   }
 
   get paths(): WgPaths {
-    return (this.cachedPaths ??= pathsFor(findWgDir({ dir: this.dirFlag, env: this.env })));
+    if (!this.cachedPaths) {
+      const found = findWgResolution({ dir: this.dirFlag, env: this.env });
+      const trap = emptyShadowWarning(found);
+      if (trap) this.note(`warning: ${trap}`);
+      this.cachedPaths = pathsFor(found.dir);
+    }
+    return this.cachedPaths;
   }
 
   store(): JsonlStore {

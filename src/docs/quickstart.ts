@@ -3,6 +3,8 @@ export const QUICKSTART = `# workgraph quick start
 
 ## Set up
   wg init                                   create .wg/ in this project
+                                            (a project made by the Rust tool: its .workgraph/ is used as is)
+  wg which                                  the workgraph directory in use here, and why
   wg add "Design the schema"                a task (id from the title: design-the-schema)
   wg add "Build the API" --after design-the-schema -p high
   wg ready                                  what can start now

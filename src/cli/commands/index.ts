@@ -8,6 +8,7 @@ export type Register = (program: Command) => void;
 
 export const commandLoaders: Record<string, () => Promise<{ register: Register }>> = {
   'init': () => import('./init.js'),
+  'which': () => import('./which.js'),
   'add': () => import('./add.js'),
   'edit': () => import('./edit.js'),
   'show': () => import('./show.js'),
