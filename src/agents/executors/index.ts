@@ -55,7 +55,7 @@ export function launchSpec(task: Task, config: Config, opts: { promptFile: strin
       const m = modelForCli(model, ['codex', 'openai']);
       return {
         executor,
-        argv: ['codex', 'exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', ...(m ? ['--model', m] : []), '-'],
+        argv: ['codex', 'exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-c', 'allow_login_shell=false', ...(m ? ['--model', m] : []), '-'],
         promptOnStdin: true,
         env: {},
         streamJson: true,
