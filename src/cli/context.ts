@@ -1,6 +1,7 @@
 /**
  * What every command needs, resolved once from flags and environment: where the graph is,
- * who is acting, the clock, and how to print. Commands receive it; nothing reads globals.
+ * who is acting, the clock, the settings, and how to print. Commands receive it; nothing reads
+ * globals.
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
@@ -8,6 +9,7 @@ import { usageError } from '../core/errors.js';
 import type { Graph } from '../core/graph.js';
 import type { Actor, Plan } from '../core/plan.js';
 import { systemClock, type Clock } from '../core/time.js';
+import type { ServiceOverrides, Settings } from '../settings.js';
 import { emptyShadowWarning, findWgResolution, pathsFor, type WgPaths } from '../store/paths.js';
 import { JsonlStore } from '../store/store.js';
 import { kickService } from './kick.js';
@@ -21,6 +23,7 @@ export class CliContext {
   readonly json: boolean;
   readonly dirFlag: string | undefined;
   private cachedPaths: WgPaths | undefined;
+  private cachedSettings: Promise<Settings> | undefined;
 
   constructor(
     opts: GlobalOptions,
@@ -47,6 +50,17 @@ export class CliContext {
 
   store(): JsonlStore {
     return new JsonlStore(this.paths);
+  }
+
+  /**
+   * The settings (config.toml with every default, resolved once, src/settings.ts). Loaded on
+   * first use, and the config code itself is loaded only then: most commands an agent runs
+   * (`wg log`, `wg done`, …) never pay for parsing TOML.
+   */
+  settings(overrides?: ServiceOverrides): Promise<Settings> {
+    this.cachedSettings ??= import('../settings.js').then((m) => m.loadSettings(this.paths.config));
+    if (!overrides || !Object.keys(overrides).length) return this.cachedSettings;
+    return Promise.all([this.cachedSettings, import('../settings.js')]).then(([s, m]) => m.resolveSettings(s.config, overrides));
   }
 
   /** The human behind the command. */

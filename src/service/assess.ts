@@ -6,7 +6,8 @@
  * dead in the registry, renew the leases of the agents it watches.
  */
 import type { AgentLiveness } from '../core/liveness.js';
-import { formatTimestamp, parseDurationMs, parseTimestamp } from '../core/time.js';
+import { formatTimestamp, parseTimestamp } from '../core/time.js';
+import { hardTimeoutMs } from '../settings.js';
 import { assessAgents } from '../agents/liveness.js';
 import { isAliveStatus, type AgentRecord } from '../store/registry.js';
 import type { StepContext } from './context.js';
@@ -18,8 +19,7 @@ export interface AssessResult {
 
 /** The hard-timeout deadline of an agent of `taskId` started at `startedMs` (undefined: none). */
 export function deadlineFor(ctx: StepContext, taskId: string, startedMs: number): number | undefined {
-  const task = ctx.graph.graph().get(taskId);
-  const ms = (task?.timeout ? parseDurationMs(task.timeout) : undefined) ?? ctx.settings.agentTimeoutMs;
+  const ms = hardTimeoutMs(ctx.graph.graph().get(taskId), ctx.settings.dispatcher);
   return ms > 0 ? startedMs + ms : undefined;
 }
 
@@ -36,7 +36,7 @@ export async function assess(ctx: StepContext, now: Date): Promise<AssessResult>
   const { supervisor } = ctx;
   const a = assessAgents(ctx.registry.current(), {
     nowMs,
-    heartbeatTimeoutMs: ctx.settings.heartbeatTimeoutMs,
+    heartbeatTimeoutMs: ctx.settings.dispatcher.heartbeatTimeoutMs,
     host: ctx.host,
     service: (id) => ({ supervised: supervisor.isWatched(id), exitPending: supervisor.exitPending(id) }),
   });

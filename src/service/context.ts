@@ -3,19 +3,18 @@
  * graph and registry, the supervisor, the event channel. Built once by the daemon (compiled
  * options, graphile-worker style); no step reads the config or builds its own store.
  */
-import type { Config } from '../config.js';
 import type { Actor } from '../core/plan.js';
+import type { Settings } from '../settings.js';
 import type { WgPaths } from '../store/paths.js';
 import type { ServiceEvents } from './events.js';
 import type { GraphView } from './graph-view.js';
 import type { RegistryView } from './registry-view.js';
-import type { ServiceSettings } from './settings.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface StepContext {
   readonly paths: WgPaths;
-  readonly config: Config;
-  readonly settings: ServiceSettings;
+  /** Resolved once by the daemon (src/settings.ts): config.toml, every default, the overrides. */
+  readonly settings: Settings;
   readonly host: string;
   readonly events: ServiceEvents;
   readonly supervisor: Supervisor;

@@ -16,8 +16,8 @@ import { mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../config.js';
 import { formatTimestamp, systemClock, type Clock } from '../core/time.js';
+import { loadSettings, type Settings } from '../settings.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
 import { JsonlStore } from '../store/store.js';
@@ -33,7 +33,6 @@ import { openServiceLog, type ServiceLog } from './log.js';
 import { reconcile } from './reconcile.js';
 import { RegistryView } from './registry-view.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
-import { resolveServiceSettings, type ServiceSettings } from './settings.js';
 import { killAllAgents, stopAgents, type GraceState } from './stop.js';
 import { Supervisor } from './supervisor.js';
 
@@ -44,6 +43,8 @@ const ADOPTED_POLL_MS = 200;
 
 export interface DaemonOptions {
   overrides?: ServiceOverrides;
+  /** The resolved settings (overrides included); absent: read from config.toml with `overrides`. */
+  settings?: Settings;
   /** The service's clock (tests inject one and advance it; timers still run on real time). */
   clock?: Clock;
   /** The `wg` entry script agents should call (prepended to their PATH as a shim). */
@@ -56,8 +57,8 @@ export interface DaemonOptions {
 
 export class Daemon {
   readonly events = new ServiceEvents();
-  readonly settings: ServiceSettings;
-  readonly config: Config;
+  /** Resolved once, here (src/settings.ts): no step reads config.toml. */
+  readonly settings: Settings;
   readonly handlers: IpcHandlers;
   private readonly clock: Clock;
   private readonly ctx: StepContext;
@@ -88,18 +89,17 @@ export class Daemon {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.startedAt = this.clock.now();
-    this.config = loadConfig(paths.config);
-    this.settings = resolveServiceSettings(this.config, opts.overrides);
-    this.supervisor = new Supervisor(() => this.requestTick(0), this.settings.killGraceMs);
+    this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
+    const d = this.settings.dispatcher;
+    this.supervisor = new Supervisor(() => this.requestTick(0), d.killGraceMs);
     const shimDir = join(paths.serviceDir, 'bin');
     this.ctx = {
       paths,
-      config: this.config,
       settings: this.settings,
       host: hostname(),
       events: this.events,
       supervisor: this.supervisor,
-      graph: new GraphView(new JsonlStore(paths), this.config.agency.auto_evaluate),
+      graph: new GraphView(new JsonlStore(paths), this.settings.agency.autoEvaluate),
       registry: new RegistryView(paths),
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
@@ -130,7 +130,7 @@ export class Daemon {
       const level = event === 'tick:error' ? 'error' : event === 'listener:error' ? 'warn' : 'info';
       this.log?.logger[level]({ event, ...(data as object) }, event);
     });
-    this.paused = readPaused(this.paths) ?? this.settings.paused;
+    this.paused = readPaused(this.paths) ?? this.settings.dispatcher.paused;
     mkdirSync(join(this.paths.serviceDir, 'bin'), { recursive: true });
     writeFileSync(join(this.paths.serviceDir, 'bin', 'wg'), `#!/bin/sh\nexec "${process.execPath}" "${this.opts.wgEntry}" "$@"\n`, { mode: 0o755 });
   }
@@ -141,7 +141,7 @@ export class Daemon {
     this.server = await listenIpc(this.paths.socket, this.handlers);
     writeServiceState(this.paths, { pid: process.pid, socket_path: this.paths.socket, started_at: formatTimestamp(this.startedAt), ...(this.opts.overrides ? { overrides: this.opts.overrides } : {}) });
     this.running = true;
-    this.events.emit('service:started', { dir: this.paths.dir, pid: process.pid, max_agents: this.settings.maxAgents, executor: this.settings.executor, paused: this.paused });
+    this.events.emit('service:started', { dir: this.paths.dir, pid: process.pid, max_agents: this.settings.dispatcher.maxAgents, executor: this.settings.dispatcher.executor, paused: this.paused });
     try {
       this.watcher = watch(this.paths.dir, (_ev, name) => {
         if (name === 'graph.jsonl') this.requestTick(20);
@@ -149,7 +149,7 @@ export class Daemon {
     } catch {
       this.ctx.warn('watch:failed', {}, 'cannot watch graph.jsonl; relying on kicks and the poll timer');
     }
-    this.safety = setInterval(() => this.requestTick(0), this.settings.pollIntervalMs);
+    this.safety = setInterval(() => this.requestTick(0), this.settings.dispatcher.pollIntervalMs);
     if (this.opts.handleSignals !== false) for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void this.shutdown(false));
     this.requestTick(0);
   }
@@ -167,10 +167,10 @@ export class Daemon {
       pid: process.pid,
       started_at: formatTimestamp(this.startedAt),
       paused: this.paused,
-      max_agents: this.settings.maxAgents,
-      executor: this.settings.executor,
-      model: this.settings.model ?? null,
-      poll_interval_ms: this.settings.pollIntervalMs,
+      max_agents: this.settings.dispatcher.maxAgents,
+      executor: this.settings.dispatcher.executor,
+      model: this.settings.dispatcher.model ?? null,
+      poll_interval_ms: this.settings.dispatcher.pollIntervalMs,
       supervised: this.supervisor.watchedIds(),
       last_tick: this.lastTick ?? null,
     };

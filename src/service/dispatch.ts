@@ -66,7 +66,7 @@ export async function dispatchStep(ctx: StepContext, memo: DispatchMemo, failure
   for (const [id, l] of input.liveness) if (l.alive) aliveIds.push(id);
   const key = `${aliveIds.join(',')}/${input.alive}/${input.paused}`;
   // A missing executor may be installed meanwhile: look again once per poll interval.
-  const missingExec = !!memo.decision?.waiting.some((w) => w.reason.kind === 'executor-missing') && nowMs - memo.decidedAtMs >= ctx.settings.pollIntervalMs;
+  const missingExec = !!memo.decision?.waiting.some((w) => w.reason.kind === 'executor-missing') && nowMs - memo.decidedAtMs >= ctx.settings.dispatcher.pollIntervalMs;
   const changed = graphChangeMatters(ctx, memo);
   const gateOpened = memo.gateMs !== undefined && nowMs >= memo.gateMs;
   if (memo.decision && !changed && key === memo.key && !gateOpened && !missingExec) return { decision: memo.decision, spawned: 0, decided: false };
@@ -74,12 +74,12 @@ export async function dispatchStep(ctx: StepContext, memo: DispatchMemo, failure
   const found = new Map<string, boolean>();
   const decision = decideDispatch(graph, {
     now: input.now,
-    maxAgents: ctx.settings.maxAgents,
+    maxAgents: ctx.settings.dispatcher.maxAgents,
     aliveAgents: input.alive,
     paused: input.paused,
-    settlingDelayMs: ctx.settings.settlingDelayMs,
+    settlingDelayMs: ctx.settings.dispatcher.settlingDelayMs,
     liveness: input.liveness,
-    executorFor: (task) => runnableExecutor(task, ctx.config, { override: ctx.settings.overrides.executor, path: ctx.agentPath, found }),
+    executorFor: (task) => runnableExecutor(task, ctx.settings.executors, { defaultExecutor: ctx.settings.dispatcher.executor, path: ctx.agentPath, found }),
   });
   let gateMs = ctx.graph.index().nextGateAfter(nowMs);
   for (const w of decision.waiting) if (w.reason.kind === 'settling') gateMs = Math.min(gateMs ?? Infinity, w.reason.untilMs);

@@ -17,7 +17,7 @@ export async function reconcile(ctx: StepContext, liveness: LivenessMap, now: Da
     }
   }
   if (!stale) return [];
-  const { reclaimed } = await ctx.graph.mutate((g) => planReconcile(g, liveness, serviceActor(now), { maxRetries: ctx.settings.maxRetries }), now);
+  const { reclaimed } = await ctx.graph.mutate((g) => planReconcile(g, liveness, serviceActor(now), { maxRetries: ctx.settings.dispatcher.maxRetries }), now);
   for (const c of reclaimed) ctx.events.emit('claim:reclaimed', { task: c.task_id, agent: c.agent, reason: c.reason, failed: c.failed });
   return reclaimed;
 }

@@ -23,7 +23,7 @@ export function stopAgents(ctx: StepContext, grace: GraceState, now: Date): void
     .watchedIds()
     .filter((id) => agents[id] && !supervisor.isKilling(id))
     .map((id) => ({ agent: id, task: agents[id]!.task_id, epoch: agents[id]!.claim_epoch }));
-  const plan = planStopAgents(ctx.graph.graph(), running, now.getTime(), ctx.settings.killGraceMs, grace.terminalSince);
+  const plan = planStopAgents(ctx.graph.graph(), running, now.getTime(), ctx.settings.dispatcher.killGraceMs, grace.terminalSince);
   grace.terminalSince = plan.terminalSince;
   grace.wakeAtMs = plan.wakeAtMs;
   for (const s of plan.stop) {

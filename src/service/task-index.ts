@@ -14,8 +14,10 @@
  * tasks a full walk costs milliseconds per step; these sets cost what changed.
  */
 import type { Graph } from '../core/graph.js';
-import { EVAL_PREFIX, wantsEvaluation } from '../core/plans/evaluation.js';
-import { isAgentActor, isTerminal, type Task } from '../core/task.js';
+import { companionSource } from '../core/claims.js';
+import { wantsEvaluation } from '../core/plans/evaluation.js';
+import { isAgentActor, type Task } from '../core/task.js';
+import { isTerminal, READY_STATUSES, STALE_CLAIM_STATUSES } from '../core/transitions.js';
 import { parseTimestamp } from '../core/time.js';
 
 /** What changed in the graph since the last look (the live graph's change record). */
@@ -35,8 +37,9 @@ export interface DispatchChanges {
   ids: Set<string>;
 }
 
-const isCandidate = (t: Task): boolean => t.status === 'open' || t.status === 'incomplete';
-const isClaimedByAgent = (t: Task): boolean => (t.status === 'in-progress' || t.status === 'open') && isAgentActor(t.assigned);
+const isCandidate = (t: Task): boolean => READY_STATUSES.has(t.status);
+/** The reconciler's candidates (core/plans/reconcile.ts isStaleClaimCandidate). */
+const isClaimedByAgent = (t: Task): boolean => STALE_CLAIM_STATUSES.has(t.status) && isAgentActor(t.assigned);
 
 /** The instant both time gates of `t` are open (ms), or undefined without a readable gate. */
 function gateOf(t: Task): number | undefined {
@@ -78,7 +81,8 @@ export class TaskIndex {
       this.dispatch.ids.add(id);
       this.index(graph, id, row);
       // A new or removed `.evaluate-X` changes whether X wants one.
-      if (this.autoEvaluate && id.startsWith(EVAL_PREFIX)) this.indexWants(graph, id.slice(EVAL_PREFIX.length));
+      const source = this.autoEvaluate ? companionSource(id, 'evaluate') : undefined;
+      if (source !== undefined) this.indexWants(graph, source);
     }
     if (change.structural) this.dispatch.rowChanged = true;
   }
@@ -108,7 +112,7 @@ export class TaskIndex {
       const g = gateOf(t);
       if (g !== undefined) this.gates.set(id, g);
     }
-    if (t.status === 'pending-eval' || (id.startsWith(EVAL_PREFIX) && !isTerminal(t.status))) this.evalRelated.add(id);
+    if (t.status === 'pending-eval' || (companionSource(id, 'evaluate') !== undefined && !isTerminal(t.status))) this.evalRelated.add(id);
     if (this.autoEvaluate && wantsEvaluation(graph, t)) this.wantsEval.add(id);
   }
 

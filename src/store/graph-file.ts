@@ -9,7 +9,7 @@
 import { _default, array, boolean, compile, enum as zEnum, int, literal, looseObject, minLength, nonnegative, optional, string, union } from 'zod/mini';
 import { WgError } from '../core/errors.js';
 import { STATUSES, type Task } from '../core/task.js';
-import { describeIssue, valueAt } from '../core/validation.js';
+import { describeIssue, valueAt } from './validation.js';
 
 export interface GraphLine {
   raw: string;

@@ -9,7 +9,7 @@ import { WgError } from '../core/errors.js';
 import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
-import { describeIssue, valueAt } from '../core/validation.js';
+import { describeIssue, valueAt } from './validation.js';
 
 export const AGENT_STATUSES = ['starting', 'working', 'done', 'failed', 'dead'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];

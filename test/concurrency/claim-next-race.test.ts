@@ -3,23 +3,24 @@
  * task is never handed to two claimants, and a process that gets nothing says so (exit 1).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempProject } from '../helpers/wg.js';
-import { operations, Procs, readGraphStrict, seedGraph, seedTask } from './support.js';
+import { project, type Project } from '../helpers/project.js';
+import { operations, readGraphStrict, seedGraph, seedTask } from '../helpers/files.js';
+import { Procs } from '../helpers/proc.js';
 
 const RACERS = 16;
 
 describe('claim --next race', () => {
-  let project: ReturnType<typeof tempProject> | undefined;
+  let proj: Project | undefined;
   const procs = new Procs();
   afterEach(async () => {
     await procs.killAll();
-    project?.cleanup();
-    project = undefined;
+    proj?.cleanup();
+    proj = undefined;
   });
 
   it.each([5, 16, 24])('claim_next_race_never_double_claims (%i ready tasks)', async (n) => {
-    project = tempProject();
-    const p = project;
+    proj = project();
+    const p = proj;
     const ready = Array.from({ length: n }, (_, i) => `ready-${String(i).padStart(2, '0')}`);
     // Decoys that are never claimable by --next: blocked, paused, already claimed, done.
     seedGraph(p.graphPath, [

@@ -3,21 +3,22 @@
  * completions. The flock serialises them; nothing may be lost, duplicated or torn.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempProject } from '../helpers/wg.js';
-import { logMessageCounts, operations, Procs, readGraphStrict, seedGraph, seedTask, graphTemps } from './support.js';
+import { project, type Project } from '../helpers/project.js';
+import { graphTemps, logMessageCounts, operations, readGraphStrict, seedGraph, seedTask } from '../helpers/files.js';
+import { Procs } from '../helpers/proc.js';
 
 describe('concurrent writers', () => {
-  let project: ReturnType<typeof tempProject> | undefined;
+  let proj: Project | undefined;
   const procs = new Procs();
   afterEach(async () => {
     await procs.killAll();
-    project?.cleanup();
-    project = undefined;
+    proj?.cleanup();
+    proj = undefined;
   });
 
   it('mixed_writers_lose_nothing', async () => {
-    project = tempProject();
-    const p = project;
+    proj = project();
+    const p = proj;
     const ROUNDS = 2; // two storms of 32, the second on the graph the first one left
     const shared = ['shared-a', 'shared-b'];
     const claimTargets = Array.from({ length: 6 * ROUNDS }, (_, i) => `claim-me-${i}`);

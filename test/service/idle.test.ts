@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inProcessService, type InProcessService } from '../helpers/daemon.js';
-import { serviceProject, waitFor, type ServiceProject } from '../helpers/service.js';
+import { waitFor } from '../helpers/proc.js';
+import { serviceProject, type ServiceProject } from '../helpers/project.js';
 
 const rchar = (): number => Number(/rchar:\s*(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
 
@@ -56,7 +57,7 @@ describe('an idle service', () => {
     // tick), and the decision is taken again.
     const ticksAfter = (mark: number) => s!.events.slice(mark).filter((e) => e.event === 'tick:done').map((e) => e.data as { decided: boolean; waiting: Record<string, number> });
     const mark = s.events.length;
-    await p.runAsync(['edit', 'noexec', '--exec', 'true']);
+    await p.wg(['edit', 'noexec', '--exec', 'true']);
     await s.daemon.tick();
     expect(ticksAfter(mark).some((t) => t.decided)).toBe(true);
     expect(ticksAfter(mark).at(-1)!.waiting).toEqual({ paused: 1 });
@@ -66,7 +67,7 @@ describe('an idle service', () => {
   it('a supervised agent costs one small /proc read per tick', async () => {
     p = serviceProject();
     s = await inProcessService(p);
-    await p.runAsync(['add', 'Long', '--id', 'long', '--exec', 'sleep 300']);
+    await p.wg(['add', 'Long', '--id', 'long', '--exec', 'sleep 300']);
     await s.next('agent:spawned', { task: 'long' });
     await waitFor('the agent working', () => p!.agents()['agent-1']?.status === 'working');
     await s.daemon.tick();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readiness } from '../../core/readiness.js';
+import { READY_STATUSES } from '../../core/transitions.js';
 import { isSystemId, STATUSES, type Task } from '../../core/task.js';
-import { loadConfig, resolveDispatcher } from '../../config.js';
 import { readRegistry } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { processRunning } from '../../agents/process-table.js';
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .command('status')
     .description('one-screen summary: service, agents, task counts, what is running and ready')
     .option('--all', 'include system (dot) tasks')
-    .action((flags: { all?: boolean }, cmd: Command) => {
+    .action(async (flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const graph = ctx.store().loadFast();
       const now = ctx.clock.now();
@@ -28,7 +28,7 @@ export function register(program: Command): void {
         counts[t.status] = (counts[t.status] ?? 0) + 1;
         if (t.paused) paused++;
         if (t.status === 'in-progress') inProgress.push(t);
-        if (t.status === 'open' || t.status === 'incomplete') {
+        if (READY_STATUSES.has(t.status)) {
           if (readiness(graph, t, now, false).ready) ready.push(t);
           else blocked++;
         }
@@ -38,7 +38,7 @@ export function register(program: Command): void {
       const registry = readRegistry(ctx.paths);
       const agents = Object.values(registry.agents);
       // Alive as the process table says, not just as the registry last recorded.
-      const liveness = registryLiveness(registry, now.getTime(), resolveDispatcher(loadConfig(ctx.paths.config)).heartbeatTimeoutMs);
+      const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
       ctx.out(
         {

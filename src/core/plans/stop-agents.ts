@@ -8,8 +8,9 @@
  *   - claim-lost: the task is gone, or held by someone else, or at another epoch (another
  *     process unclaimed, reset or re-claimed it) — unless it is done.
  */
+import { holdsClaim } from '../claims.js';
 import type { Graph } from '../graph.js';
-import { isTerminal } from '../task.js';
+import { isTerminal } from '../transitions.js';
 
 export interface RunningAgent {
   agent: string;
@@ -39,7 +40,7 @@ export function planStopAgents(graph: Graph, running: Iterable<RunningAgent>, no
   for (const r of running) {
     // The whole task: claim_epoch is not a row field. One per running agent, so a handful.
     const task = graph.get(r.task);
-    const claimMoved = !task || task.assigned !== r.agent || (r.epoch !== undefined && (task.claim_epoch ?? 0) !== r.epoch);
+    const claimMoved = !holdsClaim(task, r.agent, r.epoch);
     if (task && isTerminal(task.status) && task.assigned === r.agent) {
       const seen = terminalSince.get(r.agent) ?? nowMs;
       if (nowMs - seen < killGraceMs) {
