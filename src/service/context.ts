@@ -8,7 +8,7 @@ import type { Settings } from '../settings.js';
 import type { WgPaths } from '../store/paths.js';
 import type { ServiceEvents } from './events.js';
 import type { GraphView } from './graph-view.js';
-import type { RegistryView } from './registry-view.js';
+import type { ServiceRegistry } from './registry-view.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface StepContext {
@@ -19,7 +19,7 @@ export interface StepContext {
   readonly events: ServiceEvents;
   readonly supervisor: Supervisor;
   readonly graph: GraphView;
-  readonly registry: RegistryView;
+  readonly registry: ServiceRegistry;
   /** The agents' PATH: the service's `wg` shim first. */
   readonly agentPath: string;
   /** A line in daemon.log that is not a lifecycle event (a warning). */

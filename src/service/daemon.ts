@@ -20,18 +20,17 @@ import { formatTimestamp, systemClock, type Clock } from '../core/time.js';
 import { loadSettings, type Settings } from '../settings.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
-import { JsonlStore } from '../store/store.js';
 import { agencyStep, type AgencyMemo } from './agency-step.js';
 import { assess } from './assess.js';
 import type { StepContext } from './context.js';
-import { dispatchStep, newDispatchMemo } from './dispatch.js';
+import { dispatchStep, dispatchWakeMs, newDispatchMemo } from './dispatch.js';
 import { ServiceEvents, type TickSummary } from './events.js';
 import { handleExits } from './exits.js';
 import { GraphView } from './graph-view.js';
 import { listenIpc, type IpcHandlers } from './ipc-server.js';
 import { openServiceLog, type ServiceLog } from './log.js';
 import { reconcile } from './reconcile.js';
-import { RegistryView } from './registry-view.js';
+import { ServiceRegistry } from './registry-view.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { killAllAgents, stopAgents, type GraceState } from './stop.js';
 import { Supervisor } from './supervisor.js';
@@ -80,7 +79,7 @@ export class Daemon {
   private readonly memo = newDispatchMemo();
   private readonly agencyMemo: AgencyMemo = { generation: -1, retry: false };
   private readonly spawnFailures = new Map<string, number>();
-  private readonly grace: GraceState = { terminalSince: new Map(), wakeAtMs: undefined };
+  private readonly grace: GraceState = { terminalSince: {}, wakeAtMs: undefined };
   lastTick: TickSummary | undefined;
 
   constructor(
@@ -99,8 +98,8 @@ export class Daemon {
       host: hostname(),
       events: this.events,
       supervisor: this.supervisor,
-      graph: new GraphView(new JsonlStore(paths), this.settings.agency.autoEvaluate),
-      registry: new RegistryView(paths),
+      graph: new GraphView(paths, this.settings.agency.autoEvaluate),
+      registry: new ServiceRegistry(paths),
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
     };
@@ -233,7 +232,7 @@ export class Daemon {
       }
     };
     this.log?.rotateIfNeeded();
-    await step('refresh', () => ctx.graph.refresh());
+    await step('refresh', () => ctx.graph.refresh(now));
     // Hard timeouts: the kills start here; their exits come back as exits.
     await step('timeouts', () => {
       for (const id of supervisor.poll(now.getTime())) this.events.emit('agent:killed', { agent: id, task: ctx.registry.current().agents[id]?.task_id ?? '?', reason: 'timeout' });
@@ -257,7 +256,7 @@ export class Daemon {
   /** When to wake without an event: a time gate opens, a kill grace ends, a deadline, adopted agents. */
   private nextWakeMs(): number | undefined {
     const nowMs = this.clock.now().getTime();
-    const times = [this.memo.gateMs, this.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
+    const times = [dispatchWakeMs(this.ctx, this.memo), this.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
     const next = Math.min(...times.map((t) => t ?? Infinity));
     return next === Infinity ? undefined : Math.max(5, next - nowMs + 5);
   }

@@ -56,11 +56,17 @@ describe('an idle service', () => {
     // A change by another process is seen (the watcher or the kick wakes the service, or this
     // tick), and the decision is taken again.
     const ticksAfter = (mark: number) => s!.events.slice(mark).filter((e) => e.event === 'tick:done').map((e) => e.data as { decided: boolean; waiting: Record<string, number> });
-    const mark = s.events.length;
+    let mark = s.events.length;
     await p.wg(['edit', 'noexec', '--exec', 'true']);
     await s.daemon.tick();
     expect(ticksAfter(mark).some((t) => t.decided)).toBe(true);
     expect(ticksAfter(mark).at(-1)!.waiting).toEqual({ paused: 1 });
+    // A log entry by another process changes nothing the decision reads.
+    mark = s.events.length;
+    await p.wg(['log', 'noexec', 'a note']);
+    await s.daemon.tick();
+    expect(ticksAfter(mark).length).toBeGreaterThan(0);
+    expect(ticksAfter(mark).every((t) => !t.decided)).toBe(true);
 
   });
 

@@ -31,6 +31,11 @@ export interface DispatchInput {
   liveness: LivenessMap;
   /** Resolves a task's executor; returns an error text when it cannot run here. */
   executorFor: (task: Task) => { executor: string; missing?: string };
+  /**
+   * The ready tasks in file order, when the caller keeps them (the service's ReadySet, current
+   * from the live graph's changes); absent: `readyTasks(graph, now)`, a pass over every task.
+   */
+  ready?: readonly Task[];
 }
 
 export interface DispatchDecision {
@@ -67,7 +72,7 @@ export function decideDispatch(graph: Graph, input: DispatchInput): DispatchDeci
   const waiting: DispatchDecision['waiting'] = [];
   let slots = Math.max(0, input.maxAgents - input.aliveAgents);
   const nowMs = input.now.getTime();
-  for (const row of byDispatchOrder(readyTasks(graph, input.now))) {
+  for (const row of byDispatchOrder(input.ready ?? readyTasks(graph, input.now))) {
     // Whole task: the executor choice and the settling delay read fields a row lacks (exec, log).
     const task = graph.get(row.id)!;
     if (task.assigned) {
