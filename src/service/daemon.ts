@@ -39,6 +39,12 @@ export type { TickSummary } from './events.js';
 
 /** Adopted agents are not our children: their exit is seen by polling /proc this often. */
 const ADOPTED_POLL_MS = 200;
+/**
+ * The first tick loads the graph — seconds at 100k tasks without an index, with the event loop
+ * busy — so it waits for the first request on the socket (`service start`'s ping, which then
+ * returns at once, or a kick), at most this long.
+ */
+const FIRST_TICK_WAIT_MS = 1000;
 
 export interface DaemonOptions {
   overrides?: ServiceOverrides;
@@ -70,6 +76,7 @@ export class Daemon {
   private timer: NodeJS.Timeout | undefined;
   private safety: NodeJS.Timeout | undefined;
   private running = false;
+  private firstTick: NodeJS.Timeout | undefined;
   private ticking = false;
   private last: Promise<unknown> = Promise.resolve();
   private tickAgain = false;
@@ -103,12 +110,13 @@ export class Daemon {
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
     };
+    const first = <T>(fn: () => T) => (): T => (this.startTicking(), fn());
     this.handlers = {
-      ping: () => ({ ok: true, pid: process.pid }),
-      kick: () => (this.requestTick(0), { ok: true }),
-      status: () => ({ ok: true, ...this.statusView() }),
-      pause: () => this.setPaused(true),
-      resume: () => this.setPaused(false),
+      ping: first(() => ({ ok: true, pid: process.pid })),
+      kick: first(() => (this.requestTick(0), { ok: true })),
+      status: first(() => ({ ok: true, ...this.statusView() })),
+      pause: first(() => this.setPaused(true)),
+      resume: first(() => this.setPaused(false)),
       stop: (killAgents) => (setImmediate(() => void this.shutdown(killAgents)), { ok: true, pid: process.pid }),
     };
   }
@@ -150,7 +158,16 @@ export class Daemon {
     }
     this.safety = setInterval(() => this.requestTick(0), this.settings.dispatcher.pollIntervalMs);
     if (this.opts.handleSignals !== false) for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void this.shutdown(false));
-    this.requestTick(0);
+    this.firstTick = setTimeout(() => this.startTicking(), FIRST_TICK_WAIT_MS);
+  }
+
+  /** Lets ticks run (after the first request answered, or FIRST_TICK_WAIT_MS). */
+  private startTicking(): void {
+    if (!this.firstTick) return;
+    clearTimeout(this.firstTick);
+    this.firstTick = undefined;
+    // After the response is written: the tick may hold the event loop for a while.
+    setImmediate(() => this.requestTick(0));
   }
 
   private setPaused(paused: boolean): { ok: true; paused: boolean } {
@@ -176,7 +193,7 @@ export class Daemon {
   }
 
   requestTick(delayMs: number): void {
-    if (this.stopping || !this.running) return;
+    if (this.stopping || !this.running || this.firstTick) return;
     if (this.ticking) {
       this.tickAgain = true;
       return;
@@ -265,6 +282,7 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.firstTick) clearTimeout(this.firstTick);
     if (this.safety) clearInterval(this.safety);
     this.watcher?.close();
     this.server?.close();

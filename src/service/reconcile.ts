@@ -6,7 +6,8 @@
  */
 import { deadClaim } from '../core/claims.js';
 import type { LivenessMap } from '../core/liveness.js';
-import { planReconcile, type ReclaimedClaim } from '../core/plans/reconcile.js';
+import type { ReclaimedClaim } from '../core/plans/agent-death.js';
+import { planReconcile } from '../core/plans/reconcile.js';
 import { serviceActor, type StepContext } from './context.js';
 
 export async function reconcile(ctx: StepContext, liveness: LivenessMap, now: Date): Promise<ReclaimedClaim[]> {
