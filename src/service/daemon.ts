@@ -262,9 +262,7 @@ export class Daemon {
     await step('stop', () => stopAgents(ctx, this.grace, now));
     const d = await step('dispatch', () => dispatchStep(ctx, this.memo, this.spawnFailures, { now, alive, liveness, paused: this.paused }));
 
-    const waiting: Record<string, number> = {};
-    for (const w of d.decision.waiting) waiting[w.reason.kind] = (waiting[w.reason.kind] ?? 0) + 1;
-    const summary: TickSummary = { alive: alive + d.spawned, ready: d.decision.spawn.length + d.decision.waiting.length, spawned: d.spawned, reclaimed: reclaimed.length, exits: exits.length, waiting, ms: performance.now() - t0, decided: d.decided, steps };
+    const summary: TickSummary = { alive: alive + d.spawned, ready: d.decision.spawn.length + d.decision.waiting.length, spawned: d.spawned, reclaimed: reclaimed.length, exits: exits.length, waiting: { ...this.memo.waiting }, ms: performance.now() - t0, decided: d.decided, steps };
     this.lastTick = summary;
     this.events.emit('tick:done', summary);
     return summary;

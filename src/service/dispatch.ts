@@ -21,9 +21,13 @@ export interface DispatchMemo {
   /** When the earliest settling delay of that decision ends (ms). */
   settleMs: number | undefined;
   decidedAtMs: number;
+  /** Its waiting tasks counted by reason (the tick summary; counted once per decision). */
+  waiting: Record<string, number>;
+  /** It waits on a missing executor (looked for again once per poll interval). */
+  missingExecutor: boolean;
 }
 
-export const newDispatchMemo = (): DispatchMemo => ({ decision: undefined, decided: new Map(), key: '', settleMs: undefined, decidedAtMs: 0 });
+export const newDispatchMemo = (): DispatchMemo => ({ decision: undefined, decided: new Map(), key: '', settleMs: undefined, decidedAtMs: 0, waiting: {}, missingExecutor: false });
 
 /**
  * What the decision reads of a ready task besides its readiness: its claim, its place in the
@@ -78,7 +82,7 @@ export async function dispatchStep(ctx: StepContext, memo: DispatchMemo, failure
   const ready = ctx.graph.readySet(); // current, time gates opened by now included
   const changed = graphChangeMatters(ctx, memo);
   // A missing executor may be installed meanwhile: look again once per poll interval.
-  const missingExec = !!memo.decision?.waiting.some((w) => w.reason.kind === 'executor-missing') && nowMs - memo.decidedAtMs >= ctx.settings.dispatcher.pollIntervalMs;
+  const missingExec = memo.missingExecutor && nowMs - memo.decidedAtMs >= ctx.settings.dispatcher.pollIntervalMs;
   const settled = memo.settleMs !== undefined && nowMs >= memo.settleMs;
   if (memo.decision && !changed && key === memo.key && !settled && !missingExec) return { decision: memo.decision, spawned: 0, decided: false };
   const graph = ctx.graph.graph();
@@ -94,10 +98,15 @@ export async function dispatchStep(ctx: StepContext, memo: DispatchMemo, failure
     ready: ready.tasks(graph),
   });
   let settleMs: number | undefined;
-  for (const w of decision.waiting) if (w.reason.kind === 'settling') settleMs = Math.min(settleMs ?? Infinity, w.reason.untilMs);
+  const waiting: Record<string, number> = {};
   const decided = new Map<string, Task>();
-  for (const x of [...decision.spawn, ...decision.waiting]) decided.set(x.task.id, x.task);
-  Object.assign(memo, { decision, decided, key, settleMs, decidedAtMs: nowMs });
+  for (const x of decision.spawn) decided.set(x.task.id, x.task);
+  for (const w of decision.waiting) {
+    decided.set(w.task.id, w.task);
+    waiting[w.reason.kind] = (waiting[w.reason.kind] ?? 0) + 1;
+    if (w.reason.kind === 'settling') settleMs = Math.min(settleMs ?? Infinity, w.reason.untilMs);
+  }
+  Object.assign(memo, { decision, decided, key, settleMs, decidedAtMs: nowMs, waiting, missingExecutor: !!waiting['executor-missing'] });
   let spawned = 0;
   for (const s of decision.spawn) if (await spawnAgent(ctx, failures, s.task, s.executor, input.now)) spawned++;
   return { decision, spawned, decided: true };

@@ -1,7 +1,7 @@
 /**
  * Tick step 3: stale claims — tasks held by an agent that is dead or unknown to the registry go
  * back to open, counted as a death (core/plans/reconcile.ts; `wg sweep` runs the same plan).
- * Human claims are never touched. Only when one of the claimed tasks (the live graph's index)
+ * Human claims are never touched. Only when one of the tasks agents hold (the service's index)
  * is a dead claim (core/claims.ts `deadClaim`) does the plan run at all.
  */
 import { deadClaim } from '../core/claims.js';
@@ -13,7 +13,7 @@ import { serviceActor, type StepContext } from './context.js';
 export async function reconcile(ctx: StepContext, liveness: LivenessMap, now: Date): Promise<ReclaimedClaim[]> {
   let stale = false;
   const graph = ctx.graph.graph();
-  for (const id of ctx.graph.claimedTasks()) {
+  for (const id of ctx.graph.index().agentClaims.keys()) {
     const t = graph.peek(id);
     if (t && deadClaim(t, liveness)) {
       stale = true;
