@@ -14,8 +14,8 @@ import { spawnAgent, type SpawnFailures } from './spawn.js';
 
 export interface DispatchMemo {
   decision: DispatchDecision | undefined;
-  /** The ready tasks of that decision, whole, as it saw them (to tell whether a change matters). */
-  decided: Map<string, Task>;
+  /** The ready tasks of that decision, as it saw them (to tell whether a change matters). */
+  decided: Map<string, Decided>;
   /** Which agents were alive, and pause, as that decision saw them. */
   key: string;
   /** When the earliest settling delay of that decision ends (ms). */
@@ -30,10 +30,17 @@ export interface DispatchMemo {
 export const newDispatchMemo = (): DispatchMemo => ({ decision: undefined, decided: new Map(), key: '', settleMs: undefined, decidedAtMs: 0, waiting: {}, missingExecutor: false });
 
 /**
- * What the decision reads of a ready task besides its readiness: its claim, its place in the
- * dispatch order, how it would run, when it was last shaped (settling).
+ * What the decision read of a ready task besides its readiness: its claim and its place in the
+ * dispatch order (the row), and — when it got that far — how it would run and when it was last
+ * shaped (the whole task: exec, exec_mode, settling).
  */
-const shape = (t: Task): string => `${t.assigned ?? ''}\0${t.priority}\0${t.dispatch_count ?? 0}\0${t.exec ?? ''}\0${t.exec_mode ?? ''}\0${lastChangeMs(t)}`;
+interface Decided {
+  whole: boolean;
+  shape: string;
+}
+const rowShape = (t: Task): string => `${t.assigned ?? ''}\0${t.priority}\0${t.dispatch_count ?? 0}`;
+const wholeShape = (t: Task): string => `${rowShape(t)}\0${t.exec ?? ''}\0${t.exec_mode ?? ''}\0${lastChangeMs(t)}`;
+const ROW_REASONS: ReadonlySet<string> = new Set(['claimed', 'stale-claim', 'paused']);
 
 /**
  * Did the graph change in a way the decision depends on? The ready set changed (a task became
@@ -48,8 +55,9 @@ function graphChangeMatters(ctx: StepContext, memo: DispatchMemo): boolean {
   const graph = ctx.graph.graph();
   for (const id of c.ids) {
     const before = memo.decided.get(id);
-    const now = before && graph.get(id);
-    if (before && (!now || shape(before) !== shape(now))) return true;
+    if (!before) continue;
+    const now = before.whole ? graph.get(id) : graph.peek(id);
+    if (!now || (before.whole ? wholeShape(now) : rowShape(now)) !== before.shape) return true;
   }
   return false;
 }
@@ -99,10 +107,11 @@ export async function dispatchStep(ctx: StepContext, memo: DispatchMemo, failure
   });
   let settleMs: number | undefined;
   const waiting: Record<string, number> = {};
-  const decided = new Map<string, Task>();
-  for (const x of decision.spawn) decided.set(x.task.id, x.task);
+  const decided = new Map<string, Decided>();
+  for (const x of decision.spawn) decided.set(x.task.id, { whole: true, shape: wholeShape(x.task) });
   for (const w of decision.waiting) {
-    decided.set(w.task.id, w.task);
+    const whole = !ROW_REASONS.has(w.reason.kind);
+    decided.set(w.task.id, { whole, shape: whole ? wholeShape(w.task) : rowShape(w.task) });
     waiting[w.reason.kind] = (waiting[w.reason.kind] ?? 0) + 1;
     if (w.reason.kind === 'settling') settleMs = Math.min(settleMs ?? Infinity, w.reason.untilMs);
   }

@@ -39,6 +39,7 @@ export interface DispatchInput {
 
 export interface DispatchDecision {
   spawn: Array<{ task: Task; executor: string }>;
+  /** `task` is the row (status, claim, priority…) for `claimed`, `stale-claim` and `paused`. */
   waiting: Array<{ task: Task; reason: WaitReason }>;
 }
 
@@ -72,18 +73,20 @@ export function decideDispatch(graph: Graph, input: DispatchInput): DispatchDeci
   let slots = Math.max(0, input.maxAgents - input.aliveAgents);
   const nowMs = input.now.getTime();
   for (const row of byDispatchOrder(input.ready ?? readyTasks(graph, input.now))) {
-    // Whole task: the executor choice and the settling delay read fields a row lacks (exec, log).
-    const task = graph.get(row.id)!;
-    if (task.assigned) {
-      const dead = deadClaim(task, input.liveness);
-      if (dead) waiting.push({ task, reason: { kind: 'stale-claim', agent: dead.agent, detail: dead.known ? (dead.reason ?? 'dead') : 'unknown to the registry' } });
-      else waiting.push({ task, reason: { kind: 'claimed', holder: task.assigned } });
+    // A claimed or paused task waits whatever else it is: the row says so (at 100k tasks, 15k
+    // ready and the dispatcher paused, reading them whole cost seconds and ~30 MB).
+    if (row.assigned) {
+      const dead = deadClaim(row, input.liveness);
+      if (dead) waiting.push({ task: row, reason: { kind: 'stale-claim', agent: dead.agent, detail: dead.known ? (dead.reason ?? 'dead') : 'unknown to the registry' } });
+      else waiting.push({ task: row, reason: { kind: 'claimed', holder: row.assigned } });
       continue;
     }
     if (input.paused) {
-      waiting.push({ task, reason: { kind: 'paused' } });
+      waiting.push({ task: row, reason: { kind: 'paused' } });
       continue;
     }
+    // Whole task: the executor choice and the settling delay read fields a row lacks (exec, log).
+    const task = graph.get(row.id)!;
     const exec = input.executorFor(task);
     if (exec.missing) {
       waiting.push({ task, reason: { kind: 'executor-missing', executor: exec.executor, detail: exec.missing } });
