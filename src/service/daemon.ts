@@ -83,10 +83,13 @@ export class Daemon {
   private stopping = false;
   private paused = false;
   private prepared = false;
-  private readonly memo = newDispatchMemo();
-  private readonly agencyMemo: AgencyMemo = { generation: -1, retry: false };
-  private readonly spawnFailures = new Map<string, number>();
-  private readonly grace: GraceState = { terminalSince: {}, wakeAtMs: undefined };
+  /** What the steps remember between ticks (each step owns its part). */
+  private readonly memory = {
+    dispatch: newDispatchMemo(),
+    agency: { generation: -1, retry: false } as AgencyMemo,
+    spawnFailures: new Map<string, number>(),
+    grace: { terminalSince: {}, wakeAtMs: undefined } as GraceState,
+  };
   lastTick: TickSummary | undefined;
 
   constructor(
@@ -258,11 +261,12 @@ export class Daemon {
     await step('exits', () => handleExits(ctx, exits, now));
     const { liveness, alive } = await step('assess', () => assess(ctx, now));
     const reclaimed = await step('reconcile', () => reconcile(ctx, liveness, now));
-    await step('agency', () => agencyStep(ctx, this.agencyMemo, now));
-    await step('stop', () => stopAgents(ctx, this.grace, now));
-    const d = await step('dispatch', () => dispatchStep(ctx, this.memo, this.spawnFailures, { now, alive, liveness, paused: this.paused }));
+    const m = this.memory;
+    await step('agency', () => agencyStep(ctx, m.agency, now));
+    await step('stop', () => stopAgents(ctx, m.grace, now));
+    const d = await step('dispatch', () => dispatchStep(ctx, m.dispatch, m.spawnFailures, { now, alive, liveness, paused: this.paused }));
 
-    const summary: TickSummary = { alive: alive + d.spawned, ready: d.decision.spawn.length + d.decision.waiting.length, spawned: d.spawned, reclaimed: reclaimed.length, exits: exits.length, waiting: { ...this.memo.waiting }, ms: performance.now() - t0, decided: d.decided, steps };
+    const summary: TickSummary = { alive: alive + d.spawned, ready: d.decision.spawn.length + d.decision.waiting.length, spawned: d.spawned, reclaimed: reclaimed.length, exits: exits.length, waiting: { ...m.dispatch.waiting }, ms: performance.now() - t0, decided: d.decided, steps };
     this.lastTick = summary;
     this.events.emit('tick:done', summary);
     return summary;
@@ -271,7 +275,7 @@ export class Daemon {
   /** When to wake without an event: a time gate opens, a kill grace ends, a deadline, adopted agents. */
   private nextWakeMs(): number | undefined {
     const nowMs = this.clock.now().getTime();
-    const times = [dispatchWakeMs(this.ctx, this.memo), this.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
+    const times = [dispatchWakeMs(this.ctx, this.memory.dispatch), this.memory.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
     const next = Math.min(...times.map((t) => t ?? Infinity));
     return next === Infinity ? undefined : Math.max(5, next - nowMs + 5);
   }
@@ -288,6 +292,7 @@ export class Daemon {
     this.events.emit('service:stopped', { kill_agents: killAgents });
     rmSync(this.paths.socket, { force: true });
     removeServiceState(this.paths);
+    this.ctx.graph.close();
     this.lock?.release();
     this.log?.close();
     this.log = undefined;
