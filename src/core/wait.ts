@@ -165,6 +165,16 @@ export function parkedAt(task: Task): { at: Date | undefined; by: string | undef
   return { at: task.started_at ? parseTimestamp(task.started_at) : undefined, by: undefined };
 }
 
+/** When the earliest timer of `spec` still in the future fires (ms), if any: the service wakes then. */
+export function nextTimerMs(spec: WaitSpec | undefined, nowMs: number): number | undefined {
+  let next: number | undefined;
+  for (const c of spec?.conditions ?? []) {
+    const ms = c.type === 'timer' ? parseTimestamp(c.resume_after)?.getTime() : undefined;
+    if (ms !== undefined && ms > nowMs) next = Math.min(next ?? Infinity, ms);
+  }
+  return next;
+}
+
 /** Does this condition wait for a human (listed by `wg status` / `wg service status`)? */
 export const waitsForHuman = (spec: WaitSpec | undefined): boolean => !!spec?.conditions.some((c) => c.type === 'human-input' || c.type === 'message');
 

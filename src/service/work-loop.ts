@@ -1,61 +1,33 @@
 /**
- * The service's side of the agent's work loop (issue 11), as steps the daemon calls:
- *   - waitInputs: what the wait conditions of parked tasks need (messages since each parked,
- *     watched files' mtimes), read once per tick, for core/plans/wait.ts `planResumeWaiting`;
+ * The service's side of the agent's work loop (issue 11) around an agent's life, called from the
+ * spawn and exit steps (spawn.ts, exits.ts); each reports what it did as typed events and never
+ * fails the step for a git error it can report instead:
  *   - prepareWorkspace: before a spawn, the agent's own git worktree (when the project is a git
  *     repository and worktree_isolation is on), continuing an earlier attempt's unmerged branch;
- *   - queuedMessages / markDelivered: the messages a new agent finds in its prompt, recorded as
+ *     discardWorkspace: the spawn failed, the unused worktree goes;
+ *   - queuedMessages / deliverMessages: the messages a new agent finds in its prompt, recorded as
  *     delivered to it;
- *   - finishForService: a shell agent that exited 0 — the verify gate, then landing its branch;
- *   - afterAgentExit: the worktree of an agent that exited — removed with its branch once
+ *   - finishCleanExit: an agent that exited 0 still holding its task — the verify gate, then
+ *     landing its branch (what its own `wg done` would have done);
+ *   - cleanAfterExit: the worktree of an agent that exited — removed with its branch once
  *     landed, else its leftovers committed on the branch (an archive commit) for the next attempt.
+ * (Parked tasks resuming: wait-step.ts.)
  */
-import { statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describeVerify, runVerify } from '../agents/verify.js';
 import { requiresValidation } from '../core/gates.js';
-import type { Graph } from '../core/graph.js';
-import { arrivedSince, type Message } from '../core/messages.js';
+import type { Message } from '../core/messages.js';
+import type { AgentOutcome, ExitFinish } from '../core/plans/agent-death.js';
+import { holdsClaim } from '../core/claims.js';
 import type { Task } from '../core/task.js';
-import { parkedAt, readWaitSpec, type ArrivedMessages, type WaitInputs } from '../core/wait.js';
 import { cleanupLanded, finishWorktree, openWorkOf, projectRepo } from '../git/land.js';
 import { gitOk } from '../git/git.js';
 import { commitWork, createAgentWorktree, deleteBranchIfLanded, dirtyFiles, removeWorktreeDir } from '../git/worktree.js';
-import { verifyTimeoutMs, type Settings } from '../settings.js';
+import { verifyTimeoutMs } from '../settings.js';
 import { MessageStore } from '../store/messages.js';
 import type { WgPaths } from '../store/paths.js';
 import { WorktreeRecords, type WorktreeRecord } from '../store/worktrees.js';
-
-/** The data the wait conditions of every waiting task need now. Unreadable queues count as nothing new. */
-export function waitInputs(paths: WgPaths, graph: Graph, now: Date): WaitInputs {
-  const messages = new Map<string, ArrivedMessages>();
-  const mtimes = new Map<string, number>();
-  const store = new MessageStore(paths);
-  for (const row of graph.tasks.values()) {
-    if (row.status !== 'waiting') continue;
-    const task = graph.get(row.id)!;
-    const spec = readWaitSpec(task.wait_condition);
-    if (!spec) continue;
-    if (spec.conditions.some((c) => c.type === 'message' || c.type === 'human-input')) {
-      try {
-        const park = parkedAt(task);
-        messages.set(task.id, arrivedSince(store.list(task.id), park.at, park.by));
-      } catch {
-        // a malformed queue is reported by `wg msg list`; it wakes nobody
-      }
-    }
-    for (const c of spec.conditions) {
-      if (c.type !== 'file-changed') continue;
-      try {
-        mtimes.set(c.path, Math.floor(statSync(c.path).mtimeMs / 1000));
-      } catch {
-        // absent: no change yet (unless it existed at the wait, which its mtime_at_wait says)
-        if (c.mtime_at_wait) mtimes.set(c.path, -1);
-      }
-    }
-  }
-  return { now, messages, mtimes };
-}
+import type { StepContext } from './context.js';
 
 export interface Workspace {
   /** The agent's working directory. */
@@ -69,15 +41,16 @@ export interface Workspace {
  * an error here fails the spawn, so no agent silently runs in the shared checkout), continuing
  * the task's newest unmerged branch when an earlier attempt left one.
  */
-export async function prepareWorkspace(paths: WgPaths, settings: Settings, agentId: string, task: Task, now: Date): Promise<Workspace> {
-  const projectDir = dirname(paths.dir);
+export async function prepareWorkspace(ctx: StepContext, agentId: string, task: Task, now: Date): Promise<Workspace> {
+  const projectDir = dirname(ctx.paths.dir);
   const shared: Workspace = { cwd: projectDir, env: {} };
-  if (!settings.dispatcher.worktreeIsolation) return shared;
-  const root = await projectRepo(paths);
+  if (!ctx.settings.dispatcher.worktreeIsolation) return shared;
+  const root = await projectRepo(ctx.paths);
   if (!root) return shared;
-  const records = new WorktreeRecords(paths);
+  const records = new WorktreeRecords(ctx.paths);
   const earlier = openWorkOf(records, task.id);
   const rec = await createAgentWorktree({ root, records, agent: agentId, task: task.id, now, ...(earlier ? { continueFrom: earlier } : {}) });
+  ctx.events.emit('worktree:created', { agent: agentId, task: task.id, path: rec.path, branch: rec.branch, ...(rec.continues ? { continues: rec.continues } : {}) });
   return {
     cwd: join(rec.path, relative(root, projectDir)),
     env: { WG_WORKTREE_PATH: rec.path, WG_BRANCH: rec.branch, WG_PROJECT_ROOT: root },
@@ -85,59 +58,108 @@ export async function prepareWorkspace(paths: WgPaths, settings: Settings, agent
   };
 }
 
-/** Messages on the task the new agent has not seen (all of them, for a new agent). */
-export function queuedMessages(paths: WgPaths, taskId: string, agentId: string): Message[] {
+/**
+ * The spawn failed after its worktree was made: a worktree nobody worked in (no commit beyond
+ * its start, nothing uncommitted) is removed with its branch; anything else is archived.
+ */
+export async function discardWorkspace(ctx: StepContext, ws: Workspace | undefined, now: Date): Promise<void> {
+  const rec = ws?.worktree;
+  if (!rec) return;
   try {
-    return new MessageStore(paths).unread(taskId, agentId, false);
+    const root = await projectRepo(ctx.paths);
+    if (!root) return;
+    const start = rec.continues ?? rec.base_commit;
+    const ahead = await gitOk(root, ['rev-list', '--count', `${start}..${rec.branch}`]).catch(() => '1');
+    if (ahead === '0' && !(await dirtyFiles(rec.path)).length) {
+      await removeWorktreeDir(root, rec);
+      await gitOk(root, ['branch', '-D', rec.branch]);
+      new WorktreeRecords(ctx.paths).remove(rec.agent);
+      return;
+    }
+    await cleanAfterExit(ctx, rec.agent, now);
+  } catch (e) {
+    ctx.events.emit('worktree:error', { agent: rec.agent, error: (e as Error).message });
+  }
+}
+
+/**
+ * Messages on the task the new agent has not seen (all of them, for a new agent). A shell agent
+ * never reads its prompt: its messages stay unread for its own `wg msg read`.
+ */
+export function queuedMessages(ctx: StepContext, taskId: string, agentId: string, executor: string): Message[] {
+  if (executor === 'shell') return [];
+  try {
+    return new MessageStore(ctx.paths).unread(taskId, agentId, false);
   } catch {
     return [];
   }
 }
 
-export function markDelivered(paths: WgPaths, taskId: string, agentId: string, messages: readonly Message[]): void {
+/** The agent started with `messages` in its prompt: they are delivered to it. */
+export function deliverMessages(ctx: StepContext, taskId: string, agentId: string, messages: readonly Message[]): void {
   const last = messages.at(-1);
-  if (last) new MessageStore(paths).markDelivered(agentId, taskId, last.id);
-}
-
-export interface ServiceFinish {
-  /** The verify command failed: the task fails with this reason instead of being done. */
-  failReason?: string;
-  /** Log lines for the done (verify passed, merged / left for review). */
-  notes: string[];
+  if (!last) return;
+  try {
+    new MessageStore(ctx.paths).markDelivered(agentId, taskId, last.id);
+    ctx.events.emit('message:delivered', { agent: agentId, task: taskId, messages: messages.length, last: last.id });
+  } catch (e) {
+    ctx.warn('message:delivery-unrecorded', { agent: agentId, task: taskId, error: (e as Error).message }, 'cannot record message delivery');
+  }
 }
 
 /**
- * A shell agent exited 0 with its task still in progress: the service finishes it as the agent's
- * `wg done` would — verify first, then land its branch (or hold it for approval). A branch that
- * cannot land does not undo the done: it is left for review and said so.
+ * The agent exited 0 with its task still in progress under its claim: the service finishes it
+ * as the agent's own `wg done` would — verify first (in its worktree), then land its branch (or
+ * hold it for approval). A branch that cannot land does not undo the done: it is left for review
+ * and said so. Runs processes, so outside the graph lock; the exit plan (core/plans/agent-death.ts)
+ * takes the result as data.
  */
-export async function finishForService(paths: WgPaths, settings: Settings, task: Task, agentId: string, now: Date): Promise<ServiceFinish> {
-  const notes: string[] = [];
-  const records = new WorktreeRecords(paths);
-  const rec = records.get(agentId);
-  const own = rec && rec.task === task.id && rec.state === 'active' ? rec : undefined;
-  const root = own ? await projectRepo(paths) : undefined;
-  if (typeof task.verify === 'string' && task.verify.trim()) {
-    const cwd = own && root ? join(own.path, relative(root, dirname(paths.dir))) : dirname(paths.dir);
-    const r = await runVerify(task.verify, { cwd, timeoutMs: verifyTimeoutMs(task, settings.dispatcher), env: { ...process.env, WG_TASK_ID: task.id, WG_DIR: paths.dir }, graceMs: settings.dispatcher.killGraceMs });
-    const line = describeVerify(task.verify, r);
-    if (!r.ok) return { failReason: line, notes };
-    notes.push(line);
+export async function finishCleanExit(ctx: StepContext, agent: { id: string; task_id: string; claim_epoch?: number | undefined }, outcome: AgentOutcome, now: Date): Promise<ExitFinish> {
+  if (outcome.kind !== 'exited' || outcome.code !== 0) return {};
+  const task = ctx.graph.graph().get(agent.task_id);
+  if (task?.status !== 'in-progress' || !holdsClaim(task, agent.id, agent.claim_epoch ?? 0)) return {};
+  try {
+    const notes: string[] = [];
+    const records = new WorktreeRecords(ctx.paths);
+    const rec = records.get(agent.id);
+    const own = rec && rec.task === task.id && rec.state === 'active' ? rec : undefined;
+    const root = own ? await projectRepo(ctx.paths) : undefined;
+    if (typeof task.verify === 'string' && task.verify.trim()) {
+      const projectDir = dirname(ctx.paths.dir);
+      const cwd = own && root ? join(own.path, relative(root, projectDir)) : projectDir;
+      const r = await runVerify(task.verify, { cwd, timeoutMs: verifyTimeoutMs(task, ctx.settings.dispatcher), env: { ...process.env, WG_TASK_ID: task.id, WG_DIR: ctx.paths.dir }, graceMs: ctx.settings.dispatcher.killGraceMs });
+      const line = describeVerify(task.verify, r);
+      if (!r.ok) return { verifyFailed: line, notes };
+      notes.push(line);
+    }
+    if (own && root) {
+      const f = await finishWorktree(root, ctx.paths, records, own, requiresValidation(task) ? 'hold' : 'land', now);
+      notes.push(...f.notes);
+    }
+    if (notes.length) ctx.events.emit('worktree:finished', { agent: agent.id, task: task.id, notes });
+    return { notes };
+  } catch (e) {
+    ctx.events.emit('worktree:error', { agent: agent.id, error: (e as Error).message });
+    return {};
   }
-  if (own && root) {
-    const f = await finishWorktree(root, paths, records, own, requiresValidation(task) ? 'hold' : 'land', now);
-    notes.push(...f.notes);
-  }
-  return { notes };
 }
 
 /**
  * The agent's process is gone: its worktree goes. Landed work: the worktree, its branch and
  * the branches of earlier attempts it contains are removed. Otherwise anything uncommitted is
  * committed on the branch first (nothing is lost), the directory is removed and the branch is
- * kept for the next attempt or for review. Returns what was done, for the service log.
+ * kept for the next attempt or for review.
  */
-export async function afterAgentExit(paths: WgPaths, agentId: string, now: Date): Promise<string | undefined> {
+export async function cleanAfterExit(ctx: StepContext, agentId: string, now: Date): Promise<void> {
+  try {
+    const detail = await cleanWorktree(ctx.paths, agentId, now);
+    if (detail) ctx.events.emit('worktree:cleaned', { agent: agentId, detail });
+  } catch (e) {
+    ctx.events.emit('worktree:error', { agent: agentId, error: (e as Error).message });
+  }
+}
+
+async function cleanWorktree(paths: WgPaths, agentId: string, now: Date): Promise<string | undefined> {
   const records = new WorktreeRecords(paths);
   const rec = records.get(agentId);
   if (!rec || rec.removed) return undefined;
@@ -154,23 +176,4 @@ export async function afterAgentExit(paths: WgPaths, agentId: string, now: Date)
   await removeWorktreeDir(root, rec);
   records.update(agentId, { ...(rec.state === 'active' ? { state: 'unmerged' as const, note: 'the attempt ended before its work landed' } : {}), removed: true }, now);
   return `archived the worktree of ${agentId}${commit ? ` (commit ${commit.slice(0, 10)})` : ''}; its branch ${rec.branch} is kept`;
-}
-
-/**
- * The spawn failed after its worktree was made: a worktree nobody worked in (no commit beyond
- * its start, nothing uncommitted) is removed with its branch; anything else is archived.
- */
-export async function discardUnusedWorktree(paths: WgPaths, rec: WorktreeRecord): Promise<void> {
-  const root = await projectRepo(paths);
-  if (!root) return;
-  const records = new WorktreeRecords(paths);
-  const start = rec.continues ?? rec.base_commit;
-  const ahead = await gitOk(root, ['rev-list', '--count', `${start}..${rec.branch}`]).catch(() => '1');
-  if (ahead === '0' && !(await dirtyFiles(rec.path)).length) {
-    await removeWorktreeDir(root, rec);
-    await gitOk(root, ['branch', '-D', rec.branch]);
-    records.remove(rec.agent);
-    return;
-  }
-  await afterAgentExit(paths, rec.agent, new Date());
 }

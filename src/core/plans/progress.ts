@@ -8,7 +8,7 @@
 import { release } from '../claims.js';
 import { usageError, WgError } from '../errors.js';
 import type { Graph } from '../graph.js';
-import { DEFAULT_MAX_RETRIES } from '../liveness.js';
+import { DEFAULT_MAX_RETRIES } from './agent-death.js';
 import { appendLog, checkFence, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
 import { withFields, type Task } from '../task.js';
 import { formatTimestamp } from '../time.js';

@@ -38,13 +38,15 @@ export interface Resumed {
  * Every waiting task whose condition holds goes back to the queue. A waiting task without a
  * readable condition (parked by hand) is left for a human. `inputs` carries the clock, the
  * messages that arrived for each waiting task since it parked, and the watched files' mtimes.
+ * `waitingIds`: the waiting tasks when the caller keeps them indexed (the service); absent, a
+ * pass over every task.
  */
-export function planResumeWaiting(graph: Graph, inputs: WaitInputs, who: Actor): Plan<{ resumed: Resumed[] }> {
+export function planResumeWaiting(graph: Graph, inputs: WaitInputs, who: Actor, waitingIds?: Iterable<string>): Plan<{ resumed: Resumed[] }> {
   const writes: Task[] = [];
   const resumed: Resumed[] = [];
-  for (const row of graph.tasks.values()) {
-    if (row.status !== 'waiting') continue;
-    const task = graph.get(row.id)!;
+  for (const id of waitingIds ?? graph.tasks.keys()) {
+    if (graph.peek(id)?.status !== 'waiting') continue;
+    const task = graph.get(id)!;
     const spec = readWaitSpec(task.wait_condition);
     if (!spec || !waitHolds(spec, task, graph, inputs)) continue;
     const condition = describeWait(spec);
