@@ -15,7 +15,9 @@ import { planApprove, planPublish, planReject } from '../../src/core/plans/gate.
 import { planNext, rankNext } from '../../src/core/plans/next.js';
 import { planCheckpoint, planIncomplete } from '../../src/core/plans/progress.js';
 import { planResumeWaiting, planWait } from '../../src/core/plans/wait.js';
-import { conditionHolds, describeWait, filePathsIn, parkedAt, parseUntil, readWaitSpec, waitHolds, type WaitInputs } from '../../src/core/wait.js';
+import { planAgentExit } from '../../src/core/plans/agent-death.js';
+import { planStopAgents } from '../../src/core/plans/stop-agents.js';
+import { conditionHolds, describeWait, filePathsIn, nextTimerMs, parkedAt, parseUntil, readWaitSpec, waitHolds, type WaitInputs } from '../../src/core/wait.js';
 import { agent, apply, dep, graph, HOUR, iso, MIN, NOW, task, wgError, who, written } from './fixtures.js';
 
 const noInputs = (patch: Partial<WaitInputs> = {}): WaitInputs => ({ now: NOW, messages: new Map(), mtimes: new Map(), ...patch });
@@ -91,6 +93,43 @@ describe('wg wait: park, release the slot, resume', () => {
     expect(t.log!.at(-1)!.message).toBe('Wait condition met (task:dep=done): task resumed');
     // A waiting task without a readable condition (parked by hand) is left to a human.
     expect(planResumeWaiting(graph(task('x', { status: 'waiting' })), noInputs(), who()).writes).toEqual([]);
+  });
+
+  it('the service passes the waiting ids it keeps: only those are looked at; a timer says when to wake', () => {
+    const timer = (ms: number) => ({ mode: 'any' as const, conditions: [{ type: 'timer' as const, resume_after: iso(ms) }] });
+    const g = graph(task('a', { status: 'waiting', wait_condition: timer(-MIN) }), task('b', { status: 'waiting', wait_condition: timer(-MIN) }), task('c', { status: 'open' }));
+    expect(planResumeWaiting(g, noInputs(), who(), ['a', 'c', 'gone']).result.resumed.map((r) => r.id)).toEqual(['a']);
+    expect(planResumeWaiting(g, noInputs(), who()).result.resumed.map((r) => r.id)).toEqual(['a', 'b']);
+    const both = { mode: 'all' as const, conditions: [...timer(2 * HOUR).conditions, ...timer(HOUR).conditions, ...timer(-HOUR).conditions, ...spec.conditions] };
+    expect(nextTimerMs(both, NOW.getTime())).toBe(NOW.getTime() + HOUR);
+    expect(nextTimerMs(timer(-HOUR), NOW.getTime())).toBeUndefined();
+    expect(nextTimerMs(undefined, NOW.getTime())).toBeUndefined();
+  });
+
+  it('an agent that parked (or handed back) its task and lingers gets kill_grace, like a finished one; anyone else’s move is a lost claim', () => {
+    const parked = apply(graph(task('dep'), running), planWait(graph(task('dep'), running), 'w', spec, 'task:dep', agent('agent-3', 'w', 4)).writes);
+    const run = [{ agent: 'agent-3', task: 'w', epoch: 4 }];
+    const first = planStopAgents(parked, run, NOW.getTime(), 5000, {});
+    expect(first.kills).toEqual([]);
+    expect(first.result.wakeAtMs).toBe(NOW.getTime() + 5000);
+    expect(planStopAgents(parked, run, NOW.getTime() + 5000, 5000, first.result.terminalSince).result.stop).toEqual([{ agent: 'agent-3', task: 'w', reason: 'task-terminal' }]);
+    const incomplete = apply(graph(running), planIncomplete(graph(running), 'w', 'again', agent('agent-3', 'w', 4)).writes);
+    expect(planStopAgents(incomplete, run, NOW.getTime(), 5000, {}).kills).toEqual([]);
+    // A human unclaimed it (the last word is not the agent's): stopped at once.
+    const unclaimed = apply(parked, [{ ...parked.get('w')!, log: [...parked.get('w')!.log!, { timestamp: iso(0), actor: 'alice', message: 'edited' }] }]);
+    expect(planStopAgents(unclaimed, run, NOW.getTime(), 5000, {}).result.stop).toEqual([{ agent: 'agent-3', task: 'w', reason: 'claim-lost' }]);
+  });
+
+  it('a clean exit takes what the service found outside the lock: a failed verify fails the task; notes go into the done', () => {
+    const g = graph(running);
+    const failed = planAgentExit(g, 'w', 'agent-3', 4, { kind: 'exited', code: 0 }, who(), { verifyFailed: 'Verify failed (exit 1, 0.1s): make test — 2 failing' });
+    expect(failed.result.action).toBe('failed');
+    expect(written(failed.writes, 'w')).toMatchObject({ status: 'failed', failure_reason: 'Verify failed (exit 1, 0.1s): make test — 2 failing' });
+    const done = planAgentExit(g, 'w', 'agent-3', 4, { kind: 'exited', code: 0 }, who(), { notes: ['Verify passed', 'Merged wg/agent-3/w into main (fast-forward, abc)'] });
+    expect(done.result.action).toBe('done');
+    expect(written(done.writes, 'w').log!.map((e) => e.message)).toEqual(expect.arrayContaining(['Verify passed', 'Merged wg/agent-3/w into main (fast-forward, abc)']));
+    // A non-zero exit ignores a verify verdict: it failed on its own.
+    expect(written(planAgentExit(g, 'w', 'agent-3', 4, { kind: 'exited', code: 2 }, who(), { verifyFailed: 'x' }).writes, 'w').failure_reason).toBe('agent agent-3 exited with code 2');
   });
 
   it('a message condition counts messages after the park, not the parking agent’s own', () => {
