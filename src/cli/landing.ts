@@ -13,6 +13,7 @@ import { requiresValidation } from '../core/gates.js';
 import { checkFence, logEntry, type Actor } from '../core/plan.js';
 import type { Task } from '../core/task.js';
 import { cleanupLanded, finishWorktree, openWorkOf, projectRepo } from '../git/land.js';
+import { commitWork } from '../git/worktree.js';
 import { verifyTimeoutMs } from '../settings.js';
 import { readRegistry } from '../store/registry.js';
 import { WorktreeRecords, type WorktreeRecord } from '../store/worktrees.js';
@@ -133,4 +134,22 @@ export async function landGate(ctx: CliContext, task: Task, who: Actor, work: Ta
     }
   };
   return { notes: f.notes, cleanup };
+}
+
+/**
+ * An agent gives its task back (`wg incomplete`, `wg wait`): what it left uncommitted in its
+ * own worktree is committed on its branch first, so the next attempt — which continues that
+ * branch, at once after an incomplete — starts from it rather than from the last commit. Only
+ * while the agent still holds the task (a fenced-out agent commits nothing); the transition
+ * itself checks the claim again under the lock.
+ */
+export async function saveAgentWork(ctx: CliContext, taskId: string, who: Actor, why: string): Promise<void> {
+  if (!who.agentId || !existsSync(join(ctx.paths.dir, 'worktrees'))) return;
+  const rec = new WorktreeRecords(ctx.paths).get(who.agentId);
+  if (!rec || rec.task !== taskId || rec.state !== 'active' || rec.removed || !existsSync(rec.path)) return;
+  const task = ctx.store().loadFast().get(taskId);
+  if (task?.status !== 'in-progress') return; // refused by the transition: nothing to save
+  checkFence(task, who);
+  const commit = await commitWork(rec.path, `wg: ${taskId} — ${why} (${who.agentId})`);
+  if (commit) ctx.note(`Committed your uncommitted work on ${rec.branch} (${commit.slice(0, 10)}): the next attempt continues from it`);
 }

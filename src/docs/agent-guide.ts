@@ -37,8 +37,9 @@ The loop:
 
 Your own git worktree: when the project is a git repository you work in your own checkout
 (.wg-worktrees/<agent-id>, branch wg/<agent-id>/<task>), not in the shared one. Commit as you
-like; wg done commits anything left and merges your branch into the project's branch. If it
-reports a conflict, merge that branch into yours (git merge main), resolve, commit, and run
+like; wg done commits anything left and merges your branch into the project's branch
+(wg wait and wg incomplete commit what is left too: the next attempt continues your branch). If
+it reports a conflict, merge that branch into yours (git merge main), resolve, commit, and run
 wg done again.
 
 Claims are fenced. If wg answers exit code 3 ("claim lost: task 'x' is now held by …"),

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { project, type Project } from '../helpers/project.js';
-import { isOneLineError } from '../helpers/wg.js';
+import { isOneLineError, wgAsync } from '../helpers/wg.js';
 
 let p: Project | undefined;
 afterEach(() => {
@@ -266,5 +266,22 @@ describe('wg next and agents that create work', () => {
     expect(p.task('main')).toMatchObject({ status: 'waiting', claim_epoch: 2 });
     expect(p.task('sub').after).toBeUndefined();
     expect(p.run(['add', 'x', '--subtask']).code).toBe(2);
+  });
+});
+
+describe('the agent guide', () => {
+  it('teaches the loop, and every command it sends an agent to exists (the Rust tool’s prompts sent agents to commands that failed)', async () => {
+    p = project();
+    const guide = p.ok(['agent-guide']).stdout;
+    for (const step of ['wg context', 'wg msg read', 'wg msg send', 'wg checkpoint', 'wg wait', '--until human-input', 'wg incomplete', 'wg fail', 'wg done', 'wg discover']) expect(guide).toContain(step);
+    expect(guide).toMatch(/Report before finishing/);
+    // Every `wg <command> [<subcommand>]` the guide names (prose words after "wg" left aside).
+    const PROSE = new Set(['answers', 'then', 'runs', 'commits', 'again', 'with']);
+    const named = new Set<string>();
+    for (const m of guide.matchAll(/(?:^|[\s:;(/])wg ([a-z][a-z-]*)(?: (read|send|list|poll))?/gm)) if (!PROSE.has(m[1]!)) named.add(m[2] ? `${m[1]} ${m[2]}` : m[1]!);
+    expect(named.size).toBeGreaterThanOrEqual(14);
+    const results = await Promise.all([...named].map(async (c) => ({ c, r: await wgAsync(p!.dir, [...c.split(' '), '--help']) })));
+    // (Commander answers `--help` of an unknown command with its parent's help: the usage line tells.)
+    for (const { c, r } of results) expect(r.stdout, `wg ${c} --help`).toMatch(new RegExp(`^Usage: wg ${c} `));
   });
 });

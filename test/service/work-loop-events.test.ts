@@ -4,6 +4,7 @@
  *   - an agent parks on a timer (`wg wait --until timer:1h`) and lingers: it is given kill_grace
  *     (core/plans/stop-agents.ts), not killed as a lost claim; nothing resumes while the clock
  *     stands still; advanced past the timer, the task resumes and the next agent finishes it;
+ *   - `wg incomplete`: handed back (grace too), re-dispatched with the reason in the next prompt;
  *   - a task parked on `message` resumes on a human's `wg msg send` (its kick), no clock needed;
  *   - in a git project: the worktree is made before the spawn, the clean exit runs verify and
  *     lands the branch before the exit is applied, then the worktree is removed.
@@ -83,6 +84,30 @@ wg done "$WG_TASK_ID"
     expect(readFileSync(join(p.wgDir, 'agents', 'agent-2', 'prompt.txt'), 'utf8')).toContain('half way');
   });
 
+  it('incomplete: the agent hands the task back and leaves by itself; re-dispatched at once, counted, the reason in the next prompt', async () => {
+    p = serviceProject({ dispatcher: { kill_grace: '20s' } });
+    const agent = p.script(
+      p.w('pass.sh'),
+      `if [ "$WG_AGENT_ID" = agent-1 ]; then
+  wg incomplete "$WG_TASK_ID" --reason "two tests left"
+  sleep 1
+  exit 0
+fi
+wg done "$WG_TASK_ID"
+`,
+    );
+    s = await inProcessService(p);
+    await p.wg(['add', 'Pass', '--id', 'pass', '--exec', `bash ${agent}`]);
+    await s.next('agent:exited', { task: 'pass', agent: 'agent-2' }, 0, 30_000);
+    await s.next('agent:exited', { task: 'pass', agent: 'agent-1' }, 0, 30_000);
+    // agent-2 started at once, while agent-1 was still leaving; agent-1 was let go, not killed.
+    const st = story(s, 'pass');
+    expect([...st].sort()).toEqual(['agent:exited agent-1 none', 'agent:exited agent-2 none', 'agent:spawned agent-1', 'agent:spawned agent-2']);
+    expect(st.indexOf('agent:spawned agent-2')).toBeLessThan(st.indexOf('agent:exited agent-1 none'));
+    expect(p.task('pass')).toMatchObject({ status: 'done', retry_count: 1 });
+    expect(readFileSync(join(p.wgDir, 'agents', 'agent-2', 'prompt.txt'), 'utf8')).toContain('two tests left');
+  });
+
   it('parks on a message: a human’s wg msg send resumes it at once (its kick), no clock advance', async () => {
     p = serviceProject();
     const agent = p.script(
@@ -130,5 +155,32 @@ wg done "$WG_TASK_ID"
     await waitFor('the branch deleted', () => git(p!.dir, 'branch', '--list', 'wg/*') === '');
     expect(p.task('write').status).toBe('done');
     expect(s.of('worktree:error')).toEqual([]);
+  });
+
+  it('in a git project: an agent’s uncommitted work survives wg incomplete — the next attempt, dispatched at once, continues from it', async () => {
+    p = serviceProject({ dispatcher: { kill_grace: '20s' } });
+    git(p.dir, 'init', '-q', '-b', 'main');
+    writeFileSync(join(p.dir, '.gitignore'), '.wg/\nwork/\nfakebin/\n');
+    git(p.dir, 'add', '.');
+    git(p.dir, 'commit', '-qm', 'init');
+    const agent = p.script(
+      p.w('two-pass.sh'),
+      `if [ "$WG_AGENT_ID" = agent-1 ]; then
+  echo "first half" > part1.txt
+  wg incomplete "$WG_TASK_ID" --reason "second half left"
+  sleep 1
+  exit 0
+fi
+if [ -f part1.txt ]; then echo "second half" > part2.txt; wg done "$WG_TASK_ID"; else wg fail "$WG_TASK_ID" --reason "part1.txt is missing"; fi
+`,
+    );
+    s = await inProcessService(p);
+    await p.wg(['add', 'Two passes', '--id', 'two', '--exec', `bash ${agent}`]);
+    await s.next('worktree:cleaned', { agent: 'agent-2' }, 0, 30_000);
+    expect(p.task('two')).toMatchObject({ status: 'done', assigned: 'agent-2' });
+    expect(s.of('worktree:created', { agent: 'agent-2' })[0]!.continues).toBe('wg/agent-1/two');
+    expect(readFileSync(join(p.dir, 'part1.txt'), 'utf8')).toBe('first half\n');
+    expect(readFileSync(join(p.dir, 'part2.txt'), 'utf8')).toBe('second half\n');
+    expect(git(p.dir, 'log', '--format=%s', 'main')).toContain('wg: two — work so far (incomplete: second half left) (agent-1)');
   });
 });

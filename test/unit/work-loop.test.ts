@@ -113,10 +113,12 @@ describe('wg wait: park, release the slot, resume', () => {
     expect(first.kills).toEqual([]);
     expect(first.result.wakeAtMs).toBe(NOW.getTime() + 5000);
     expect(planStopAgents(parked, run, NOW.getTime() + 5000, 5000, first.result.terminalSince).result.stop).toEqual([{ agent: 'agent-3', task: 'w', reason: 'task-terminal' }]);
+    // Handed back with `wg incomplete` and already re-dispatched to the next agent: still its grace.
     const incomplete = apply(graph(running), planIncomplete(graph(running), 'w', 'again', agent('agent-3', 'w', 4)).writes);
-    expect(planStopAgents(incomplete, run, NOW.getTime(), 5000, {}).kills).toEqual([]);
-    // A human unclaimed it (the last word is not the agent's): stopped at once.
-    const unclaimed = apply(parked, [{ ...parked.get('w')!, log: [...parked.get('w')!.log!, { timestamp: iso(0), actor: 'alice', message: 'edited' }] }]);
+    const next = apply(incomplete, [{ ...incomplete.get('w')!, status: 'in-progress', assigned: 'agent-4', claim_epoch: 6, log: [...incomplete.get('w')!.log!, { timestamp: iso(0), actor: 'service', message: 'Spawned agent-4' }] }]);
+    expect(planStopAgents(next, run, NOW.getTime(), 5000, {}).kills).toEqual([]);
+    // Someone else took the claim away (a human's unclaim): stopped at once.
+    const unclaimed = apply(graph(running), [{ ...running, status: 'open', assigned: undefined, claim_epoch: 5, log: [{ timestamp: iso(0), actor: 'alice', message: 'unclaimed' }] }]);
     expect(planStopAgents(unclaimed, run, NOW.getTime(), 5000, {}).result.stop).toEqual([{ agent: 'agent-3', task: 'w', reason: 'claim-lost' }]);
   });
 

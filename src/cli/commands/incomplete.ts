@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { planIncomplete } from '../../core/plans/progress.js';
 import { CliContext } from '../context.js';
+import { saveAgentWork } from '../landing.js';
 
 export function register(program: Command): void {
   program
@@ -12,6 +13,7 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
       const settings = await ctx.settings();
+      await saveAgentWork(ctx, id, who, `work so far (incomplete${flags.reason ? `: ${flags.reason}` : ''})`);
       const r = await ctx.mutate(who, (g) => planIncomplete(g, id, flags.reason, who, { maxRetries: settings.dispatcher.maxRetries }));
       ctx.out({ task: r.task, already: r.already, failed: r.failed }, () =>
         r.already ? `Task '${id}' is already incomplete` : r.failed ? `'${id}' failed: its retries are exhausted (${r.task.failure_reason})` : `Marked '${id}' incomplete: it will be dispatched again`,

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { planWait } from '../../core/plans/wait.js';
 import { describeWait, filePathsIn, parseUntil } from '../../core/wait.js';
 import { CliContext } from '../context.js';
+import { saveAgentWork } from '../landing.js';
 
 /** `file:` paths made absolute (the service that checks them runs elsewhere). */
 function absoluteFiles(until: string): string {
@@ -28,6 +29,10 @@ export function register(program: Command): void {
         } catch {
           // not there yet: its appearance is a change
         }
+      }
+      if (who.agentId) {
+        parseUntil(until, ctx.store().loadFast(), id, who.now, mtimes); // a bad condition commits nothing either
+        await saveAgentWork(ctx, id, who, `work so far (parked until ${until})`);
       }
       const r = await ctx.mutate(who, (g) => planWait(g, id, parseUntil(until, g, id, who.now, mtimes), until, who, flags.checkpoint !== undefined ? { checkpoint: flags.checkpoint } : {}));
       const spec = describeWait(r.task.wait_condition as Parameters<typeof describeWait>[0]);

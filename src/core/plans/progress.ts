@@ -39,6 +39,9 @@ export interface IncompleteResult {
   failed: boolean;
 }
 
+/** How `wg incomplete` starts its log line (the service's stop rule reads it: stop-agents.ts). */
+export const INCOMPLETE_PREFIX = 'Task incomplete: ';
+
 export function planIncomplete(graph: Graph, id: string, reason: string | undefined, who: Actor, opts: { maxRetries?: number } = {}): Plan<IncompleteResult> {
   const task = requireTask(graph, id);
   checkFence(task, who);
@@ -51,8 +54,8 @@ export function planIncomplete(graph: Graph, id: string, reason: string | undefi
   const next = failed
     ? appendLog(
         release(task, 'failed', { retry_count: attempts, failure_reason: `Retries exhausted (${attempts - 1}/${max}); last incomplete: ${why}`, completed_at: formatTimestamp(who.now) }),
-        logEntry(who, `Task incomplete: ${why} — retries exhausted (${attempts - 1}/${max}), task failed`),
+        logEntry(who, `${INCOMPLETE_PREFIX}${why} — retries exhausted (${attempts - 1}/${max}), task failed`),
       )
-    : appendLog(release(task, 'incomplete', { retry_count: attempts }), logEntry(who, `Task incomplete: ${why}`));
+    : appendLog(release(task, 'incomplete', { retry_count: attempts }), logEntry(who, `${INCOMPLETE_PREFIX}${why}`));
   return { writes: [next], ops: [{ op: 'incomplete', task_id: id, detail: { reason: why, retry_count: attempts, failed } }], result: { task: next, already: false, failed } };
 }
