@@ -4,18 +4,24 @@
  * `wg msg send` and parks with `wg wait --until human-input`; a human answers; the service
  * resumes the task and the second Claude session finds the answer in its prompt ("Messages for
  * you", recorded as delivered), commits in its worktree and `wg done` lands the branch.
+ * And the REAL Codex CLI (loopback Responses mock): a first pass checkpoints and hands the task
+ * back with `wg incomplete`; it is let go (kill_grace), not killed, so its usage is recorded; the
+ * next pass, dispatched at once, continues its branch (the uncommitted work was committed by
+ * `wg incomplete`), reads the checkpoint and the reason in its prompt, and lands the whole.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliPath, IS_ROOT } from '../helpers/agent-cli.js';
+import { cliPath, codexConfigToml, IS_ROOT } from '../helpers/agent-cli.js';
 import { startAnthropicMock, type AnthropicMock } from '../helpers/mock-anthropic.js';
+import { startOpenAiMock, type OpenAiMock } from '../helpers/mock-openai.js';
 import { serviceProject, type ServiceProject } from '../helpers/project.js';
+import { waitFor } from '../helpers/proc.js';
 
 let p: ServiceProject | undefined;
-let mock: AnthropicMock | undefined;
+let mock: AnthropicMock | OpenAiMock | undefined;
 let home: string | undefined;
 afterEach(async () => {
   p?.cleanup();
@@ -80,3 +86,49 @@ describe('real claude in the work loop, run by the service', () => {
     expect(p.events('message:delivered')).toEqual([expect.objectContaining({ agent: 'agent-2', task: 'button', messages: 2 })]);
   });
 });
+
+describe('real codex in the work loop, run by the service', () => {
+  it('checkpoints and hands back with wg incomplete; the next pass continues its branch with the checkpoint and lands it', async () => {
+    // Each session restarts at turn 0: the first pass writes part one and hands back; the second
+    // finds part one in its worktree (the continued branch) and finishes.
+    const codexMock = await startOpenAiMock([
+      {
+        shell:
+          'if [ "$WG_AGENT_ID" = agent-1 ]; then echo "part one" > notes.txt && wg checkpoint "$WG_TASK_ID" "wrote part one of notes.txt" && wg incomplete "$WG_TASK_ID" --reason "part two left"; ' +
+          'else grep -q "part one" notes.txt && echo "part two" >> notes.txt && wg done "$WG_TASK_ID"; fi',
+      },
+      { text: 'This pass is over.', usage: { input_tokens: 5000, output_tokens: 77 } },
+    ]);
+    mock = codexMock;
+    p = serviceProject({ dispatcher: { executor: 'codex', kill_grace: '20s' } });
+    git(p.dir, 'init', '-q', '-b', 'main');
+    writeFileSync(join(p.dir, '.gitignore'), '.wg/\nwork/\nfakebin/\n');
+    git(p.dir, 'add', '.');
+    git(p.dir, 'commit', '-qm', 'init');
+    symlinkSync(cliPath('codex'), join(p.binDir, 'codex'));
+    home = mkdtempSync(join(tmpdir(), 'wg-codex-home-'));
+    const codexHome = join(home, '.codex');
+    mkdirSync(codexHome);
+    writeFileSync(join(codexHome, 'config.toml'), codexConfigToml(codexMock.origin));
+    p.add('notes');
+    const start = p.run(['service', 'start', '--json'], { HOME: home, CODEX_HOME: codexHome, MOCK_OPENAI_API_KEY: 'sk-mock-key', LANG: 'C.UTF-8' });
+    expect(start.code, start.stderr).toBe(0);
+    p.daemonPids.add(start.json<{ pid: number }>().pid);
+
+    await p.waitStatus('notes', 'done', 90_000);
+    expect(p.task('notes')).toMatchObject({ assigned: 'agent-2', retry_count: 1, checkpoint: 'wrote part one of notes.txt' });
+    // The second pass's prompt carried the checkpoint and the reason of the first.
+    const second = codexMock.responseRequests().map((r) => JSON.stringify(r.json)).find((t) => t.includes('You are agent-2'))!;
+    expect(second).toContain('wrote part one of notes.txt');
+    expect(second).toContain('part two left');
+    // The whole landed: part one (committed by wg incomplete) and part two.
+    expect(readFileSync(join(p.dir, 'notes.txt'), 'utf8')).toBe('part one\npart two\n');
+    expect(git(p.dir, 'log', '--format=%s', 'main')).toContain('wg: notes — work so far (incomplete: part two left) (agent-1)');
+    // The first pass left by itself after its last message: not killed, its usage recorded.
+    await waitFor('agent-1 exited', () => p!.agents()['agent-1']?.exit_code !== undefined, 30_000);
+    expect(p.agents()['agent-1']).toMatchObject({ exit_code: 0, exit_reason: 'exited with code 0' });
+    expect(p.agents()['agent-1']!.token_usage).toBeTruthy();
+    expect(p.events('agent:killed')).toEqual([]);
+  });
+});
+
