@@ -231,6 +231,13 @@ describe('context, discover, checkpoint, incomplete, wait', () => {
     p.ok(['claim', 'ask', '--actor', 'agent-3']);
     p.ok(['wait', 'ask', '--until', 'human-input'], asAgent('agent-3', 'ask', 1));
     expect(p.ok(['status']).stdout).toMatch(/ask: waiting for human-input\n {6}→ wg msg list ask; wg msg send ask/);
+    // The service's wait step resumes t once dep is done (a foreground tick says so); ask still waits.
+    p.ok(['done', 'dep']);
+    const tick = p.ok(['service', 'tick', '--max-agents', '0']).stdout;
+    expect(tick).toContain('resumed t (task:dep=done)');
+    expect(tick).not.toContain('resumed ask');
+    expect(p.task('t')).toMatchObject({ status: 'open', checkpoint: 'waiting for dep' });
+    expect(p.task('ask').status).toBe('waiting');
   });
 });
 

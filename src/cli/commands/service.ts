@@ -128,6 +128,7 @@ export function register(program: Command): void {
     d.events.on('claim:reclaimed', (e) => did.push(`reclaimed ${e.task} from ${e.agent} (${e.reason})${e.failed ? ': failed' : ''}`));
     d.events.on('agent:dead', (e) => did.push(`${e.agent} (${e.task}) is dead: ${e.reason}`));
     d.events.on('agent:killed', (e) => did.push(`stopping ${e.agent} (${e.task}): ${e.reason}`));
+    d.events.on('wait:resumed', (e) => did.push(`resumed ${e.task} (${e.condition})`));
     const summary = await d.tick();
     ctx.out({ ...summary, agents: spawned }, () => [...did, `Tick: ${summary.spawned} spawned, ${summary.reclaimed} reclaimed, ${summary.exits} exits, ${summary.alive} alive, ${summary.ready} ready`]);
   });
