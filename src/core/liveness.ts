@@ -8,6 +8,11 @@ export interface AgentLiveness {
   alive: boolean;
   /** Why the agent is dead: "process exited", "PID 123 gone", "lease expired", … */
   reason?: string;
+  /**
+   * Not alive, yet not dead: parked or frozen by the Rust tool (core/agent-status.ts). Its claims
+   * stand — nothing re-queues them — and it takes no dispatch slot.
+   */
+  held?: boolean;
 }
 
 export type LivenessMap = ReadonlyMap<string, AgentLiveness>;

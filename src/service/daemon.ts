@@ -107,7 +107,9 @@ export class Daemon extends EventEmitter {
     private readonly opts: DaemonOptions,
   ) {
     super();
-    this.store = new JsonlStore(paths);
+    // A repeated id in graph.jsonl: logged once per distinct warning (reads go on, last line wins).
+    const warned = new Set<string>();
+    this.store = new JsonlStore(paths, { warn: (m) => void (warned.has(m) || (warned.add(m), this.log?.logger.warn({ event: 'graph:warning' }, m))) });
     this.clock = opts.clock ?? systemClock;
     this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
     this.dispatch = this.settings.dispatcher;
@@ -427,7 +429,8 @@ export class Daemon extends EventEmitter {
     let alive = 0;
     for (const rec of Object.values(reg.agents)) {
       if (!isAliveStatus(rec.status)) {
-        liveness.set(rec.id, { alive: false, reason: `is ${rec.status}${rec.exit_reason ? ` (${String(rec.exit_reason)})` : ''}` });
+        // Ended, or held (parked/frozen by the Rust tool: not dead, never reclaimed here).
+        liveness.set(rec.id, agentLiveness(rec, nowMs, this.dispatch.heartbeatTimeoutMs, this.host));
         continue;
       }
       const verdict = this.judge(rec, nowMs);

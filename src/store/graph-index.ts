@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Task } from '../core/task.js';
-import type { GraphFile } from './graph-file.js';
+import type { DuplicateId, GraphFile } from './graph-file.js';
 
 /** Marks a task object that lacks fields (a row). Enumerable, so `{...row}` keeps it. */
 export const PARTIAL: unique symbol = Symbol.for('workgraph.partial-task') as never;
@@ -39,9 +39,12 @@ export const ROW_FIELDS = [
   'paused',
   'dispatch_count',
   'cycle_config',
+  'cron_enabled',
+  'next_cron_fire',
 ] as const;
 
-const INDEX_VERSION = 11;
+/** 12: rows carry dependencies as read (blocked_by merged into after), cron gates; duplicates. */
+const INDEX_VERSION = 12;
 
 /** A line of the index: a task row, the id of a non-task line, or null (blank / `#`). */
 export type IndexLine = Task | string | null;
@@ -58,6 +61,8 @@ export interface GraphIndex {
   stored?: Array<string | undefined>;
   /** Known to have no dependency cycle (saves the check on every read; ~8 ms at 10k tasks). */
   acyclic?: boolean;
+  /** Ids on more than one line (the earlier lines are indexed as non-task lines). */
+  duplicates?: DuplicateId[];
 }
 
 export const indexPath = (wgDir: string): string => join(wgDir, 'cache', 'graph-index.json');
@@ -93,6 +98,7 @@ export function buildIndex(file: GraphFile, bytes: Uint8Array, hash: string): Gr
     size: bytes.length,
     spans: lineSpans(bytes),
     lines: file.lines.map((l) => (l.task ? toRow(l.task) : l.id !== undefined ? l.id : null)),
+    ...(file.duplicates.length ? { duplicates: file.duplicates } : {}),
   };
 }
 
@@ -109,7 +115,7 @@ export function readIndex(wgDir: string, hash: string, size: number, spans: Arra
     // it; decoding 2 MB as UTF-8 cost ~7 ms of `wg ready` at 10k tasks.
     const text = readFileSync(indexPath(wgDir), 'latin1');
     const all = JSON.parse(text) as unknown[];
-    const head = all[0] as { v?: unknown; hash?: unknown; size?: unknown; n?: unknown; acyclic?: unknown } | undefined;
+    const head = all[0] as { v?: unknown; hash?: unknown; size?: unknown; n?: unknown; acyclic?: unknown; dups?: DuplicateId[] } | undefined;
     if (!head || head.v !== INDEX_VERSION || head.hash !== hash || head.size !== size || head.n !== spans.length / 2 || all.length !== spans.length / 2 + 1) return undefined;
     const lines = new Array<IndexLine>(all.length - 1);
     for (let i = 1; i < all.length; i++) lines[i - 1] = fromStored(all[i]);
@@ -119,7 +125,7 @@ export function readIndex(wgDir: string, hash: string, size: number, spans: Arra
       stored = text.split('\n').slice(1);
       for (let i = 0; i < stored.length; i++) stored[i] = stored[i]!.slice(0, -1);
     }
-    return { hash, size, spans, lines, ...(stored ? { stored } : {}), ...(head.acyclic === true ? { acyclic: true } : {}) };
+    return { hash, size, spans, lines, ...(stored ? { stored } : {}), ...(head.acyclic === true ? { acyclic: true } : {}), ...(Array.isArray(head.dups) ? { duplicates: head.dups } : {}) };
   } catch {
     return undefined;
   }
@@ -161,7 +167,7 @@ export function writeIndex(wgDir: string, index: GraphIndex): void {
     // The cache is local state: keep it out of git even in a .wg/ made by an older wg.
     const ignore = join(dirname(path), '.gitignore');
     if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
-    const head = JSON.stringify({ v: INDEX_VERSION, hash: index.hash, size: index.size, n: index.lines.length, ...(index.acyclic ? { acyclic: true } : {}) });
+    const head = asciiJson({ v: INDEX_VERSION, hash: index.hash, size: index.size, n: index.lines.length, ...(index.acyclic ? { acyclic: true } : {}), ...(index.duplicates?.length ? { dups: index.duplicates } : {}) });
     const entries = index.lines.map((l, i) => index.stored?.[i] ?? asciiJson(toStored(l)));
     writeFileSync(tmp, entries.length ? `[${head},\n${entries.join(',\n')}]` : `[${head}]`);
     renameSync(tmp, path);

@@ -16,7 +16,7 @@ import type { OperationRecord, Plan } from '../core/plan.js';
 import { serializeTask, type Task } from '../core/task.js';
 import { formatTimestamp } from '../core/time.js';
 import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
-import { parseGraph, parseTaskLine, type GraphFile } from './graph-file.js';
+import { duplicateIdError, duplicateIdWarning, parseGraph, parseTaskLine, type DuplicateId, type GraphFile } from './graph-file.js';
 import { buildIndex, hashBytes, isPartial, lineSpans, readIndex, readLine, scanFile, toRow, writeIndex, type GraphIndex, type IndexLine } from './graph-index.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
@@ -57,8 +57,21 @@ function checkWrites(writes: Task[], hasTask: (id: string) => boolean, nonTaskLi
   }
 }
 
+export interface StoreOptions {
+  /** Where a read's warnings go (a repeated id): the CLI prints them on stderr, the service logs them. */
+  warn?: (message: string) => void;
+}
+
 export class JsonlStore {
-  constructor(readonly paths: WgPaths) {}
+  constructor(
+    readonly paths: WgPaths,
+    private readonly opts: StoreOptions = {},
+  ) {}
+
+  /** Reads go on past a repeated id, as the Rust tool does (last line wins), with a warning. */
+  private warnDuplicates(dups: readonly DuplicateId[] | undefined): void {
+    if (dups?.length && this.opts.warn) for (const d of dups) this.opts.warn(duplicateIdWarning(d));
+  }
 
   private readBytes(): Buffer {
     try {
@@ -81,6 +94,7 @@ export class JsonlStore {
   /** Full, validated parse; leaves an index for the next command. */
   private parseAll(bytes: Buffer, hash: string): GraphFile {
     const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
+    this.warnDuplicates(file.duplicates);
     writeIndex(this.paths.dir, { ...buildIndex(file, bytes, hash), acyclic: isAcyclic(new Graph(file.tasks)) });
     return file;
   }
@@ -89,6 +103,7 @@ export class JsonlStore {
   load(): Snapshot {
     const bytes = this.readBytes();
     const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
+    this.warnDuplicates(file.duplicates);
     return { graph: new Graph(file.tasks), file };
   }
 
@@ -129,6 +144,7 @@ export class JsonlStore {
   }
 
   private indexedGraph(index: GraphIndex, line: (i: number) => string): Graph {
+    this.warnDuplicates(index.duplicates);
     const rows: Task[] = [];
     for (const l of index.lines) if (l !== null && typeof l === 'object') rows.push(l);
     // Line numbers by id, built on the first whole-task read only (`ready` never needs it;
@@ -166,12 +182,14 @@ export class JsonlStore {
       } else {
         // No index for these bytes: parse and validate every line (rule 6), and index them.
         const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
+        this.warnDuplicates(file.duplicates);
         graph = new Graph(file.tasks);
         index = { ...buildIndex(file, bytes, hash), acyclic: isAcyclic(graph) };
         rebuilt = true;
       }
       const p = plan(graph);
       const lines = index.lines;
+      for (const d of index.duplicates ?? []) if (p.writes.some((w) => w.id === d.id)) throw duplicateIdError(d);
       checkWrites(
         p.writes,
         (id) => graph.has(id),
@@ -194,7 +212,7 @@ export class JsonlStore {
         return (w.after ?? []).every((d) => (before?.after ?? []).includes(d)) && (before !== undefined || graph.dependents(w.id).length === 0);
       });
       const acyclic = index.acyclic === true && sameEdges ? true : isAcyclic(new Graph(patched.lines.filter((l): l is Task => l !== null && typeof l === 'object')));
-      writeIndex(this.paths.dir, { hash: hashBytes(patched.bytes), size: patched.bytes.length, spans: patched.spans, lines: patched.lines, acyclic, ...(patched.stored ? { stored: patched.stored } : {}) });
+      writeIndex(this.paths.dir, { hash: hashBytes(patched.bytes), size: patched.bytes.length, spans: patched.spans, lines: patched.lines, acyclic, ...(patched.stored ? { stored: patched.stored } : {}), ...(index.duplicates ? { duplicates: index.duplicates } : {}) });
       return { result: p.result, written: true };
     } finally {
       lock.release();
@@ -240,10 +258,11 @@ function patchLines(bytes: Buffer, index: GraphIndex, writes: Task[]): { bytes: 
   const appendedAt = new Map<string, number>();
   let changed = false;
   for (const w of writes) {
-    const raw = serializeTask(w);
     const i = lineOf.get(w.id);
     if (i !== undefined) {
       const current = replaced.get(i) ?? lineText(bytes, index.spans)(i);
+      // The line it replaces gives the key order (and unchanged dependencies their spelling).
+      const raw = serializeTask(w, JSON.parse(current) as Record<string, unknown>);
       lines[i] = toRow(w);
       if (stored) stored[i] = undefined;
       if (current !== raw) {

@@ -165,7 +165,7 @@ export function planAgentExit(graph: Graph, taskId: string, agentId: string, epo
     const p = planFail(graph, taskId, asAgent, { reason, failureClass: outcome.kind === 'timeout' ? 'agent-hard-timeout' : 'agent-exit-nonzero' });
     return { ...p, result: { action: 'failed', task: p.result.task } };
   }
-  const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-killed', ...opts });
+  const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-exit-nonzero', ...opts });
   return { writes: [r.task], ops: [{ op: 'reclaim', task_id: taskId, detail: { agent: agentId, reason: r.claim.reason, failed: r.claim.failed } }], result: { action: r.claim.failed ? 'failed' : 'requeued', task: r.task, reclaimed: r.claim } };
 }
 

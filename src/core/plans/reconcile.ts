@@ -2,11 +2,13 @@
  * The reconciler (SPEC §5, lazy path): every `in-progress` or `open` task whose claim names an
  * agent that is dead or unknown goes back to open (claim cleared, epoch+1), the death counts
  * toward `retry_count`, repeated deaths back off exponentially (`ready_after`), and past
- * `max_retries` the task fails (`agent-died`). Human claims are never touched.
+ * `max_retries` the task fails (no failure class: the Rust tool has none for a vanished agent;
+ * `failure_reason` says what happened). Human claims are never touched.
  */
 import { deadClaim, release } from '../claims.js';
 import type { Graph } from '../graph.js';
 import { crashBackoffMs, DEFAULT_MAX_RETRIES, type LivenessMap } from '../liveness.js';
+import type { FailureClass } from '../failure-class.js';
 import { appendLog, logEntry, type Actor, type Plan } from '../plan.js';
 import { isAgentActor, type Task } from '../task.js';
 import { formatTimestamp } from '../time.js';
@@ -25,8 +27,8 @@ export interface ReclaimedClaim {
 export interface ReconcileOptions {
   /** Default bound when a task has no `max_retries`. */
   maxRetries?: number;
-  /** Failure class when retries are exhausted (default `agent-died`). */
-  failureClass?: string;
+  /** Failure class when retries are exhausted (default none: the reason says the agent died). */
+  failureClass?: FailureClass;
   /** Base of the crash-loop backoff in ms (default 1000). */
   backoffBaseMs?: number;
 }
@@ -41,7 +43,7 @@ export function requeueAfterDeath(task: Task, agent: string, reason: string, who
   if (retry > max) {
     const failureReason = `agent ${agent} ${reason}; retries exhausted (${retry - 1}/${max})`;
     const next = appendLog(
-      release(task, 'failed', { retry_count: retry, failure_reason: failureReason, failure_class: opts.failureClass ?? 'agent-died', completed_at: formatTimestamp(who.now) }),
+      release(task, 'failed', { retry_count: retry, failure_reason: failureReason, failure_class: opts.failureClass, completed_at: formatTimestamp(who.now) }),
       logEntry(who, `stale claim cleared: agent ${agent} ${reason}; failed after ${max} retries`),
     );
     return { task: next, claim: { task_id: task.id, agent, reason, failed: true, retry_count: retry } };
