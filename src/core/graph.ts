@@ -19,6 +19,13 @@ export class Graph {
   /** Set when the caller already knows there is no dependency cycle (the store's index). */
   knownAcyclic = false;
 
+  /**
+   * Ids defined on more than one line of graph.jsonl (the last line is the task read), with
+   * their 1-based line numbers. Set by the store. Such a task is never ready (readiness) and
+   * never written until one line is removed.
+   */
+  duplicates: ReadonlyMap<string, readonly number[]> = new Map();
+
   constructor(
     tasks: Iterable<Task>,
     private readonly materialize?: (id: string) => Task,

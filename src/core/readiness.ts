@@ -16,6 +16,8 @@ export type Blocker =
   | { kind: 'bad-timestamp'; field: 'not_before' | 'ready_after'; value: string }
   /** A cron task of the Rust tool (`cron_enabled`) waits for its `next_cron_fire`. */
   | { kind: 'cron'; until: string }
+  /** Defined on more than one line of graph.jsonl: nothing starts it until one line is removed. */
+  | { kind: 'duplicate-id'; lines: readonly number[] }
   | { kind: 'dependency'; id: string; status: Status | 'missing' }
   | { kind: 'evaluation'; id: string; evalId: string; status: Status }
   | { kind: 'cycle'; members: string[] }
@@ -61,6 +63,9 @@ export function readiness(graph: Graph, task: Task, now: Date, full = true): Rea
   const blockers: Blocker[] = [];
   const done = (): boolean => !full && blockers.length > 0;
   if (!READY_STATUSES.has(task.status)) blockers.push({ kind: 'status', status: task.status });
+  if (done()) return { ready: false, blockers };
+  const dup = graph.duplicates.get(task.id);
+  if (dup) blockers.push({ kind: 'duplicate-id', lines: dup });
   if (done()) return { ready: false, blockers };
   if (task.paused) blockers.push({ kind: 'paused' });
   if (done()) return { ready: false, blockers };
@@ -133,6 +138,8 @@ export function describeBlocker(b: Blocker): string {
       return `unreadable ${b.field} '${b.value}' (fix with wg edit)`;
     case 'cron':
       return `cron task: next run at ${b.until}`;
+    case 'duplicate-id':
+      return `defined on lines ${b.lines.join(' and ')} of graph.jsonl (remove one)`;
     case 'dependency':
       return b.status === 'missing' ? `${b.id} (missing)` : `${b.id} (${b.status})`;
     case 'evaluation':

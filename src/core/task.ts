@@ -73,6 +73,13 @@ export interface Task {
   dispatch_count?: number;
   visibility?: string;
   claim_epoch?: number;
+  // Fields of the Rust tool wg reads (it writes them only as given).
+  /** Tasks that replace this abandoned one (`wg abandon --superseded-by`). */
+  superseded_by?: string[];
+  /** A cron task of the Rust tool: held until `next_cron_fire` (readiness). */
+  cron_enabled?: boolean;
+  next_cron_fire?: string;
+  session_id?: string;
   [extra: string]: unknown;
 }
 

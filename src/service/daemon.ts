@@ -109,7 +109,7 @@ export class Daemon extends EventEmitter {
     super();
     // A repeated id in graph.jsonl: logged once per distinct warning (reads go on, last line wins).
     const warned = new Set<string>();
-    this.store = new JsonlStore(paths, { warn: (m) => void (warned.has(m) || (warned.add(m), this.log?.logger.warn({ event: 'graph:warning' }, m))) });
+    this.store = new JsonlStore(paths, { warn: (m) => void (warned.has(m) || (warned.add(m), this.log?.logger.warn({ event: 'graph:warning' }, m))), duplicateWrites: 'skip' });
     this.clock = opts.clock ?? systemClock;
     this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
     this.dispatch = this.settings.dispatcher;

@@ -60,7 +60,15 @@ function checkWrites(writes: Task[], hasTask: (id: string) => boolean, nonTaskLi
 export interface StoreOptions {
   /** Where a read's warnings go (a repeated id): the CLI prints them on stderr, the service logs them. */
   warn?: (message: string) => void;
+  /**
+   * A plan that writes a task whose id is on more than one line: `refuse` (the default: the
+   * command fails, naming both lines) or `skip` (those writes are left out, with a warning —
+   * for the service, whose other work must go on; readiness never hands it such a task).
+   */
+  duplicateWrites?: 'refuse' | 'skip';
 }
+
+const duplicateMap = (dups: readonly DuplicateId[] | undefined): Map<string, readonly number[]> => new Map((dups ?? []).map((d) => [d.id, d.lines]));
 
 export class JsonlStore {
   constructor(
@@ -104,7 +112,9 @@ export class JsonlStore {
     const bytes = this.readBytes();
     const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
     this.warnDuplicates(file.duplicates);
-    return { graph: new Graph(file.tasks), file };
+    const graph = new Graph(file.tasks);
+    graph.duplicates = duplicateMap(file.duplicates);
+    return { graph, file };
   }
 
   /**
@@ -120,7 +130,7 @@ export class JsonlStore {
       const bytes = this.readBytes();
       const hash = hashBytes(bytes);
       const index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes));
-      if (!index) return new Graph(this.parseAll(bytes, hash).tasks);
+      if (!index) return this.fullGraph(this.parseAll(bytes, hash));
       return this.indexedGraph(index, lineText(bytes, index.spans));
     }
     let fd: number;
@@ -137,14 +147,20 @@ export class JsonlStore {
       // Parse the very bytes that were hashed? A writer may have replaced the file since: the
       // parse below reads the current file, whose index (built by parseAll) is for its own hash.
       const bytes = this.readBytes();
-      return new Graph(this.parseAll(bytes, hashBytes(bytes)).tasks);
+      return this.fullGraph(this.parseAll(bytes, hashBytes(bytes)));
     }
     // The descriptor stays open for on-demand lines; it closes when this short-lived CLI exits.
     return this.indexedGraph(index, (i) => readLine(fd, spans[2 * i]!, spans[2 * i + 1]!));
   }
 
-  private indexedGraph(index: GraphIndex, line: (i: number) => string): Graph {
-    this.warnDuplicates(index.duplicates);
+  private fullGraph(file: GraphFile): Graph {
+    const graph = new Graph(file.tasks);
+    graph.duplicates = duplicateMap(file.duplicates);
+    return graph;
+  }
+
+  private indexedGraph(index: GraphIndex, line: (i: number) => string, warn = true): Graph {
+    if (warn) this.warnDuplicates(index.duplicates);
     const rows: Task[] = [];
     for (const l of index.lines) if (l !== null && typeof l === 'object') rows.push(l);
     // Line numbers by id, built on the first whole-task read only (`ready` never needs it;
@@ -161,6 +177,7 @@ export class JsonlStore {
       return parseTaskLine(line(i), i + 1);
     });
     graph.knownAcyclic = index.acyclic === true;
+    graph.duplicates = duplicateMap(index.duplicates);
     return graph;
   }
 
@@ -178,18 +195,25 @@ export class JsonlStore {
       let graph: Graph;
       let rebuilt = false;
       if (index) {
-        graph = this.indexedGraph(index, lineText(bytes, index.spans));
+        graph = this.indexedGraph(index, lineText(bytes, index.spans), false);
       } else {
         // No index for these bytes: parse and validate every line (rule 6), and index them.
         const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
-        this.warnDuplicates(file.duplicates);
-        graph = new Graph(file.tasks);
+        graph = this.fullGraph(file);
         index = { ...buildIndex(file, bytes, hash), acyclic: isAcyclic(graph) };
         rebuilt = true;
       }
-      const p = plan(graph);
+      let p = plan(graph);
       const lines = index.lines;
-      for (const d of index.duplicates ?? []) if (p.writes.some((w) => w.id === d.id)) throw duplicateIdError(d);
+      // A write to a repeated id refuses (one error, no warning first) — or, for the service, is
+      // left out; any other write warns.
+      for (const d of index.duplicates ?? []) {
+        if (!p.writes.some((w) => w.id === d.id)) continue;
+        if (this.opts.duplicateWrites !== 'skip') throw duplicateIdError(d);
+        this.opts.warn?.(`not writing '${d.id}': ${duplicateIdError(d).message.replace(/ — refusing to write it$/, '')}`);
+        p = { ...p, writes: p.writes.filter((w) => w.id !== d.id) };
+      }
+      this.warnDuplicates(index.duplicates);
       checkWrites(
         p.writes,
         (id) => graph.has(id),

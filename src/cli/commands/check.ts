@@ -7,6 +7,7 @@ import { isNonIntegerPriority } from '../../core/task-line.js';
 import { parseTimestamp } from '../../core/time.js';
 import { TERMINAL_STATUSES } from '../../core/transitions.js';
 import { isEndedStatus, readRegistry } from '../../store/registry.js';
+import { JsonlStore } from '../../store/store.js';
 import { CliContext } from '../context.js';
 
 interface Finding {
@@ -24,7 +25,8 @@ export function register(program: Command): void {
     .option('--strict', "also report before/after mirrors that disagree (the Rust tool maintains them loosely, so they are noise by default)")
     .action((flags: { strict?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const { graph, file } = ctx.store().load();
+      // No read warning for a repeated id: it is one of the findings.
+      const { graph, file } = new JsonlStore(ctx.paths).load();
       const registry = readRegistry(ctx.paths);
       const findings: Finding[] = [];
       for (const t of graph.tasks.values()) {

@@ -115,11 +115,17 @@ export function planFail(graph: Graph, id: string, who: Actor, opts: { reason?: 
   return { writes: [next], ops: [{ op: 'fail', task_id: id, detail: { reason: opts.reason, class: failureClass } }], result: { task: next, already: false } };
 }
 
-export function planAbandon(graph: Graph, id: string, who: Actor, opts: { reason?: string } = {}): Plan<{ task: Task; already: boolean }> {
+/** `supersededBy`: the tasks replacing it (the Rust tool's `superseded_by`); each must exist. */
+export function planAbandon(graph: Graph, id: string, who: Actor, opts: { reason?: string; supersededBy?: string[] } = {}): Plan<{ task: Task; already: boolean }> {
   const task = requireTask(graph, id);
+  for (const s of opts.supersededBy ?? []) {
+    requireTask(graph, s);
+    if (s === id) throw usageError(`'${id}' cannot supersede itself`, 'name the task that replaces it');
+  }
   if (isNoop('abandon', task.status)) return noChange({ task, already: true });
   requireFrom('abandon', task, 'abandon it');
-  let next = withFields(task, { status: 'abandoned', failure_reason: opts.reason ?? task.failure_reason });
-  next = appendLog(next, logEntry(who, `Task abandoned${opts.reason ? `: ${opts.reason}` : ''}`));
-  return { writes: [next], ops: [{ op: 'abandon', task_id: id, detail: { reason: opts.reason } }], result: { task: next, already: false } };
+  const superseded = opts.supersededBy?.length ? [...new Set([...(task.superseded_by ?? []), ...opts.supersededBy])] : undefined;
+  let next = withFields(task, { status: 'abandoned', failure_reason: opts.reason ?? task.failure_reason, ...(superseded ? { superseded_by: superseded } : {}) });
+  next = appendLog(next, logEntry(who, `Task abandoned${opts.reason ? `: ${opts.reason}` : ''}${superseded ? ` (superseded by ${opts.supersededBy!.join(', ')})` : ''}`));
+  return { writes: [next], ops: [{ op: 'abandon', task_id: id, detail: { reason: opts.reason, ...(superseded ? { superseded_by: opts.supersededBy } : {}) } }], result: { task: next, already: false } };
 }
