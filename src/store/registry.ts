@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod/mini';
 import { WgError } from '../core/errors.js';
 import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
+import { statBig, statKeyOf } from './file-identity.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
 import { describeIssue, valueAt } from './validation.js';
@@ -75,6 +76,29 @@ export function registryText(reg: Registry): string {
     Object.entries(reg.agents).map(([id, a]) => [id, { ...a, pid: a.pid ?? 0, executor: a.executor ?? 'unknown', last_heartbeat: a.last_heartbeat ?? a.started_at, output_file: a.output_file ?? '' }]),
   );
   return JSON.stringify({ ...reg, agents }, null, 2) + '\n';
+}
+
+
+/**
+ * The registry for a long-lived reader (the service): re-read and re-validated only when the
+ * file's stat (identity and ctime) changed — heartbeats rewrite it, so it changes while agents
+ * run, but an idle service reads it not at all. Treat the result as read-only.
+ */
+export class RegistryView {
+  private key = '';
+  private cached: Registry = { agents: {}, next_agent_id: 1 };
+
+  constructor(private readonly paths: WgPaths) {}
+
+  get(): Registry {
+    const st = statBig(this.paths.registry);
+    const key = st ? statKeyOf(st) : 'missing';
+    if (key !== this.key) {
+      this.cached = readRegistry(this.paths);
+      this.key = key;
+    }
+    return this.cached;
+  }
 }
 
 /** Read-modify-write of the registry under `service/.registry.lock` (the Rust tool's lock). */
