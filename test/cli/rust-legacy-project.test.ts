@@ -1,7 +1,7 @@
 /**
  * Issue 10, end to end: a project made by the Rust tool (a copy of test/fixtures/rust/legacy-project)
  * worked with the built `wg` from its own directory — list, ready, show, viz, html, status,
- * why-blocked, check, add-dep, done, fail, retry, resume, service start/status/stop with a shell
+ * why-blocked, check, add-dep, done, fail, retry, resume, add, abandon, service start/status/stop with a shell
  * task — and after every command, every file wg left behind (graph.jsonl, the agent registry,
  * the service state) is loadable by the Rust tool (src/compat/rust-rules.ts), the lines wg did
  * not change keep their bytes, and config.toml is untouched.
@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rustLoadsConfig } from '../../src/compat/rust-config-rules.js';
 import { rustLoadsGraph } from '../../src/compat/rust-rules.js';
 import { processRunning, safeKill, waitFor } from '../helpers/proc.js';
 import { tempDirsPerTest } from '../helpers/project.js';
@@ -46,6 +47,7 @@ describe('a project made by the Rust tool, worked with wg', () => {
     let last = readFileSync(graph, 'utf8');
     const checkpoint = (what: string, changed: string[] = []): Map<string, string> => {
       expect(rustLoadProblems(root), what).toEqual([]);
+      expect(rustLoadsConfig(readFileSync(join(wgDir, 'config.toml'), 'utf8')).errors, `${what}: config.toml`).toEqual([]);
       expect(readFileSync(join(wgDir, 'config.toml')).equals(config), `${what}: config.toml`).toBe(true);
       const now = readFileSync(graph, 'utf8');
       const [a, b] = [byId(last), byId(now)];
@@ -107,6 +109,14 @@ describe('a project made by the Rust tool, worked with wg', () => {
     await wg(['resume', 'paused-draft']);
     lines = checkpoint('resume', ['paused-draft']);
     expect(lines.get('paused-draft')).toContain('"blocked_by":["write-draft"]'); // dependencies untouched: their spelling too
+
+    await wg(['add', 'Write the changelog', '--id', 'changelog', '--after', 'write-migrations']);
+    lines = checkpoint('add', ['changelog', 'write-migrations']); // and the before mirror of its dependency
+    expect(JSON.parse(lines.get('changelog')!)).toMatchObject({ kind: 'task', status: 'open', after: ['write-migrations'] });
+
+    await wg(['abandon', 'orphan-followup', '--superseded-by', 'announce']);
+    lines = checkpoint('abandon', ['orphan-followup']);
+    expect(JSON.parse(lines.get('orphan-followup')!)).toMatchObject({ status: 'abandoned', blocked_by: ['removed-long-ago'], superseded_by: ['announce'] });
 
     // --- The service runs a shell task of the Rust project (the config is the Rust tool's).
     await wg(['edit', 'prio-urgent', '--exec', `echo ran > ${join(root, 'marker')}`]);
