@@ -145,5 +145,5 @@ describe('a project made by the Rust tool, worked with wg', () => {
     expect(after.split('\n')[1]).toBe(last.split('\n')[1]);
     expect(after.split('\n')[39]).toBe(last.split('\n')[39]);
     expect(readFileSync(join(wgDir, 'config.toml')).equals(config)).toBe(true);
-  });
+  }, 240_000); // ~30 commands and a service run: ~25 s on a quiet machine, ~50 s at load 35
 });
