@@ -10,6 +10,9 @@ import { rustGraphLine, RUST_FAILURE_CLASSES, RUST_STATUSES } from '../../src/co
 import { displayFailureClass, FAILURE_CLASS_CHOICES, FAILURE_CLASSES, parseFailureClass, rustReadableFailure } from '../../src/core/failure-class.js';
 import { readTaskRecord, rustPriority, serializeTask } from '../../src/core/task-line.js';
 import { STATUSES, withFields, type Task } from '../../src/core/task.js';
+import { Graph } from '../../src/core/graph.js';
+import { buildPrompt } from '../../src/service/prompt.js';
+import { parseGraph } from '../../src/store/graph-file.js';
 
 const read = (line: string): Task => readTaskRecord(JSON.parse(line) as Record<string, unknown>);
 const keys = (line: string): string[] => Object.keys(JSON.parse(line) as object);
@@ -215,5 +218,21 @@ describe('property: any Rust-format line, read and rewritten after any edit, sta
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('one reading function: what reads a task sees blocked_by as after', () => {
+  it("the agent prompt's dependency section lists a dependency spelled blocked_by", () => {
+    const file = parseGraph(
+      [
+        '{"kind":"task","id":"schema","title":"Design the schema","status":"done","artifacts":["docs/schema.md"]}',
+        '{"kind":"task","id":"store","title":"Build the store","status":"open","blocked_by":["schema"]}',
+      ].join('\n'),
+    );
+    const g = new Graph(file.tasks);
+    expect(g.get('store')!.after).toEqual(['schema']);
+    expect(g.dependents('schema')).toEqual(['store']);
+    const prompt = buildPrompt(g, g.get('store')!, 'agent-1');
+    expect(prompt).toContain('## What your dependencies produced\n\n### schema (done): Design the schema\nArtifacts:\n- docs/schema.md');
   });
 });
