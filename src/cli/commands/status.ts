@@ -11,6 +11,14 @@ import { awaitingHuman } from '../../core/human.js';
 import { unmergedWork } from '../../store/worktrees.js';
 import { CliContext } from '../context.js';
 
+/** Every other status that has tasks (the Rust tool's pending-eval, waiting, …): none is hidden. */
+function otherStatuses(counts: Record<string, number>): string {
+  const shown = new Set(['open', 'in-progress', 'done', 'failed', 'abandoned']);
+  return STATUSES.filter((s) => !shown.has(s) && counts[s])
+    .map((s) => `, ${counts[s]} ${s === 'blocked' ? 'marked blocked' : s}`)
+    .join('');
+}
+
 export function register(program: Command): void {
   program
     .command('status')
@@ -43,19 +51,22 @@ export function register(program: Command): void {
       const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
       const human = awaitingHuman(graph, unmergedWork(ctx.paths));
+      const held = agents.filter((a) => liveness.get(a.id)?.held).length;
       ctx.out(
         {
           service,
-          agents: { total: agents.length, alive },
+          agents: { total: agents.length, alive, held },
+          // `blocked` here is readiness (open but waiting); the status `blocked` is in by_status.
           counts: { ...counts, ready: ready.length, blocked, paused },
+          by_status: counts,
           in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: graph.get(t.id)!.started_at ?? null })),
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
           awaiting_human: human,
         },
         () => [
           `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
-          `Agents: ${alive} alive, ${agents.length} total`,
-          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${paused ? `, ${paused} paused` : ''}${counts.waiting ? `, ${counts.waiting} waiting` : ''}${counts['pending-validation'] ? `, ${counts['pending-validation']} pending validation` : ''}${counts.incomplete ? `, ${counts.incomplete} incomplete` : ''}`,
+          `Agents: ${alive} alive${held ? `, ${held} parked or frozen` : ''}, ${agents.length} total`,
+          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${otherStatuses(counts)}${paused ? `, ${paused} paused` : ''}`,
           ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title]))] : []),
           ...(human.length ? ['', 'Waiting for a human:', ...human.flatMap((h) => [`  ${h.task}: ${h.detail}`, `      → ${h.fix}`])] : []),
           ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
