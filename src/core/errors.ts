@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'cycle'
   | 'claim_lost'
   | 'lock_timeout'
+  | 'store_unavailable'
+  | 'store_schema'
   | 'io';
 
 export class WgError extends Error {
