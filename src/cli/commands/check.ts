@@ -16,9 +16,9 @@ export function register(program: Command): void {
   program
     .command('check')
     .description('check the graph: dangling dependencies (error), cycles without loop config, stale agent claims, inconsistent edges (warnings)')
-    .action((_flags: unknown, cmd: Command) => {
+    .action(async (_flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const { graph } = ctx.store().load();
+      const graph = await ctx.graph();
       const registry = readRegistry(ctx.paths);
       const findings: Finding[] = [];
       for (const t of graph.tasks.values()) {

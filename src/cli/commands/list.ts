@@ -13,10 +13,10 @@ export function register(program: Command): void {
     .option('--tag <tag>', 'only tasks with this tag (repeatable: all must match)', collect)
     .option('--paused', 'only paused tasks')
     .option('--all', 'include system (dot) tasks')
-    .action((flags: { status?: string[]; tag?: string[]; paused?: boolean; all?: boolean }, cmd: Command) => {
+    .action(async (flags: { status?: string[]; tag?: string[]; paused?: boolean; all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       for (const s of flags.status ?? []) if (!isStatus(s)) throw usageError(`unknown status '${s}'`, `use one of: ${STATUSES.join(', ')}`);
-      const graph = ctx.store().loadFast();
+      const graph = (await ctx.graph({ rows: true }));
       const tasks = graph
         .all()
         .filter((t) => flags.all || !isSystemId(t.id))

@@ -16,7 +16,7 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
       const opts = { filters: flags.filter ?? [], keepAgency: !!flags.keepAgency, maxAttempts: parseCount('--max-attempts', flags.maxAttempts), ...(flags.reason ? { reason: flags.reason } : {}) };
-      const r = flags.yes ? await ctx.mutate(who, (g) => planRecover(g, opts, who)) : planRecover(ctx.store().load().graph, opts, who).result;
+      const r = flags.yes ? await ctx.mutate(who, (g) => planRecover(g, opts, who)) : planRecover((await ctx.graph()), opts, who).result;
       const verb = flags.yes ? 'Re-queued' : 'Would re-queue';
       ctx.out({ dry_run: !flags.yes, ...r }, () => [
         r.recovered.length ? `${verb} ${r.recovered.length} task(s): ${r.recovered.join(', ')}` : 'No failed tasks match',

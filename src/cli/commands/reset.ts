@@ -21,7 +21,7 @@ export function register(program: Command): void {
       const direction = parseDirection(flags.direction);
       const rc = recoveryContext(ctx);
       if (flags.dryRun) {
-        const p = planReset(ctx.store().load().graph, seed, direction, rc.liveness, who);
+        const p = planReset((await ctx.graph()), seed, direction, rc.liveness, who);
         ctx.out({ dry_run: true, tasks: p.result.entries, kill: p.result.kill }, () => [`Would reset ${p.result.entries.length} task(s):`, ...describe(p.result.entries)]);
         return;
       }

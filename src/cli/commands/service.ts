@@ -137,7 +137,7 @@ export function register(program: Command): void {
       const registry = readRegistry(paths);
       const liveness = registryLiveness(registry, ctx.clock.now().getTime(), d.heartbeatTimeoutMs);
       const alive = [...liveness.values()].filter((l) => l.alive).length;
-      const { graph } = ctx.store().load();
+      const graph = await ctx.graph();
       const now = ctx.clock.now();
       const paused = (live?.paused as boolean | undefined) ?? readPaused(paths) ?? config.dispatcher.paused;
       const maxAgents = (live?.max_agents as number | undefined) ?? d.maxAgents;

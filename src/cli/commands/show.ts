@@ -9,9 +9,9 @@ export function register(program: Command): void {
     .command('show')
     .description('the task page: metadata, description, dependencies, log')
     .argument('<id>', 'task id')
-    .action((id: string, _flags: unknown, cmd: Command) => {
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const { graph } = ctx.store().load();
+      const graph = await ctx.graph();
       const task = requireTask(graph, id);
       const evaluation = latestEvaluation(readTaskEvaluations(ctx.paths, task.id), task.id);
       const page = taskPage(graph, task, evaluation);

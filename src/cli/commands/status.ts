@@ -14,10 +14,10 @@ export function register(program: Command): void {
     .command('status')
     .description('one-screen summary: service, agents, task counts, what is running and ready')
     .option('--all', 'include system (dot) tasks')
-    .action((flags: { all?: boolean }, cmd: Command) => {
+    .action(async (flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = ctx.store().loadFast();
-      const now = ctx.clock.now();
+      const graph = (await ctx.graph({ rows: true }));
+      const now = (await ctx.now());
       const counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
       const ready: Task[] = [];
       const inProgress: Task[] = [];

@@ -14,7 +14,7 @@ export function register(program: Command): void {
       const who = ctx.actor();
       const rc = recoveryContext(ctx);
       const opts = { maxRetries: rc.config.dispatcher.max_retries ?? DEFAULT_MAX_RETRIES };
-      const result = flags.dryRun ? planReconcile(ctx.store().load().graph, rc.liveness, who, opts).result : await ctx.mutate(who, (g) => planReconcile(g, rc.liveness, who, opts));
+      const result = flags.dryRun ? planReconcile((await ctx.graph()), rc.liveness, who, opts).result : await ctx.mutate(who, (g) => planReconcile(g, rc.liveness, who, opts));
       const verb = flags.dryRun ? 'Would clear' : 'Cleared';
       ctx.out({ dry_run: !!flags.dryRun, reclaimed: result.reclaimed }, () =>
         result.reclaimed.length

@@ -22,6 +22,8 @@ export interface PoolOptions {
   max?: number;
   /** application_name, visible in pg_stat_activity (host id, service or CLI). */
   name?: string;
+  /** A one-shot CLI: idle connections do not keep the process alive. */
+  exitOnIdle?: boolean;
 }
 
 /** The URL without its password, for messages. */
@@ -48,6 +50,7 @@ export function openPool(url: string, opts: PoolOptions = {}): Pool {
     application_name: opts.name ?? 'wg',
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 10_000,
+    allowExitOnIdle: !!opts.exitOnIdle,
   });
   // An idle client that loses its server (a restart) must not crash the process: the next
   // checkout gets a fresh connection.
@@ -59,6 +62,8 @@ export function openPool(url: string, opts: PoolOptions = {}): Pool {
 export function isConnectionError(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
   const code = err?.code ?? '';
+  // 28xxx: authentication; 3D000: no such database — the URL is wrong, not the request.
+  if (code.startsWith('28') || code === '3D000') return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code)) return true;
   const m = err?.message ?? '';
   return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(m);
@@ -96,13 +101,22 @@ export class DbClock implements Clock {
  * trip: every command pays it once.
  */
 export async function checkSchema(pool: Pool, url: string, clock: DbClock, hostNow: () => number): Promise<void> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (e) {
+    throw unavailable(url, e);
+  }
+  // Timed after the connection is made, so the offset's error is half of one query's round trip.
   const sent = hostNow();
   let row: { now: Date; version: number | null };
   try {
-    row = (await pool.query<{ now: Date; version: number | null }>(`SELECT now() AS now, (SELECT max(version) FROM wg_schema_migrations) AS version`)).rows[0]!;
+    row = (await client.query<{ now: Date; version: number | null }>(`SELECT now() AS now, (SELECT max(version) FROM wg_schema_migrations) AS version`)).rows[0]!;
   } catch (e) {
     if ((e as { code?: string }).code !== '42P01') throw unavailable(url, e);
     row = { now: new Date(), version: null }; // no migrations table: no schema
+  } finally {
+    client.release();
   }
   clock.observe(row.now, sent, hostNow());
   if (row.version === null) {

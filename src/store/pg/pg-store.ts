@@ -41,6 +41,8 @@ export interface PgStoreOptions {
   maxConnections?: number;
   /** An existing pool (tests, benches); the store then does not end it on close(). */
   pool?: Pool;
+  /** A one-shot CLI: idle connections do not keep the process alive. */
+  exitOnIdle?: boolean;
 }
 
 /** How many times a plan is re-run after losing a race before giving up (each loss means
@@ -65,7 +67,7 @@ export class PgStore {
 
   /** Connects, checks the schema version and reads the database clock. */
   static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
-    const pool = opts.pool ?? openPool(url, { max: opts.maxConnections ?? 2, name: opts.name ?? 'wg' });
+    const pool = opts.pool ?? openPool(url, { max: opts.maxConnections ?? 2, name: opts.name ?? 'wg', exitOnIdle: !!opts.exitOnIdle });
     const store = new PgStore(url, pool, opts.hostClock ?? systemClock, !opts.pool);
     try {
       await checkSchema(pool, url, store.clock, () => store.hostClock.now().getTime());
