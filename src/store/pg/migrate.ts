@@ -12,6 +12,7 @@ export const LOCK_KEYS = {
   migrate: [0x7767, 1],
   structure: [0x7767, 2],
   reconcile: [0x7767, 3],
+  registry: [0x7767, 4],
 } as const;
 
 export interface MigrateResult {

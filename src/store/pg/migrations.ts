@@ -58,8 +58,8 @@ CREATE TABLE wg_operations (
   record  text NOT NULL
 );
 
--- The agent registry. Leases are stamped and judged in database time (now()), never a host's.
-CREATE SEQUENCE wg_agent_ids;
+-- The agent registry (the rows of service/registry.json). Leases are stamped in database time
+-- (now()), never a host's clock.
 CREATE TABLE wg_agents (
   id              text PRIMARY KEY,
   host            text NOT NULL,
@@ -83,10 +83,12 @@ CREATE TABLE wg_services (
   info           text
 );
 
--- Oldest change-feed transaction still kept: a reader whose snapshot is older reloads.
+-- One row: the next agent number (agent ids are never reused, across hosts), and the oldest
+-- change-feed transaction still kept (a reader whose snapshot is older reloads).
 CREATE TABLE wg_state (
-  singleton    boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-  pruned_below xid8 NOT NULL DEFAULT '0'
+  singleton      boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  next_agent_id  bigint NOT NULL DEFAULT 1,
+  pruned_below   xid8 NOT NULL DEFAULT '0'
 );
 INSERT INTO wg_state DEFAULT VALUES;
 `,

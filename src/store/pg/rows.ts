@@ -60,7 +60,7 @@ export class RowCache {
       // One round trip, two statements: the new snapshot is taken first, so a commit between
       // the two is fetched now and again next time (harmless), never missed.
       const results = (await client.query(
-        `SELECT pg_current_snapshot()::text AS snap, (SELECT pruned_below FROM wg_state) > pg_snapshot_xmin('${old}') AS stale;
+        `SELECT pg_current_snapshot()::text AS snap, (SELECT pruned_below FROM wg_state) >= pg_snapshot_xmin('${old}') AS stale;
          SELECT c.id AS cid, n.id, n.seq, n.kind, n.version, n.row
            FROM (SELECT DISTINCT id FROM wg_changes
                   WHERE txid >= pg_snapshot_xmin('${old}') AND NOT pg_visible_in_snapshot(txid, '${old}')) c
