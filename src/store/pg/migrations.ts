@@ -91,6 +91,17 @@ CREATE TABLE wg_state (
   pruned_below   xid8 NOT NULL DEFAULT '0'
 );
 INSERT INTO wg_state DEFAULT VALUES;
+
+-- A write that finds fewer rows at the versions its plan read than it meant to write lost a race:
+-- this raises (SQLSTATE WG409), the transaction aborts and the plan is run again on fresh rows.
+-- Checked inside the statement so the write and its COMMIT can travel in one round trip.
+CREATE FUNCTION wg_expect_rows(got bigint, want bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  IF got <> want THEN
+    RAISE EXCEPTION 'wg: % of % rows at the expected version', got, want USING ERRCODE = 'WG409';
+  END IF;
+  RETURN true;
+END $$;
 `,
   },
 ];

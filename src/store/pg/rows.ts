@@ -10,7 +10,7 @@
  * Whole tasks (the exact line, every field) are fetched on demand: a plan that needs one it does
  * not have is run again once it is fetched (plans are pure, so a re-run is free of effects).
  */
-import { Graph } from '../../core/graph.js';
+import { Graph, isAcyclic } from '../../core/graph.js';
 import type { Task } from '../../core/task.js';
 import { parseTaskLine } from '../graph-file.js';
 import { PARTIAL } from '../graph-index.js';
@@ -41,8 +41,17 @@ export class RowCache {
   private snapshot: string | undefined;
   private ordered = true;
   private maxSeq = 0;
+  /** The last graph handed out, until a row changes (read-mostly callers build it once). */
+  private built: { graph: Graph; missing: Set<string> } | undefined;
+  /** Known to have no dependency cycle; re-checked only after a change to some `after`. */
+  private acyclic: boolean | undefined;
   /** For tests and logs. */
   readonly stats = { reloads: 0, refreshed: 0, fetchedWhole: 0 };
+
+  /** Has been loaded (a long-lived copy): worth trying a plan on before refreshing. */
+  get warm(): boolean {
+    return this.snapshot !== undefined;
+  }
 
   /** Forget everything (after a reconnect the next refresh reloads). */
   reset(): void {
@@ -53,19 +62,27 @@ export class RowCache {
     this.maxSeq = 0;
   }
 
-  /** Brings the copy up to date, inside the caller's transaction. Returns the ids that changed. */
-  async refresh(client: PoolClient): Promise<{ reload: boolean; ids: string[] }> {
+  /**
+   * Brings the copy up to date, inside the caller's transaction. `prefix` is one or more
+   * statements without parameters sent ahead in the same round trip (`BEGIN; SELECT now()`):
+   * their results come back in `before`. Returns the ids that changed.
+   */
+  async refresh(client: PoolClient, prefix = ''): Promise<{ reload: boolean; ids: string[]; before: Array<{ rows: Array<Record<string, unknown>> }> }> {
+    const n = prefix ? prefix.split(';').filter((x) => x.trim()).length : 0;
+    let ran: Array<{ rows: Array<Record<string, unknown>> }> | undefined;
     if (this.snapshot && SNAPSHOT.test(this.snapshot)) {
       const old = this.snapshot;
       // One round trip, two statements: the new snapshot is taken first, so a commit between
       // the two is fetched now and again next time (harmless), never missed.
-      const results = (await client.query(
-        `SELECT pg_current_snapshot()::text AS snap, (SELECT pruned_below FROM wg_state) >= pg_snapshot_xmin('${old}') AS stale;
+      const all = (await client.query(
+        `${prefix}SELECT pg_current_snapshot()::text AS snap, (SELECT pruned_below FROM wg_state) >= pg_snapshot_xmin('${old}') AS stale;
          SELECT c.id AS cid, n.id, n.seq, n.kind, n.version, n.row
            FROM (SELECT DISTINCT id FROM wg_changes
                   WHERE txid >= pg_snapshot_xmin('${old}') AND NOT pg_visible_in_snapshot(txid, '${old}')) c
            LEFT JOIN wg_nodes n ON n.id = c.id`,
       )) as unknown as Array<{ rows: Array<Record<string, unknown>> }>;
+      const before = all.slice(0, n);
+      const results = all.slice(n);
       const head = results[0]!.rows[0] as { snap: string; stale: boolean };
       if (!head.stale) {
         const ids: string[] = [];
@@ -76,21 +93,27 @@ export class RowCache {
         }
         this.snapshot = head.snap;
         if (ids.length) this.stats.refreshed += ids.length;
-        return { reload: false, ids };
+        return { reload: false, ids, before };
       }
+      ran = before; // the prefix ran already; the copy is too old for the feed: reload
+      prefix = '';
     }
-    const results = (await client.query(
-      `SELECT pg_current_snapshot()::text AS snap;
+    const all = (await client.query(
+      `${prefix}SELECT pg_current_snapshot()::text AS snap;
        SELECT id, seq, kind, version, row FROM wg_nodes WHERE id IS NOT NULL ORDER BY seq`,
     )) as unknown as Array<{ rows: Array<Record<string, unknown>> }>;
+    const before = ran ?? all.slice(0, n);
+    const results = prefix ? all.slice(n) : all;
     this.rows.clear();
     this.others.clear();
     this.maxSeq = 0;
+    this.built = undefined;
+    this.acyclic = undefined;
     for (const r of results[1]!.rows as unknown as NodeRow[]) this.put(r);
     this.ordered = true;
     this.snapshot = (results[0]!.rows[0] as { snap: string }).snap;
     this.stats.reloads++;
-    return { reload: true, ids: [] };
+    return { reload: true, ids: [], before };
   }
 
   /** Takes a node as read from the database (a newer version replaces an older one). */
@@ -104,6 +127,7 @@ export class RowCache {
     if (!cur || cur.version !== r.version) {
       const row = Object.assign(JSON.parse(r.row!) as Task, { [PARTIAL]: true });
       if (!cur) this.noteSeq(r.seq);
+      this.changed(cur?.row, row);
       this.rows.set(r.id, { seq: r.seq, version: r.version, row });
       }
     if (r.line !== undefined) {
@@ -116,11 +140,21 @@ export class RowCache {
   putWritten(task: Task, row: Task, seq: number, version: number): void {
     const cur = this.rows.get(task.id);
     if (!cur) this.noteSeq(seq);
+    this.changed(cur?.row, row);
     this.rows.set(task.id, { seq, version, row: Object.assign(row, { [PARTIAL]: true }) });
     this.whole.set(task.id, { version, task });
   }
 
+  private changed(before: Task | undefined, after: Task): void {
+    this.built = undefined;
+    const a = before?.after ?? [];
+    const b = after.after ?? [];
+    if (a.length !== b.length || a.some((x, i) => x !== b[i])) this.acyclic = undefined;
+  }
+
   private remove(id: string): void {
+    this.built = undefined;
+    this.acyclic = undefined;
     this.rows.delete(id);
     this.others.delete(id);
     this.whole.delete(id);
@@ -130,6 +164,11 @@ export class RowCache {
   private noteSeq(seq: number): void {
     if (seq < this.maxSeq) this.ordered = false;
     else this.maxSeq = seq;
+  }
+
+  /** The row held for a task (structure and readiness fields). */
+  row(id: string): Task | undefined {
+    return this.rows.get(id)?.row;
   }
 
   version(id: string): number | undefined {
@@ -157,22 +196,32 @@ export class RowCache {
    * (and the plan that asked is run again once it is fetched).
    */
   graph(missing: Set<string>): Graph {
+    // Whole tasks fetched since the graph was built are seen by its materializer (same maps);
+    // only the `missing` set must be the caller's.
+    if (this.built) {
+      this.built.missing = missing;
+      return this.built.graph;
+    }
     if (!this.ordered) {
       this.rows = new Map([...this.rows.entries()].sort((a, b) => a[1].seq - b[1].seq));
       this.ordered = true;
     }
     const rows = this.rows;
     const whole = this.whole;
-    const g = new Graph(
+    const built = { graph: undefined as unknown as Graph, missing };
+    built.graph = new Graph(
       [...rows.values()].map((r) => r.row),
       (id) => {
         const w = whole.get(id);
         if (w && w.version === rows.get(id)?.version) return w.task;
-        missing.add(id);
+        built.missing.add(id);
         throw new NeedWhole(id);
       },
     );
-    return g;
+    this.acyclic ??= isAcyclic(built.graph);
+    built.graph.knownAcyclic = this.acyclic;
+    this.built = built;
+    return built.graph;
   }
 
   /** Ids whose whole task is not held at the row's version. */
