@@ -7,6 +7,7 @@
 import { usageError } from '../core/errors.js';
 import type { Task } from '../core/task.js';
 import { DIMENSIONS, type Dimension } from './evaluations.js';
+import { modelFromModelUsage } from '../agents/executors/stream.js';
 
 export const DIMENSION_HELP: Record<Dimension, string> = {
   correctness: 'does the result work and do what it claims; are there bugs or false claims',
@@ -138,7 +139,8 @@ export function parseEvaluatorOutput(stdout: string): ParsedEvaluation {
   let payload: unknown = top;
   if (isObject(top) && typeof top.result === 'string' && !('score' in top)) {
     if (top.is_error === true) throw new Error(`the evaluator reported an error: ${top.result.split('\n')[0]!.slice(0, 200)}`);
-    if (typeof top.model === 'string') model = top.model;
+    // The real envelope has no top-level `model`: the model is a key of `modelUsage`.
+    model = typeof top.model === 'string' ? top.model : modelFromModelUsage(top.modelUsage);
     payload = extractJsonObject(top.result);
   } else if (top === undefined) {
     payload = extractJsonObject(stdout);

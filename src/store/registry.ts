@@ -64,17 +64,25 @@ export function readRegistry(paths: WgPaths): Registry {
   return r.data;
 }
 
+export interface RegistryUpdateHooks {
+  /** Called under the lock instead of reading the file (a long-lived reader's current copy). */
+  read?: () => Registry;
+  /** Called under the lock right after the write (a long-lived reader records the new copy). */
+  written?: (reg: Registry) => void;
+}
+
 /** Read-modify-write of the registry under `service/registry.lock`. */
-export async function updateRegistry<R>(paths: WgPaths, fn: (reg: Registry) => R): Promise<R> {
+export async function updateRegistry<R>(paths: WgPaths, fn: (reg: Registry) => R, hooks: RegistryUpdateHooks = {}): Promise<R> {
   mkdirSync(paths.serviceDir, { recursive: true });
   const lock = await acquireLock(paths.registryLock);
   try {
     // A writer killed between its temp file and the rename (an agent SIGKILLed mid-heartbeat)
     // leaves `registry.json.<n>`; holding the lock, no live writer owns one, so sweep them.
     removeOrphanTemps(paths.registry);
-    const reg = readRegistry(paths);
+    const reg = hooks.read ? hooks.read() : readRegistry(paths);
     const result = fn(reg);
     writeFileDurable(paths.registry, JSON.stringify(reg, null, 2) + '\n');
+    hooks.written?.(reg);
     return result;
   } finally {
     lock.release();

@@ -55,7 +55,7 @@ export function launchSpec(task: Task, config: Config, opts: { promptFile: strin
       const m = modelForCli(model, ['codex', 'openai']);
       return {
         executor,
-        argv: ['codex', 'exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', ...(m ? ['--model', m] : []), '-'],
+        argv: ['codex', 'exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-c', 'allow_login_shell=false', ...(m ? ['--model', m] : []), '-'],
         promptOnStdin: true,
         env: {},
         streamJson: true,
@@ -83,4 +83,22 @@ export function findExecutable(command: string, pathEnv = process.env.PATH ?? ''
     }
   }
   return undefined;
+}
+
+/**
+ * Can `task` run here, and with which executor? The dispatcher's executor-missing wait, used by
+ * the service and by `wg service status` alike. `found` caches PATH searches (one per command
+ * per decision, not one per ready task).
+ */
+export function runnableExecutor(task: Task, config: Config, opts: { override?: string | undefined; path: string; found?: Map<string, boolean> }): { executor: string; missing?: string } {
+  const executor = executorName(task, config, opts.override);
+  const spec = launchSpec(task, config, { promptFile: '', model: undefined, executor });
+  if ('missing' in spec) return { executor, missing: spec.missing };
+  const cmd = spec.argv[0]!;
+  let ok = opts.found?.get(cmd);
+  if (ok === undefined) {
+    ok = !!findExecutable(cmd, opts.path);
+    opts.found?.set(cmd, ok);
+  }
+  return ok ? { executor } : { executor, missing: `'${cmd}' is not on PATH` };
 }

@@ -5,6 +5,7 @@ import { usageError, WgError } from '../../core/errors.js';
 import { requireTask } from '../../core/plan.js';
 import { DIMENSIONS, readTaskEvaluations, type Dimension, type Evaluation } from '../../agency/evaluations.js';
 import { EvaluatorMissing, evaluatorSpec, runEvaluator } from '../../agency/evaluator.js';
+import { readAgentOutput } from '../../agents/executors/stream.js';
 import { shortId } from '../../agency/identity.js';
 import { agentOutputTail, artifactsForRubric, describeIdentity, recordEvaluation, requireStorableTask } from '../../agency/record.js';
 import { buildRubricPrompt, parseDimensionFlag, parseEvaluatorOutput, parseScoreFlag, parseSourceFlag } from '../../agency/rubric.js';
@@ -83,7 +84,8 @@ export function register(program: Command): void {
         }
         if (run.timedOut) throw new WgError('io', `evaluator '${spec.name}' timed out after ${config.agency.evaluator_timeout}`, { hint: 'raise [agency] evaluator_timeout' });
         if (run.code !== 0) {
-          const why = (run.stderr.trim() || run.stdout.trim()).split('\n')[0]?.slice(0, 200) || 'no output';
+          // Claude's own account (an is_error result, a root refusal), else the first output line.
+          const why = readAgentOutput(`${run.stdout}\n${run.stderr}`).error_text ?? ((run.stderr.trim() || run.stdout.trim()).split('\n')[0]?.slice(0, 200) || 'no output');
           throw new WgError('io', `evaluator '${spec.name}' ${run.signal ? `was killed by ${run.signal}` : `exited with code ${run.code}`}: ${why}`);
         }
         try {
