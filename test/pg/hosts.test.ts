@@ -5,7 +5,8 @@
  * NOTIFY waking the other hosts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agentLiveness } from '../../src/agents/liveness.js';
+import { assessAgents } from '../../src/agents/liveness.js';
+import { judgeAgent } from '../../src/core/liveness.js';
 import type { Actor } from '../../src/core/plan.js';
 import { planAdd } from '../../src/core/plans/add.js';
 import { planReconcile } from '../../src/core/plans/reconcile.js';
@@ -81,7 +82,8 @@ describe('leases in database time', () => {
     expect(await ahead.registry.heartbeat('agent-1')).toBe(true); // `wg heartbeat` from host-c: stamped now()
     const judge = async (h: Host, clockMs: number) => {
       const { registry } = await h.registry.read();
-      return agentLiveness(registry.agents['agent-1']!, clockMs, MIN, h.id);
+      const v = judgeAgent(registry.agents['agent-1']!, undefined, { nowMs: clockMs, heartbeatTimeoutMs: MIN, host: h.id });
+      return v.alive ? { alive: true } : { alive: false, reason: v.reason };
     };
     // The database's clock, as each host sees it: the same instant (within a round trip).
     expect(Math.abs(ahead.store.clock.now().getTime() - behind.store.clock.now().getTime())).toBeLessThan(1000);
@@ -154,7 +156,7 @@ describe('one reconciler, one reclaim', () => {
         maxInside = Math.max(maxInside, inside);
         const { registry } = await h.registry.read();
         const now = h.store.clock.now();
-        const liveness = new Map(Object.values(registry.agents).map((ag) => [ag.id, agentLiveness(ag, now.getTime(), MIN, h.id)]));
+        const { liveness } = assessAgents(registry, { nowMs: now.getTime(), heartbeatTimeoutMs: MIN, host: h.id });
         const who = { now, actor: 'service' };
         const r = await h.store.mutate((g) => planReconcile(g, liveness, who), who);
         inside--;
