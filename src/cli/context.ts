@@ -2,7 +2,7 @@
  * What every command needs, resolved once from flags and environment: where the graph is,
  * who is acting, the clock, and how to print. Commands receive it; nothing reads globals.
  */
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import type { Graph } from '../core/graph.js';
@@ -13,6 +13,7 @@ import { emptyShadowWarning, findWgResolution, pathsFor, type WgPaths } from '..
 import { JsonlStore } from '../store/store.js';
 import { storeUrl } from '../store/store-url.js';
 import type { PgStore } from '../store/pg/pg-store.js';
+import { readRegistry, updateRegistry, type Registry } from '../store/registry.js';
 import { kickService } from './kick.js';
 
 export interface GlobalOptions {
@@ -80,6 +81,27 @@ export class CliContext {
     const pg = await this.pg();
     if (!pg) return opts.rows ? this.store().loadFast() : this.store().load().graph;
     return opts.rows ? pg.loadRows() : pg.load();
+  }
+
+  /** This host's id: $WG_HOST_ID, else the host name (agents are registered and judged by it). */
+  get host(): string {
+    return this.env.WG_HOST_ID || hostname();
+  }
+
+  /** The agent registry: service/registry.json, or every host's agents with PostgreSQL. */
+  async registry(): Promise<Registry> {
+    const pg = await this.pg();
+    if (!pg) return readRegistry(this.paths);
+    const { PgRegistry } = await import('../store/pg/registry.js');
+    return (await new PgRegistry(pg.pool, this.host).read()).registry;
+  }
+
+  /** Read-modify-write of the registry (the file's lock, or PostgreSQL's advisory lock). */
+  async updateRegistry<R>(fn: (reg: Registry) => R): Promise<R> {
+    const pg = await this.pg();
+    if (!pg) return updateRegistry(this.paths, fn);
+    const { PgRegistry } = await import('../store/pg/registry.js');
+    return new PgRegistry(pg.pool, this.host).update(fn);
   }
 
   /** `now` as the store judges it: the database's clock with PostgreSQL, else this host's. */

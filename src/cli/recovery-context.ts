@@ -6,7 +6,7 @@ import { loadConfig, resolveDispatcher, type Config, type ResolvedDispatcher } f
 import type { LivenessMap } from '../core/liveness.js';
 import { killAgents, type KilledAgent } from '../agents/agent-control.js';
 import { registryLiveness } from '../agents/liveness.js';
-import { readRegistry, type Registry } from '../store/registry.js';
+import type { Registry } from '../store/registry.js';
 import type { CliContext } from './context.js';
 
 export interface RecoveryContext {
@@ -17,11 +17,11 @@ export interface RecoveryContext {
   kill(ids: string[], reason: string, force?: boolean): Promise<KilledAgent[]>;
 }
 
-export function recoveryContext(ctx: CliContext): RecoveryContext {
+export async function recoveryContext(ctx: CliContext): Promise<RecoveryContext> {
   const config = loadConfig(ctx.paths.config);
   const dispatch = resolveDispatcher(config);
-  const registry = readRegistry(ctx.paths);
-  const liveness = registryLiveness(registry, ctx.clock.now().getTime(), dispatch.heartbeatTimeoutMs);
+  const registry = await ctx.registry();
+  const liveness = registryLiveness(registry, (await ctx.now()).getTime(), dispatch.heartbeatTimeoutMs, ctx.host);
   return {
     config,
     dispatch,

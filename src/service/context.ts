@@ -7,10 +7,32 @@ import type { Config } from '../config.js';
 import type { Actor } from '../core/plan.js';
 import type { WgPaths } from '../store/paths.js';
 import type { ServiceEvents } from './events.js';
-import type { GraphView } from './graph-view.js';
-import type { RegistryView } from './registry-view.js';
+import type { Graph } from '../core/graph.js';
+import type { Plan } from '../core/plan.js';
+import type { Registry } from '../store/registry.js';
+import type { TaskIndex } from './task-index.js';
 import type { ServiceSettings } from './settings.js';
 import type { Supervisor } from './supervisor.js';
+
+/** The service's graph: graph-view.ts (JSONL) or pg-views.ts (PostgreSQL). */
+export interface ServiceGraph {
+  generation: number;
+  refresh(): boolean | Promise<boolean>;
+  graph(): Graph;
+  index(): TaskIndex;
+  mutate<R>(plan: (g: Graph) => Plan<R>, now: Date): Promise<R>;
+  /** A spawn's claim (PostgreSQL: skips a task another host's dispatcher holds, never waits). */
+  claim<R>(taskId: string, plan: (g: Graph) => Plan<R | undefined>, now: Date): Promise<R | undefined>;
+}
+
+/** The service's agent registry: registry-view.ts (the file) or pg-views.ts (PostgreSQL). */
+export interface ServiceRegistry {
+  generation: number;
+  current(): Registry;
+  update<R>(fn: (reg: Registry) => R): Promise<R>;
+  /** PostgreSQL: re-read every host's agents (the file view re-reads on its own). */
+  refresh?(): Promise<void>;
+}
 
 export interface StepContext {
   readonly paths: WgPaths;
@@ -19,8 +41,8 @@ export interface StepContext {
   readonly host: string;
   readonly events: ServiceEvents;
   readonly supervisor: Supervisor;
-  readonly graph: GraphView;
-  readonly registry: RegistryView;
+  readonly graph: ServiceGraph;
+  readonly registry: ServiceRegistry;
   /** The agents' PATH: the service's `wg` shim first. */
   readonly agentPath: string;
   /** A line in daemon.log that is not a lifecycle event (a warning). */

@@ -60,6 +60,11 @@ export class GraphView {
     return this.tasks;
   }
 
+  /** A spawn's claim: with JSONL, the graph lock makes it one step like any write. */
+  claim<R>(_taskId: string, plan: (g: Graph) => Plan<R | undefined>, now: Date): Promise<R | undefined> {
+    return this.mutate(plan, now);
+  }
+
   /** Applies `plan` under the graph lock (on fresh data); a no-op on the copy is skipped. */
   async mutate<R>(plan: (g: Graph) => Plan<R>, now: Date): Promise<R> {
     const dry = plan(this.graph());

@@ -48,7 +48,7 @@ export async function killAllAgents(ctx: StepContext, now: Date): Promise<void> 
       if (a && isAliveStatus(a.status)) Object.assign(a, { status: 'dead', completed_at: stamp, exit_reason: 'killed (service stop --kill-agents)' });
     }
   });
-  ctx.graph.refresh();
+  await ctx.graph.refresh();
   await ctx.graph.mutate((g) => planReleaseClaims(g, new Set(all), 'service stopped with --kill-agents', serviceActor(now)), now);
   ctx.events.emit('service:agents-killed', { agents: all });
 }

@@ -13,11 +13,11 @@ export function register(program: Command): void {
     .description('list agents: id, task, executor, pid, uptime, status, last heartbeat')
     .option('--alive', 'only live agents')
     .option('--dead', 'only finished or dead agents')
-    .action((flags: { alive?: boolean; dead?: boolean }, cmd: Command) => {
+    .action(async (flags: { alive?: boolean; dead?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       if (flags.alive && flags.dead) throw usageError('--alive and --dead exclude each other');
       const now = ctx.clock.now().getTime();
-      const rc = recoveryContext(ctx);
+      const rc = await recoveryContext(ctx);
       // Registry status, corrected by the process table: a "working" agent whose PID is gone is dead.
       const rows = Object.values(rc.registry.agents)
         .sort((a, b) => Number(a.id.slice(6)) - Number(b.id.slice(6)))
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .action(async (agentId: string, flags: { force?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7 (see wg agents)');
-      const rc = recoveryContext(ctx);
+      const rc = await recoveryContext(ctx);
       const rec = rc.registry.agents[agentId];
       if (!rec) throw new WgError('not_found', `agent '${agentId}' is not in the registry`, { hint: "'wg agents' lists known agents" });
       if (!rc.liveness.get(agentId)?.alive) {

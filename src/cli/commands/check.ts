@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { isAgentActor } from '../../core/task.js';
 import { parseTimestamp } from '../../core/time.js';
-import { isAliveStatus, readRegistry } from '../../store/registry.js';
+import { isAliveStatus } from '../../store/registry.js';
 import { CliContext } from '../context.js';
 
 interface Finding {
@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .action(async (_flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const graph = await ctx.graph();
-      const registry = readRegistry(ctx.paths);
+      const registry = await ctx.registry();
       const findings: Finding[] = [];
       for (const t of graph.tasks.values()) {
         for (const dep of t.after ?? []) {

@@ -22,6 +22,14 @@ export function register(program: Command): void {
         const task = (await ctx.graph({ rows: true })).get(who.fenceTaskId);
         if (task) checkFence(task, who);
       }
+      const pg = await ctx.pg();
+      if (pg) {
+        // PostgreSQL: the lease is stamped now() by the database, whatever this host's clock says.
+        const { PgRegistry } = await import('../../store/pg/registry.js');
+        if (!(await new PgRegistry(pg.pool, ctx.host).heartbeat(agentId))) throw new WgError('not_found', `agent '${agentId}' is not a live agent in the registry`, { hint: "'wg agents' lists known agents" });
+        ctx.out({ agent: agentId, last_heartbeat: formatTimestamp(pg.clock.now()) }, () => `Heartbeat recorded for ${agentId}`);
+        return;
+      }
       const stamp = formatTimestamp(who.now);
       await updateRegistry(ctx.paths, (reg) => {
         const agent = reg.agents[agentId];

@@ -16,7 +16,7 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7 (see wg agents)');
       const who = ctx.actor();
-      const rc = recoveryContext(ctx);
+      const rc = await recoveryContext(ctx);
       const rec = rc.registry.agents[agentId];
       if (!rec) throw new WgError('not_found', `agent '${agentId}' is not in the registry`, { hint: "'wg agents' lists known agents" });
       const r = await ctx.mutate(who, (g) => planKillRelease(g, rec.task_id, agentId, !!flags.redispatch, who));

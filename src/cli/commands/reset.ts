@@ -19,7 +19,7 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
       const direction = parseDirection(flags.direction);
-      const rc = recoveryContext(ctx);
+      const rc = await recoveryContext(ctx);
       if (flags.dryRun) {
         const p = planReset((await ctx.graph()), seed, direction, rc.liveness, who);
         ctx.out({ dry_run: true, tasks: p.result.entries, kill: p.result.kill }, () => [`Would reset ${p.result.entries.length} task(s):`, ...describe(p.result.entries)]);

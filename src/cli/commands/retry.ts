@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .action(async (id: string, flags: { reason?: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
-      const rc = recoveryContext(ctx);
+      const rc = await recoveryContext(ctx);
       // The graph changes first (claim released, epoch+1), then the old agent is killed: the
       // service may respawn at once, and the old agent, fenced, can no longer touch the task.
       const r = await ctx.mutate(who, (g) =>

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { readiness } from '../../core/readiness.js';
 import { isSystemId, STATUSES, type Task } from '../../core/task.js';
 import { loadConfig, resolveDispatcher } from '../../config.js';
-import { readRegistry } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { processRunning } from '../../agents/process-table.js';
 import { readServiceStateFile } from '../../service/service-files.js';
@@ -35,10 +34,10 @@ export function register(program: Command): void {
       }
       const state = readServiceStateFile(ctx.paths);
       const service: { running: boolean; pid?: number; socket_path?: string; started_at?: string } = state && processRunning(state.pid) ? { running: true, pid: state.pid, socket_path: state.socket_path, started_at: state.started_at } : { running: false };
-      const registry = readRegistry(ctx.paths);
+      const registry = await ctx.registry();
       const agents = Object.values(registry.agents);
       // Alive as the process table says, not just as the registry last recorded.
-      const liveness = registryLiveness(registry, now.getTime(), resolveDispatcher(loadConfig(ctx.paths.config)).heartbeatTimeoutMs);
+      const liveness = registryLiveness(registry, now.getTime(), resolveDispatcher(loadConfig(ctx.paths.config)).heartbeatTimeoutMs, ctx.host);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
       ctx.out(
         {

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .action(async (flags: { dryRun?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
-      const rc = recoveryContext(ctx);
+      const rc = await recoveryContext(ctx);
       const opts = { maxRetries: rc.config.dispatcher.max_retries ?? DEFAULT_MAX_RETRIES };
       const result = flags.dryRun ? planReconcile((await ctx.graph()), rc.liveness, who, opts).result : await ctx.mutate(who, (g) => planReconcile(g, rc.liveness, who, opts));
       const verb = flags.dryRun ? 'Would clear' : 'Cleared';

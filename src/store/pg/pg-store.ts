@@ -151,6 +151,24 @@ export class PgStore {
   }
 
   /**
+   * Brings this process's copy up to date (a read-only transaction; the change feed's cost);
+   * the service calls it at the top of every tick, then takes what changed from `cache.takeChanges()`.
+   */
+  async refresh(): Promise<void> {
+    await this.withClient(async (client) => {
+      const sent = this.hostClock.now().getTime();
+      try {
+        const { before } = await this.cache.refresh(client, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT now() AS now; ');
+        this.clock.observe(before[1]!.rows[0]!.now as Date, sent, this.hostClock.now().getTime());
+        const need = this.cache.keepWhole ? this.cache.wholeMissing() : [];
+        for (let i = 0; i < need.length; i += 5000) await this.cache.fetchWhole(client, need.slice(i, i + 5000));
+      } finally {
+        await client.query('COMMIT').catch(() => undefined);
+      }
+    });
+  }
+
+  /**
    * Runs `plan` on fresh rows inside a transaction and applies its writes, each conditional on
    * the version the plan read; a lost race re-runs the plan. If the plan throws, nothing is
    * written. A plan with no writes writes nothing (and records no operation).
@@ -326,6 +344,7 @@ export class PgStore {
       const p = planClaim(g, id, who) as unknown as Plan<R>;
       return { ...p, ops: p.ops.map((o) => ({ ...o, detail: { ...o.detail, next: true } })) };
     },
+    only?: ReadonlySet<string>,
   ): Promise<R | undefined> {
     for (let attempt = 1; ; attempt++) {
       const out = await this.withClient(async (client) => {
@@ -344,7 +363,7 @@ export class PgStore {
           for (;;) {
             const missing = new Set<string>();
             const graph = this.cache.graph(missing);
-            const candidates = byDispatchOrder(readyTasks(graph, who.now).filter((t) => !t.assigned && !passed.has(t.id)))
+            const candidates = byDispatchOrder(readyTasks(graph, who.now).filter((t) => !t.assigned && !passed.has(t.id) && (!only || only.has(t.id))))
               .slice(0, 64)
               .map((t) => t.id);
             if (!candidates.length) {
@@ -375,6 +394,11 @@ export class PgStore {
             if (!id) {
               // Every candidate is held or was just claimed: look again at what committed.
               for (const c of candidates) passed.add(c);
+              if (only) {
+                // The dispatcher asked for these tasks only: another host has them. Skip, never wait.
+                await client.query('COMMIT');
+                return { done: true as const, result: undefined };
+              }
               this.stats.skipped += candidates.length;
               await this.cache.refresh(client);
               fresh = true;
@@ -413,6 +437,16 @@ export class PgStore {
       if (out) return out.result;
       if (attempt >= MAX_ATTEMPTS) throw new WgError('lock_timeout', `gave up claiming after ${attempt} attempts`, { hint: 'try again' });
     }
+  }
+
+  /**
+   * The dispatcher's claim of one task it decided to run: the row is locked with SKIP LOCKED, so
+   * when another host's dispatcher holds it this returns undefined at once instead of waiting;
+   * the claim itself is `plan` on the fresh row.
+   */
+  async claimTask<R>(taskId: string, plan: (graph: Graph) => Plan<R>, ctx: PgMutationContext): Promise<R | undefined> {
+    const who: Actor = { now: ctx.now, actor: ctx.actor ?? 'service' };
+    return this.claimNext<R>(who, ctx, (g) => plan(g), new Set([taskId]));
   }
 
   /** Provenance records, oldest first (what log/operations.jsonl holds for a JSONL project). */

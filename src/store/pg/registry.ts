@@ -86,6 +86,11 @@ export class PgRegistry {
    * `last_heartbeat` is stamped now() (database time), whatever `fn` wrote.
    */
   async update<R>(fn: (reg: Registry) => R): Promise<R> {
+    return (await this.updateWith(fn)).result;
+  }
+
+  /** `update`, also giving the registry as written (the service keeps it as its copy). */
+  async updateWith<R>(fn: (reg: Registry) => R): Promise<{ result: R; registry: Registry }> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -116,7 +121,7 @@ export class PgRegistry {
       if (gone.length) await client.query('DELETE FROM wg_agents WHERE id = ANY($1::text[])', [gone]);
       if (registry.next_agent_id !== nextBefore) await client.query('UPDATE wg_state SET next_agent_id = $1', [registry.next_agent_id]);
       await client.query('COMMIT');
-      return result;
+      return { result, registry };
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;

@@ -45,6 +45,11 @@ export class RowCache {
   private built: { graph: Graph; missing: Set<string> } | undefined;
   /** Known to have no dependency cycle; re-checked only after a change to some `after`. */
   private acyclic: boolean | undefined;
+  /** Whole tasks for every row (the service's copy: its steps read any task whole, synchronously). */
+  keepWhole = false;
+  /** What changed since the last takeChanges(): ids (read or written), or everything. */
+  private changedIds = new Set<string>();
+  private reloaded = true;
   /** For tests and logs. */
   readonly stats = { reloads: 0, refreshed: 0, fetchedWhole: 0 };
 
@@ -76,7 +81,7 @@ export class RowCache {
       // the two is fetched now and again next time (harmless), never missed.
       const all = (await client.query(
         `${prefix}SELECT pg_current_snapshot()::text AS snap, (SELECT pruned_below FROM wg_state) >= pg_snapshot_xmin('${old}') AS stale;
-         SELECT c.id AS cid, n.id, n.seq, n.kind, n.version, n.row
+         SELECT c.id AS cid, n.id, n.seq, n.kind, n.version, n.row${this.keepWhole ? ', n.line' : ''}
            FROM (SELECT DISTINCT id FROM wg_changes
                   WHERE txid >= pg_snapshot_xmin('${old}') AND NOT pg_visible_in_snapshot(txid, '${old}')) c
            LEFT JOIN wg_nodes n ON n.id = c.id`,
@@ -100,7 +105,7 @@ export class RowCache {
     }
     const all = (await client.query(
       `${prefix}SELECT pg_current_snapshot()::text AS snap;
-       SELECT id, seq, kind, version, row FROM wg_nodes WHERE id IS NOT NULL ORDER BY seq`,
+       SELECT id, seq, kind, version, row${this.keepWhole ? ', line' : ''} FROM wg_nodes WHERE id IS NOT NULL ORDER BY seq`,
     )) as unknown as Array<{ rows: Array<Record<string, unknown>> }>;
     const before = ran ?? all.slice(0, n);
     const results = prefix ? all.slice(n) : all;
@@ -109,6 +114,7 @@ export class RowCache {
     this.maxSeq = 0;
     this.built = undefined;
     this.acyclic = undefined;
+    this.reloaded = true;
     for (const r of results[1]!.rows as unknown as NodeRow[]) this.put(r);
     this.ordered = true;
     this.snapshot = (results[0]!.rows[0] as { snap: string }).snap;
@@ -145,7 +151,16 @@ export class RowCache {
     this.whole.set(task.id, { version, task });
   }
 
+  /** What changed in the copy since the last call (the service's task index is fed with it). */
+  takeChanges(): { reload: boolean; ids: Set<string> } {
+    const out = { reload: this.reloaded, ids: this.changedIds };
+    this.reloaded = false;
+    this.changedIds = new Set();
+    return out;
+  }
+
   private changed(before: Task | undefined, after: Task): void {
+    this.changedIds.add(after.id);
     this.built = undefined;
     const a = before?.after ?? [];
     const b = after.after ?? [];
@@ -153,6 +168,7 @@ export class RowCache {
   }
 
   private remove(id: string): void {
+    this.changedIds.add(id);
     this.built = undefined;
     this.acyclic = undefined;
     this.rows.delete(id);
