@@ -7,7 +7,7 @@ import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod/mini';
 import { WgError } from './core/errors.js';
 import { parseDurationMs } from './core/time.js';
-import { describeIssue, valueAt } from './core/validation.js';
+import { describeIssue, valueAt } from './store/validation.js';
 
 const duration = z.string().check(z.refine((s) => parseDurationMs(s) !== undefined, { message: 'expected a duration like "500ms", "5s", "30m", "1h"' }));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().check(z.gte(min), z.lte(max));

@@ -7,8 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
-import type { Config } from '../config.js';
-import { parseDurationMs } from '../core/time.js';
+import type { AgencySettings } from '../settings.js';
 import { modelForCli } from '../agents/executors/index.js';
 
 export const DEFAULT_EVALUATOR_MODEL = 'claude:haiku';
@@ -22,15 +21,14 @@ export interface EvaluatorSpec {
   timeoutMs: number;
 }
 
-export function evaluatorSpec(config: Config, taskId: string): EvaluatorSpec {
-  const a = config.agency;
-  const timeoutMs = parseDurationMs(a.evaluator_timeout) ?? 300_000;
+export function evaluatorSpec(a: AgencySettings, taskId: string): EvaluatorSpec {
+  const timeoutMs = a.evaluatorTimeoutMs;
   if (a.evaluator) {
-    const model = a.evaluator_model;
+    const model = a.evaluatorModel;
     const argv = a.evaluator.map((s) => s.replaceAll('{task_id}', taskId).replaceAll('{model}', model ?? ''));
     return { name: basename(argv[0]!), argv, model, timeoutMs };
   }
-  const model = a.evaluator_model ?? DEFAULT_EVALUATOR_MODEL;
+  const model = a.evaluatorModel ?? DEFAULT_EVALUATOR_MODEL;
   const m = modelForCli(model, ['claude', 'anthropic']);
   return { name: 'claude', argv: ['claude', '--print', '--output-format', 'json', ...(m ? ['--model', m] : [])], model, timeoutMs };
 }

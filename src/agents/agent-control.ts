@@ -3,6 +3,7 @@
  * the registry first (so the service reads its exit as deliberate, not as a crash), then
  * SIGTERM its process group and SIGKILL what is left after kill_grace (at once with force).
  */
+import type { Kill } from '../core/plan.js';
 import { formatTimestamp } from '../core/time.js';
 import { isAliveStatus, readRegistry, updateRegistry } from '../store/registry.js';
 import type { WgPaths } from '../store/paths.js';
@@ -30,4 +31,25 @@ export async function killAgents(paths: WgPaths, ids: string[], reason: string, 
   });
   await Promise.all(targets.filter((t) => t.pgid !== undefined).map((t) => killAgentGroup(t.pid!, t.pgid!, t.procStart, opts.graceMs, { force: !!opts.force })));
   return targets.map((t) => ({ id: t.id, ...(t.pid !== undefined ? { pid: t.pid } : {}), wasAlive: t.wasAlive }));
+}
+
+/**
+ * The CLI's Killer for the apply path (src/apply.ts): a plan's kills, grouped by reason and
+ * force, each group through `killAgents`; results in the plan's order.
+ */
+export function registryKiller(paths: WgPaths, graceMs: number, now: () => Date): { kill(kills: readonly Kill[]): Promise<KilledAgent[]> } {
+  return {
+    async kill(kills) {
+      const groups = new Map<string, { reason: string; force: boolean; ids: string[] }>();
+      for (const k of kills) {
+        const key = `${k.force ? 1 : 0}:${k.reason}`;
+        const g = groups.get(key) ?? { reason: k.reason, force: !!k.force, ids: [] };
+        if (!g.ids.includes(k.agent)) g.ids.push(k.agent);
+        groups.set(key, g);
+      }
+      const done = await Promise.all([...groups.values()].map((g) => killAgents(paths, g.ids, g.reason, { graceMs, force: g.force, now: now() })));
+      const byId = new Map(done.flat().map((k) => [k.id, k]));
+      return [...new Set(kills.map((k) => k.agent))].map((id) => byId.get(id)!);
+    },
+  };
 }

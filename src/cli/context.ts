@@ -1,6 +1,7 @@
 /**
  * What every command needs, resolved once from flags and environment: where the graph is,
- * who is acting, the clock, and how to print. Commands receive it; nothing reads globals.
+ * who is acting, the clock, the settings, and how to print. Commands receive it; nothing reads
+ * globals.
  */
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
@@ -9,9 +10,10 @@ import type { Graph } from '../core/graph.js';
 import type { Actor, Plan } from '../core/plan.js';
 import { planClaimNext, type ClaimResult } from '../core/plans/claim.js';
 import { systemClock, type Clock } from '../core/time.js';
+import type { ServiceOverrides, Settings } from '../settings.js';
 import { emptyShadowWarning, findWgResolution, pathsFor, type WgPaths } from '../store/paths.js';
 import { JsonlStore } from '../store/store.js';
-import { storeUrl } from '../store/store-url.js';
+import { storeUrl } from '../store-url.js';
 import type { PgStore } from '../store/pg/pg-store.js';
 import { readRegistry, updateRegistry, type Registry } from '../store/registry.js';
 import { kickService } from './kick.js';
@@ -25,6 +27,7 @@ export class CliContext {
   readonly json: boolean;
   readonly dirFlag: string | undefined;
   private cachedPaths: WgPaths | undefined;
+  private cachedSettings: Promise<Settings> | undefined;
 
   constructor(
     opts: GlobalOptions,
@@ -108,6 +111,17 @@ export class CliContext {
   async now(): Promise<Date> {
     const pg = await this.pg();
     return pg ? pg.clock.now() : this.clock.now();
+  }
+
+  /**
+   * The settings (config.toml with every default, resolved once, src/settings.ts). Loaded on
+   * first use, and the config code itself is loaded only then: most commands an agent runs
+   * (`wg log`, `wg done`, …) never pay for parsing TOML.
+   */
+  settings(overrides?: ServiceOverrides): Promise<Settings> {
+    this.cachedSettings ??= import('../settings.js').then((m) => m.loadSettings(this.paths.config));
+    if (!overrides || !Object.keys(overrides).length) return this.cachedSettings;
+    return Promise.all([this.cachedSettings, import('../settings.js')]).then(([s, m]) => m.resolveSettings(s.config, overrides));
   }
 
   /** The human behind the command. */

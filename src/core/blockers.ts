@@ -4,6 +4,7 @@
  */
 import type { Graph } from './graph.js';
 import { readiness, type Blocker } from './readiness.js';
+import { READY_STATUSES } from './transitions.js';
 
 export interface RootCause {
   /** The task that needs action. */
@@ -29,7 +30,7 @@ export function rootCauses(graph: Graph, id: string, now: Date): RootCause[] {
       const next = [...path, b.id];
       const dep = graph.peek(b.id);
       if (!dep) out.push({ id: b.id, path: next, reasons: [b] });
-      else if (dep.status === 'open' || dep.status === 'incomplete') {
+      else if (READY_STATUSES.has(dep.status)) {
         // A waiting dependency: walk on. A ready one is itself the root cause: nobody started it.
         if (readiness(graph, dep, now, false).ready) out.push({ id: b.id, path: next, reasons: [{ kind: 'not-started' }] });
         else walk(b.id, next);

@@ -1,8 +1,12 @@
 /**
- * A Plan is what a pure rule returns: the task lines to write (changed or new), the provenance
- * entries, and a result for the renderer. The store applies a plan under the graph lock; the
- * CLI renders it. Nothing in src/core touches the disk, the clock or the environment.
+ * A Plan is what a pure rule returns: every effect it wants — the task lines to write (changed
+ * or new) and the agents to kill — the provenance entries, and a result for the renderer. It is
+ * plain data (JSON-serializable), so `--dry-run`/`--json` print exactly what the real run does
+ * (as changesets' ReleasePlan). One apply path runs it (src/apply.ts: write under the graph
+ * lock → kill → kick the service). Nothing in src/core touches the disk, the clock or the
+ * environment.
  */
+import { holdsClaim } from './claims.js';
 import { WgError } from './errors.js';
 import type { Graph } from './graph.js';
 import { nearestId } from './ids.js';
@@ -15,10 +19,20 @@ export interface OperationRecord {
   detail?: Record<string, unknown>;
 }
 
+/** An agent whose process group the plan stops: SIGTERM, then SIGKILL after kill_grace (at once with `force`). */
+export interface Kill {
+  agent: string;
+  /** Recorded as the agent's exit reason in the registry. */
+  reason: string;
+  force?: boolean;
+}
+
 export interface Plan<R> {
   /** Changed tasks (replaced in place) and new tasks (appended), in the order given. */
   writes: Task[];
   ops: OperationRecord[];
+  /** Agents to kill once the writes are durable (absent: none). */
+  kills?: Kill[];
   result: R;
 }
 
@@ -57,9 +71,6 @@ export function appendLog(task: Task, entry: LogEntry): Task {
   return withFields(task, { log: [...(task.log ?? []), entry] });
 }
 
-/** A change of ownership: epoch+1 (the fencing token of SPEC §3). */
-export const nextEpoch = (task: Task): number => (task.claim_epoch ?? 0) + 1;
-
 /**
  * Fencing (SPEC §3). With WG_AGENT_ID set, a write to the agent's own task needs the claim to
  * still be (agent, epoch); a write to another task needs that task not to be held by someone
@@ -69,7 +80,7 @@ export function checkFence(task: Task, who: Actor): void {
   if (!who.agentId) return;
   const own = !who.fenceTaskId || who.fenceTaskId === task.id;
   const epoch = task.claim_epoch ?? 0;
-  const holds = task.assigned === who.agentId && (!own || who.fenceEpoch === undefined || who.fenceEpoch === epoch);
+  const holds = holdsClaim(task, who.agentId, own ? who.fenceEpoch : undefined);
   const ok = own ? holds : !task.assigned || task.assigned === who.agentId;
   if (ok) return;
   throw new WgError('claim_lost', `claim lost: task '${task.id}' is now held by ${task.assigned ?? 'nobody'} (epoch ${epoch})`, {

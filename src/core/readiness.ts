@@ -3,8 +3,10 @@
  * `why-blocked` and the dispatcher all call `readiness()`; nothing else decides it.
  */
 import { edgeKey, type Graph } from './graph.js';
+import { companionId } from './claims.js';
 import { parseTimestamp } from './time.js';
-import { isSystemId, isTerminal, type Status, type Task } from './task.js';
+import { isSystemId, type Task } from './task.js';
+import { isTerminal, READY_STATUSES, SATISFYING_STATUSES, SATISFYING_STATUSES_SYSTEM, type Status } from './transitions.js';
 
 export type Blocker =
   | { kind: 'status'; status: Status }
@@ -23,14 +25,26 @@ export interface Readiness {
   blockers: Blocker[];
 }
 
-const READY_STATUSES: ReadonlySet<Status> = new Set(['open', 'incomplete']);
-const SATISFIES: ReadonlySet<Status> = new Set(['done', 'abandoned']);
-const SATISFIES_SYSTEM: ReadonlySet<Status> = new Set(['done', 'abandoned', 'pending-eval', 'failed-pending-eval']);
-
 /** Is `dep` satisfied for `dependent`? (done/abandoned; dot tasks also accept pending-eval.) */
 export function dependencySatisfied(dependent: Task, dep: Task | undefined): boolean {
   if (!dep) return false;
-  return (isSystemId(dependent.id) ? SATISFIES_SYSTEM : SATISFIES).has(dep.status);
+  return (isSystemId(dependent.id) ? SATISFYING_STATUSES_SYSTEM : SATISFYING_STATUSES).has(dep.status);
+}
+
+/**
+ * When the time gates of `task` (not_before, ready_after) have both passed, in ms; undefined
+ * when it has none (or an unreadable one, which blocks until fixed). A holder of the graph
+ * wakes at this time instead of polling.
+ */
+export function gateOpensMs(task: Task): number | undefined {
+  let at: number | undefined;
+  for (const v of [task.not_before, task.ready_after]) {
+    if (!v) continue;
+    const d = parseTimestamp(v);
+    if (!d) return undefined;
+    at = Math.max(at ?? -Infinity, d.getTime());
+  }
+  return at;
 }
 
 function timeGate(task: Task, field: 'not_before' | 'ready_after', now: Date, out: Blocker[]): void {
@@ -76,7 +90,7 @@ export function readiness(graph: Graph, task: Task, now: Date, full = true): Rea
       }
       // Eval gate: a done dependency still blocks a normal task while its evaluation runs.
       if (!system && !isSystemId(depId)) {
-        const evalTask = graph.peek(`.evaluate-${depId}`);
+        const evalTask = graph.peek(companionId('evaluate', depId));
         if (evalTask && !isTerminal(evalTask.status)) {
           blockers.push({ kind: 'evaluation', id: depId, evalId: evalTask.id, status: evalTask.status });
           if (done()) return { ready: false, blockers };
@@ -100,7 +114,7 @@ export function readyTasks(graph: Graph, now: Date): Task[] {
  * Dispatch order: higher priority first, then fewer previous spawns, then file order
  * (`claim --next` and the dispatcher share it).
  */
-export function byDispatchOrder(tasks: Task[]): Task[] {
+export function byDispatchOrder(tasks: readonly Task[]): Task[] {
   return tasks
     .map((t, i) => ({ t, i }))
     .sort((a, b) => b.t.priority - a.t.priority || (a.t.dispatch_count ?? 0) - (b.t.dispatch_count ?? 0) || a.i - b.i)

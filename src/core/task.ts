@@ -3,24 +3,11 @@
  * written by either tool is read by the other. Unknown fields stay on the object (index
  * signature) and are written back unchanged.
  */
-export const STATUSES = [
-  'open',
-  'in-progress',
-  'waiting',
-  'blocked',
-  'done',
-  'failed',
-  'abandoned',
-  'pending-validation',
-  'pending-eval',
-  'failed-pending-eval',
-  'incomplete',
-] as const;
-export type Status = (typeof STATUSES)[number];
+import type { Status } from './transitions.js';
 
-export const TERMINAL_STATUSES: ReadonlySet<Status> = new Set(['done', 'failed', 'abandoned']);
-export const isTerminal = (s: Status): boolean => TERMINAL_STATUSES.has(s);
-export const isStatus = (s: unknown): s is Status => typeof s === 'string' && (STATUSES as readonly string[]).includes(s);
+// The statuses and every status set live in transitions.ts (one place); re-exported here because
+// they are part of the task model.
+export { isStatus, isTerminal, STATUSES, TERMINAL_STATUSES, type Status } from './transitions.js';
 
 export const FAILURE_CLASSES = [
   'agent-exit-nonzero',

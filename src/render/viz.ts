@@ -11,6 +11,7 @@
 import type { Graph } from '../core/graph.js';
 import { isSystemId, type Task } from '../core/task.js';
 import { formatAge, parseTimestamp } from '../core/time.js';
+import { isTerminal, SATISFYING_STATUSES } from '../core/transitions.js';
 
 export interface VizScope {
   /** Include system (dot) tasks. */
@@ -39,7 +40,8 @@ export interface VizLayout {
   hidden: { system: number; finished: number };
 }
 
-const FINISHED = new Set(['done', 'abandoned']);
+/** Finished for the tree: done or abandoned (a failed task still needs someone). */
+const FINISHED = SATISFYING_STATUSES;
 
 /** `.assign-X` → X is being assigned, `.evaluate-X`/`.flip-X` → evaluated, `.verify-X` → validated. */
 const SYSTEM_ANNOTATIONS: Array<[RegExp, string]> = [
@@ -65,7 +67,7 @@ export function vizLayout(graph: Graph, scope: VizScope): VizLayout {
   const annotations = new Map<string, string[]>();
   if (!scope.includeSystem) {
     for (const t of all) {
-      if (!isSystemId(t.id) || FINISHED.has(t.status) || t.status === 'failed') continue;
+      if (!isSystemId(t.id) || isTerminal(t.status)) continue;
       for (const [re, label] of SYSTEM_ANNOTATIONS) {
         const parent = re.exec(t.id)?.[1];
         if (parent !== undefined && shown.has(parent)) {

@@ -6,10 +6,13 @@
  * dead in the registry, renew the leases of the agents it watches.
  */
 import type { AgentLiveness } from '../core/liveness.js';
-import { formatTimestamp, parseDurationMs, parseTimestamp } from '../core/time.js';
+import type { Kill } from '../core/plan.js';
+import { formatTimestamp, parseTimestamp } from '../core/time.js';
+import { hardTimeoutMs } from '../settings.js';
 import { assessAgents } from '../agents/liveness.js';
 import { isAliveStatus, type AgentRecord } from '../store/registry.js';
-import type { StepContext } from './context.js';
+import { serviceActor, type StepContext } from './context.js';
+import { applyServicePlan } from './killer.js';
 
 export interface AssessResult {
   liveness: Map<string, AgentLiveness>;
@@ -18,8 +21,7 @@ export interface AssessResult {
 
 /** The hard-timeout deadline of an agent of `taskId` started at `startedMs` (undefined: none). */
 export function deadlineFor(ctx: StepContext, taskId: string, startedMs: number): number | undefined {
-  const task = ctx.graph.graph().get(taskId);
-  const ms = (task?.timeout ? parseDurationMs(task.timeout) : undefined) ?? ctx.settings.agentTimeoutMs;
+  const ms = hardTimeoutMs(ctx.graph.graph().get(taskId), ctx.settings.dispatcher);
   return ms > 0 ? startedMs + ms : undefined;
 }
 
@@ -36,12 +38,13 @@ export async function assess(ctx: StepContext, now: Date): Promise<AssessResult>
   const { supervisor } = ctx;
   const a = assessAgents(ctx.registry.current(), {
     nowMs,
-    heartbeatTimeoutMs: ctx.settings.heartbeatTimeoutMs,
+    heartbeatTimeoutMs: ctx.settings.dispatcher.heartbeatTimeoutMs,
     host: ctx.host,
     service: (id) => ({ supervised: supervisor.isWatched(id), exitPending: supervisor.exitPending(id) }),
   });
   const dead: Array<{ agent: AgentRecord; reason: string }> = [];
   const renew: string[] = [];
+  const kills: Kill[] = [];
   for (const { agent, verdict } of a.verdicts) {
     if (verdict.alive) {
       if (verdict.adopt) adopt(ctx, agent);
@@ -51,9 +54,10 @@ export async function assess(ctx: StepContext, now: Date): Promise<AssessResult>
     dead.push({ agent, reason: verdict.reason });
     if (verdict.leaseExpired && adopt(ctx, agent)) {
       ctx.events.emit('agent:killed', { agent: agent.id, task: agent.task_id, reason: 'lease-expired' });
-      void supervisor.kill(agent.id, 'lease-expired');
+      kills.push({ agent: agent.id, reason: 'lease-expired' });
     }
   }
+  if (kills.length) await applyServicePlan(ctx, serviceActor(now), { writes: [], ops: [], kills, result: undefined });
   if (dead.length || renew.length) {
     const stamp = formatTimestamp(now);
     await ctx.registry.update((r) => {

@@ -3,31 +3,36 @@
  * graph and registry, the supervisor, the event channel. Built once by the daemon (compiled
  * options, graphile-worker style); no step reads the config or builds its own store.
  */
-import type { Config } from '../config.js';
-import type { Actor } from '../core/plan.js';
-import type { WgPaths } from '../store/paths.js';
-import type { ServiceEvents } from './events.js';
+import type { PlanStore } from '../apply.js';
 import type { Graph } from '../core/graph.js';
-import type { Plan } from '../core/plan.js';
+import type { Actor, Plan } from '../core/plan.js';
+import type { ReadySet } from '../core/ready-set.js';
+import type { Settings } from '../settings.js';
+import type { WgPaths } from '../store/paths.js';
 import type { Registry } from '../store/registry.js';
-import type { TaskIndex } from './task-index.js';
-import type { ServiceSettings } from './settings.js';
+import type { ServiceEvents } from './events.js';
 import type { Supervisor } from './supervisor.js';
+import type { TaskIndex } from './task-index.js';
 
-/** The service's graph: graph-view.ts (JSONL) or pg-views.ts (PostgreSQL). */
-export interface ServiceGraph {
-  generation: number;
-  refresh(): boolean | Promise<boolean>;
+/** The service's graph: graph-view.ts (JSONL, the LiveGraph) or pg-views.ts (PostgreSQL). */
+export interface GraphSource {
+  readonly generation: number;
+  /** Picks up what others changed; `now` is the tick's. */
+  refresh(now: Date): boolean | Promise<boolean>;
   graph(): Graph;
   index(): TaskIndex;
+  readySet(): ReadySet;
+  takeReadyMoved(): boolean;
+  claimedTasks(): Iterable<string>;
   mutate<R>(plan: (g: Graph) => Plan<R>, now: Date): Promise<R>;
   /** A spawn's claim (PostgreSQL: skips a task another host's dispatcher holds, never waits). */
   claim<R>(taskId: string, plan: (g: Graph) => Plan<R | undefined>, now: Date): Promise<R | undefined>;
+  planStore(): PlanStore;
+  close(): void;
 }
 
 /** The service's agent registry: registry-view.ts (the file) or pg-views.ts (PostgreSQL). */
-export interface ServiceRegistry {
-  generation: number;
+export interface RegistrySource {
   current(): Registry;
   update<R>(fn: (reg: Registry) => R): Promise<R>;
   /** PostgreSQL: re-read every host's agents (the file view re-reads on its own). */
@@ -36,13 +41,13 @@ export interface ServiceRegistry {
 
 export interface StepContext {
   readonly paths: WgPaths;
-  readonly config: Config;
-  readonly settings: ServiceSettings;
+  /** Resolved once by the daemon (src/settings.ts): config.toml, every default, the overrides. */
+  readonly settings: Settings;
   readonly host: string;
   readonly events: ServiceEvents;
   readonly supervisor: Supervisor;
-  readonly graph: ServiceGraph;
-  readonly registry: ServiceRegistry;
+  readonly graph: GraphSource;
+  readonly registry: RegistrySource;
   /** The agents' PATH: the service's `wg` shim first. */
   readonly agentPath: string;
   /** A line in daemon.log that is not a lifecycle event (a warning). */

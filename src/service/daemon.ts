@@ -16,27 +16,25 @@ import { mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../config.js';
 import { formatTimestamp, systemClock, type Clock } from '../core/time.js';
+import { loadSettings, type Settings } from '../settings.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
-import { JsonlStore } from '../store/store.js';
 import { agencyStep, type AgencyMemo } from './agency-step.js';
 import { assess } from './assess.js';
 import type { StepContext } from './context.js';
-import { dispatchStep, newDispatchMemo } from './dispatch.js';
+import { dispatchStep, dispatchWakeMs, newDispatchMemo } from './dispatch.js';
 import { ServiceEvents, type TickSummary } from './events.js';
 import { handleExits } from './exits.js';
 import { GraphView } from './graph-view.js';
 import { listenIpc, type IpcHandlers } from './ipc-server.js';
 import { openServiceLog, type ServiceLog } from './log.js';
 import { reconcile } from './reconcile.js';
-import { RegistryView } from './registry-view.js';
+import { ServiceRegistry } from './registry-view.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
-import { resolveServiceSettings, type ServiceSettings } from './settings.js';
 import { killAllAgents, stopAgents, type GraceState } from './stop.js';
 import { Supervisor } from './supervisor.js';
-import { storeUrl } from '../store/store-url.js';
+import { storeUrl } from '../store-url.js';
 import type { PgStore } from '../store/pg/pg-store.js';
 import type { PgRegistry } from '../store/pg/registry.js';
 import type { Listener } from '../store/pg/listen.js';
@@ -49,6 +47,8 @@ const ADOPTED_POLL_MS = 200;
 
 export interface DaemonOptions {
   overrides?: ServiceOverrides;
+  /** The resolved settings (overrides included); absent: read from config.toml with `overrides`. */
+  settings?: Settings;
   /** The service's clock (tests inject one and advance it; timers still run on real time). */
   clock?: Clock;
   /** The `wg` entry script agents should call (prepended to their PATH as a shim). */
@@ -83,8 +83,8 @@ export async function openDaemon(paths: WgPaths, opts: DaemonOptions): Promise<D
 
 export class Daemon {
   readonly events = new ServiceEvents();
-  readonly settings: ServiceSettings;
-  readonly config: Config;
+  /** Resolved once, here (src/settings.ts): no step reads config.toml. */
+  readonly settings: Settings;
   readonly handlers: IpcHandlers;
   private readonly clock: Clock;
   private readonly ctx: StepContext;
@@ -108,7 +108,7 @@ export class Daemon {
   private readonly memo = newDispatchMemo();
   private readonly agencyMemo: AgencyMemo = { generation: -1, retry: false };
   private readonly spawnFailures = new Map<string, number>();
-  private readonly grace: GraceState = { terminalSince: new Map(), wakeAtMs: undefined };
+  private readonly grace: GraceState = { terminalSince: {}, wakeAtMs: undefined };
   lastTick: TickSummary | undefined;
 
   constructor(
@@ -118,19 +118,18 @@ export class Daemon {
     // With PostgreSQL, the service keeps the database's time (leases, gates, timestamps).
     this.clock = opts.pg ? opts.pg.store.clock : (opts.clock ?? systemClock);
     this.startedAt = this.clock.now();
-    this.config = loadConfig(paths.config);
-    this.settings = resolveServiceSettings(this.config, opts.overrides);
-    this.supervisor = new Supervisor(() => this.requestTick(0), this.settings.killGraceMs);
+    this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
+    const d = this.settings.dispatcher;
+    this.supervisor = new Supervisor(() => this.requestTick(0), d.killGraceMs);
     const shimDir = join(paths.serviceDir, 'bin');
     this.ctx = {
       paths,
-      config: this.config,
       settings: this.settings,
       host: opts.host ?? (process.env.WG_HOST_ID || hostname()),
       events: this.events,
       supervisor: this.supervisor,
-      graph: opts.pg ? new PgGraphView(opts.pg.store, this.config.agency.auto_evaluate) : new GraphView(new JsonlStore(paths), this.config.agency.auto_evaluate),
-      registry: opts.pg ? new PgRegistryView(opts.pg.registry) : new RegistryView(paths),
+      graph: opts.pg ? new PgGraphView(opts.pg.store, this.settings.agency.autoEvaluate) : new GraphView(paths, this.settings.agency.autoEvaluate),
+      registry: opts.pg ? new PgRegistryView(opts.pg.registry) : new ServiceRegistry(paths),
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
     };
@@ -160,7 +159,7 @@ export class Daemon {
       const level = event === 'tick:error' ? 'error' : event === 'listener:error' ? 'warn' : 'info';
       this.log?.logger[level]({ event, ...(data as object) }, event);
     });
-    this.paused = readPaused(this.paths) ?? this.settings.paused;
+    this.paused = readPaused(this.paths) ?? this.settings.dispatcher.paused;
     mkdirSync(join(this.paths.serviceDir, 'bin'), { recursive: true });
     writeFileSync(join(this.paths.serviceDir, 'bin', 'wg'), `#!/bin/sh\nexec "${process.execPath}" "${this.opts.wgEntry}" "$@"\n`, { mode: 0o755 });
   }
@@ -171,7 +170,7 @@ export class Daemon {
     this.server = await listenIpc(this.paths.socket, this.handlers);
     writeServiceState(this.paths, { pid: process.pid, socket_path: this.paths.socket, started_at: formatTimestamp(this.startedAt), ...(this.opts.overrides ? { overrides: this.opts.overrides } : {}) });
     this.running = true;
-    this.events.emit('service:started', { dir: this.paths.dir, pid: process.pid, max_agents: this.settings.maxAgents, executor: this.settings.executor, paused: this.paused });
+    this.events.emit('service:started', { dir: this.paths.dir, pid: process.pid, max_agents: this.settings.dispatcher.maxAgents, executor: this.settings.dispatcher.executor, paused: this.paused });
     try {
       this.watcher = watch(this.paths.dir, (_ev, name) => {
         if (name === 'graph.jsonl') this.requestTick(20);
@@ -187,7 +186,7 @@ export class Daemon {
         onState: (state, error) => this.events.emit(state === 'connected' ? 'store:connected' : 'store:lost', { ...(error ? { error } : {}) }),
       });
     }
-    this.safety = setInterval(() => this.requestTick(0), this.settings.pollIntervalMs);
+    this.safety = setInterval(() => this.requestTick(0), this.settings.dispatcher.pollIntervalMs);
     if (this.opts.handleSignals !== false) for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void this.shutdown(false));
     this.requestTick(0);
   }
@@ -205,10 +204,10 @@ export class Daemon {
       pid: process.pid,
       started_at: formatTimestamp(this.startedAt),
       paused: this.paused,
-      max_agents: this.settings.maxAgents,
-      executor: this.settings.executor,
-      model: this.settings.model ?? null,
-      poll_interval_ms: this.settings.pollIntervalMs,
+      max_agents: this.settings.dispatcher.maxAgents,
+      executor: this.settings.dispatcher.executor,
+      model: this.settings.dispatcher.model ?? null,
+      poll_interval_ms: this.settings.dispatcher.pollIntervalMs,
       supervised: this.supervisor.watchedIds(),
       last_tick: this.lastTick ?? null,
     };
@@ -274,9 +273,9 @@ export class Daemon {
     const pg = this.opts.pg;
     if (pg) {
       // This host's service, alive while it renews its lease (three poll intervals).
-      await step('register', () => pg.registry.registerService(process.pid, 3 * this.settings.pollIntervalMs, { dir: this.paths.dir, max_agents: this.settings.maxAgents }));
+      await step('register', () => pg.registry.registerService(process.pid, 3 * this.settings.dispatcher.pollIntervalMs, { dir: this.paths.dir, max_agents: this.settings.dispatcher.maxAgents }));
     }
-    await step('refresh', () => ctx.graph.refresh());
+    await step('refresh', () => ctx.graph.refresh(now));
     // The registry after the graph: an agent's record is committed before its claim (spawn.ts),
     // so every claim this tick sees has its agent in the registry read next.
     if (pg) await step('registry', () => ctx.registry.refresh?.());
@@ -314,7 +313,7 @@ export class Daemon {
   /** When to wake without an event: a time gate opens, a kill grace ends, a deadline, adopted agents. */
   private nextWakeMs(): number | undefined {
     const nowMs = this.clock.now().getTime();
-    const times = [this.memo.gateMs, this.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
+    const times = [dispatchWakeMs(this.ctx, this.memo), this.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
     const next = Math.min(...times.map((t) => t ?? Infinity));
     return next === Infinity ? undefined : Math.max(5, next - nowMs + 5);
   }

@@ -1,10 +1,9 @@
 /**
  * Tick step 6: which ready tasks get an agent now (core/plans/dispatch.ts `decideDispatch`),
- * then the spawns (spawn.ts). The decision is taken again only when one of its inputs changed:
- * the graph (in a way that matters, see graphChangeMatters), which agents are alive, pause, or
- * a time gate (a `not_before`, a back-off's `ready_after`, a settling delay) reached. An idle
- * tick re-uses the last one — at 100k tasks a decision walks every task, and nothing it reads
- * has moved.
+ * then the spawns (spawn.ts). The ready tasks come from the ready set (core/ready-set.ts), kept
+ * current from the graph's changes; the decision is taken again only when one of its inputs
+ * changed: the ready set or a ready task (see graphChangeMatters), which agents are alive,
+ * pause, a settling delay ending. An idle tick re-uses the last one.
  */
 import type { LivenessMap } from '../core/liveness.js';
 import { decideDispatch, lastChangeMs, type DispatchDecision } from '../core/plans/dispatch.js';
@@ -15,29 +14,33 @@ import { spawnAgent, type SpawnFailures } from './spawn.js';
 
 export interface DispatchMemo {
   decision: DispatchDecision | undefined;
-  /** The ready tasks of that decision, as it saw them (to tell whether a change matters). */
+  /** The ready tasks of that decision, whole, as it saw them (to tell whether a change matters). */
   decided: Map<string, Task>;
   /** Which agents were alive, and pause, as that decision saw them. */
   key: string;
-  /** The next instant a time gate opens (ms), when the decision may change by itself. */
-  gateMs: number | undefined;
+  /** When the earliest settling delay of that decision ends (ms). */
+  settleMs: number | undefined;
   decidedAtMs: number;
 }
 
-export const newDispatchMemo = (): DispatchMemo => ({ decision: undefined, decided: new Map(), key: '', gateMs: undefined, decidedAtMs: 0 });
-
-/** What the decision reads of a ready task besides its row: how it would run, when it was last shaped. */
-const shape = (t: Task): string => `${t.exec ?? ''}\0${t.exec_mode ?? ''}\0${lastChangeMs(t)}`;
+export const newDispatchMemo = (): DispatchMemo => ({ decision: undefined, decided: new Map(), key: '', settleMs: undefined, decidedAtMs: 0 });
 
 /**
- * Did the graph change in a way the decision depends on? Any row change (status, claim,
- * dependencies, gates, priority…) or a task added or removed does; otherwise only a change to
- * a task the decision found ready, and only if how it runs or its settling changed (a `wg log`
- * on any task does not).
+ * What the decision reads of a ready task besides its readiness: its claim, its place in the
+ * dispatch order, how it would run, when it was last shaped (settling).
+ */
+const shape = (t: Task): string => `${t.assigned ?? ''}\0${t.priority}\0${t.dispatch_count ?? 0}\0${t.exec ?? ''}\0${t.exec_mode ?? ''}\0${lastChangeMs(t)}`;
+
+/**
+ * Did the graph change in a way the decision depends on? The ready set changed (a task became
+ * ready or stopped being ready: status, dependencies, pause, a time gate…), or a task the
+ * decision found ready changed its shape. A `wg log` on any task, an agent's `wg done` whose
+ * dependents are still blocked, an edit of a task nobody can run yet: no.
  */
 function graphChangeMatters(ctx: StepContext, memo: DispatchMemo): boolean {
+  const readyMoved = ctx.graph.takeReadyMoved();
   const c = ctx.graph.index().takeDispatchChanges();
-  if (c.all || c.rowChanged) return true;
+  if (readyMoved || c.all) return true;
   const graph = ctx.graph.graph();
   for (const id of c.ids) {
     const before = memo.decided.get(id);
@@ -60,32 +63,41 @@ export interface DispatchOutcome {
   decided: boolean;
 }
 
+/** When the dispatcher must look again by itself: a time gate opens, a settling delay ends. */
+export function dispatchWakeMs(ctx: StepContext, memo: DispatchMemo): number | undefined {
+  const gate = ctx.graph.readySet().nextGateMs();
+  if (gate === undefined) return memo.settleMs;
+  return memo.settleMs === undefined ? gate : Math.min(gate, memo.settleMs);
+}
+
 export async function dispatchStep(ctx: StepContext, memo: DispatchMemo, failures: SpawnFailures, input: DispatchInput): Promise<DispatchOutcome> {
   const nowMs = input.now.getTime();
   const aliveIds: string[] = [];
   for (const [id, l] of input.liveness) if (l.alive) aliveIds.push(id);
   const key = `${aliveIds.join(',')}/${input.alive}/${input.paused}`;
-  // A missing executor may be installed meanwhile: look again once per poll interval.
-  const missingExec = !!memo.decision?.waiting.some((w) => w.reason.kind === 'executor-missing') && nowMs - memo.decidedAtMs >= ctx.settings.pollIntervalMs;
+  const ready = ctx.graph.readySet(); // current, time gates opened by now included
   const changed = graphChangeMatters(ctx, memo);
-  const gateOpened = memo.gateMs !== undefined && nowMs >= memo.gateMs;
-  if (memo.decision && !changed && key === memo.key && !gateOpened && !missingExec) return { decision: memo.decision, spawned: 0, decided: false };
+  // A missing executor may be installed meanwhile: look again once per poll interval.
+  const missingExec = !!memo.decision?.waiting.some((w) => w.reason.kind === 'executor-missing') && nowMs - memo.decidedAtMs >= ctx.settings.dispatcher.pollIntervalMs;
+  const settled = memo.settleMs !== undefined && nowMs >= memo.settleMs;
+  if (memo.decision && !changed && key === memo.key && !settled && !missingExec) return { decision: memo.decision, spawned: 0, decided: false };
   const graph = ctx.graph.graph();
   const found = new Map<string, boolean>();
   const decision = decideDispatch(graph, {
     now: input.now,
-    maxAgents: ctx.settings.maxAgents,
+    maxAgents: ctx.settings.dispatcher.maxAgents,
     aliveAgents: input.alive,
     paused: input.paused,
-    settlingDelayMs: ctx.settings.settlingDelayMs,
+    settlingDelayMs: ctx.settings.dispatcher.settlingDelayMs,
     liveness: input.liveness,
-    executorFor: (task) => runnableExecutor(task, ctx.config, { override: ctx.settings.overrides.executor, path: ctx.agentPath, found }),
+    executorFor: (task) => runnableExecutor(task, ctx.settings.executors, { defaultExecutor: ctx.settings.dispatcher.executor, path: ctx.agentPath, found }),
+    ready: ready.tasks(graph),
   });
-  let gateMs = ctx.graph.index().nextGateAfter(nowMs);
-  for (const w of decision.waiting) if (w.reason.kind === 'settling') gateMs = Math.min(gateMs ?? Infinity, w.reason.untilMs);
+  let settleMs: number | undefined;
+  for (const w of decision.waiting) if (w.reason.kind === 'settling') settleMs = Math.min(settleMs ?? Infinity, w.reason.untilMs);
   const decided = new Map<string, Task>();
   for (const x of [...decision.spawn, ...decision.waiting]) decided.set(x.task.id, x.task);
-  Object.assign(memo, { decision, decided, key, gateMs, decidedAtMs: nowMs });
+  Object.assign(memo, { decision, decided, key, settleMs, decidedAtMs: nowMs });
   let spawned = 0;
   for (const s of decision.spawn) if (await spawnAgent(ctx, failures, s.task, s.executor, input.now)) spawned++;
   return { decision, spawned, decided: true };

@@ -19,7 +19,7 @@ export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date): Pr
     usage = rec.output_file ? summarizeStreamFile(rec.output_file) : {};
     if (cls.outcome) {
       const outcome = cls.outcome;
-      const r = await ctx.graph.mutate((g) => planExitWithUsage(g, rec, outcome, usage, serviceActor(now), { maxRetries: ctx.settings.maxRetries }), now);
+      const r = await ctx.graph.mutate((g) => planExitWithUsage(g, rec, outcome, usage, serviceActor(now), { maxRetries: ctx.settings.dispatcher.maxRetries }), now);
       action = r.action;
       if (r.reclaimed) ctx.events.emit('claim:reclaimed', { task: rec.task_id, agent: rec.id, reason: r.reclaimed.reason, failed: r.reclaimed.failed });
     }

@@ -1,62 +1,76 @@
 /**
- * The graph as the service holds it between ticks, and the service's indexes over it
- * (task-index.ts). Re-read only when graph.jsonl's identity changed (a stat per tick
- * otherwise); the service's own writes go through the store under the graph lock. A plan that
- * writes nothing on the copy is not taken to the store at all: every step runs every tick, and
- * most have nothing to do.
+ * The graph as the service holds it: the store's LiveGraph (store/live-graph.ts — an in-memory
+ * copy that re-reads only what changed: nothing on an unchanged file, the changed lines after
+ * another wg process wrote, and applies the service's own writes directly), and the indexes the
+ * steps keep over it, fed from the same change record so they cost what changed:
+ *
+ *   - the LiveGraph's own: tasks by status, claimed tasks, time gates;
+ *   - the ready tasks (core/ready-set.ts), for the dispatcher;
+ *   - the service's TaskIndex (task-index.ts): evaluation work, tasks wanting an evaluation, and
+ *     which rows changed since the dispatcher last decided.
+ *
+ * One `now` per tick: `refresh(now)` at the start of a tick sets the instant the ready set is
+ * judged at. A plan that writes nothing on the copy is not taken to the store at all (every step
+ * runs every tick, most have nothing to do, and the store takes the graph lock to find out).
  */
-import { statSync } from 'node:fs';
+import type { PlanStore } from '../apply.js';
 import type { Graph } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
-import type { JsonlStore } from '../store/store.js';
-import { TaskIndex, type GraphChange } from './task-index.js';
-
-function identity(path: string): string | undefined {
-  try {
-    const s = statSync(path, { bigint: true });
-    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-  } catch {
-    return undefined;
-  }
-}
+import { ReadySet } from '../core/ready-set.js';
+import { LiveGraph } from '../store/live-graph.js';
+import type { WgPaths } from '../store/paths.js';
+import { TaskIndex } from './task-index.js';
 
 export class GraphView {
-  private g: Graph | undefined;
-  private id: string | undefined;
-  private pending: GraphChange = { reload: true, ids: new Set(), structural: true };
+  private live: LiveGraph | undefined;
+  private ready: ReadySet | undefined;
   private readonly tasks: TaskIndex;
-  /** Bumped whenever the copy changes. */
-  generation = 0;
+  private now = new Date(0);
+  /** The ready set changed since the dispatcher last asked. */
+  private readyMoved = true;
 
   constructor(
-    private readonly store: JsonlStore,
+    private readonly paths: WgPaths,
     autoEvaluate: boolean,
   ) {
     this.tasks = new TaskIndex(autoEvaluate);
   }
 
-  /** Picks up a change made by another process; true when the graph changed. */
-  refresh(): boolean {
-    const id = identity(this.store.paths.graph);
-    if (this.g && id === this.id) return false;
-    this.g = this.store.loadFast(false);
-    this.id = id;
-    this.generation++;
-    this.pending = { reload: true, ids: new Set(), structural: true };
-    return true;
+  /** The copy (loaded on first use: the first tick, not the constructor). */
+  private copy(): LiveGraph {
+    return (this.live ??= new LiveGraph(this.paths));
+  }
+
+  /** Picks up changes made by other processes (one stat when there are none); `now` is the tick's. */
+  refresh(now: Date): boolean {
+    this.now = now;
+    return this.copy().refresh();
   }
 
   graph(): Graph {
-    if (!this.g) this.refresh();
-    return this.g!;
+    return this.copy().graph();
   }
 
-  /** The service's indexes, up to date with the copy. */
-  index(): TaskIndex {
+  /** Counts the copy's writes (its index generation). */
+  get generation(): number {
+    return this.copy().generation;
+  }
+
+  /** Feeds what changed since the last look to the derived indexes. */
+  private sync(): void {
+    const c = this.copy().takeChanges();
+    if (!c.reload && !c.ids.size && !c.structural && this.ready) return;
     const g = this.graph();
-    const change = this.pending;
-    this.pending = { reload: false, ids: new Set(), structural: false };
-    this.tasks.apply(g, change);
+    this.tasks.apply(g, c);
+    if (!this.ready) {
+      this.ready = new ReadySet(g, this.now);
+      this.readyMoved = true;
+    } else if (this.ready.update(g, c, this.now)) this.readyMoved = true;
+  }
+
+  /** The service's TaskIndex, current. */
+  index(): TaskIndex {
+    this.sync();
     return this.tasks;
   }
 
@@ -65,12 +79,45 @@ export class GraphView {
     return this.mutate(plan, now);
   }
 
+  /** The ready set, current (time gates opened by the tick's `now` included). */
+  readySet(): ReadySet {
+    this.sync();
+    if (this.ready!.advance(this.graph(), this.now)) this.readyMoved = true;
+    return this.ready!;
+  }
+
+  /** Did the ready set change since the last call? */
+  takeReadyMoved(): boolean {
+    const m = this.readyMoved;
+    this.readyMoved = false;
+    return m;
+  }
+
+  /** Tasks an agent may hold that the reconciler watches: in-progress, and open ones with a claimant. */
+  *claimedTasks(): Iterable<string> {
+    const live = this.copy();
+    yield* live.withStatus('in-progress');
+    const open = live.withStatus('open');
+    const claimed = live.claimed();
+    if (open.size < claimed.size) {
+      for (const id of open) if (claimed.has(id)) yield id;
+    } else for (const id of claimed) if (open.has(id)) yield id;
+  }
+
   /** Applies `plan` under the graph lock (on fresh data); a no-op on the copy is skipped. */
   async mutate<R>(plan: (g: Graph) => Plan<R>, now: Date): Promise<R> {
     const dry = plan(this.graph());
     if (!dry.writes.length) return dry.result;
-    const r = await this.store.mutate(plan, { now, actor: 'service' });
-    if (r.written) this.refresh();
-    return r.result;
+    return (await this.copy().mutate(plan, { now, actor: 'service' })).result;
+  }
+
+  /** The copy as the apply path's store (src/apply.ts). */
+  planStore(): PlanStore {
+    const live = this.copy();
+    return { mutate: (plan, ctx) => live.mutate(plan, ctx), load: () => live.load() };
+  }
+
+  close(): void {
+    this.live?.close();
   }
 }

@@ -4,22 +4,28 @@
  *
  * - The graph copy is the store's row copy with every task whole (the steps read tasks whole,
  *   synchronously), refreshed at the top of each tick from the change feed: what other hosts
- *   and CLI calls committed since the last tick, nothing more.
+ *   and CLI calls committed since the last tick, nothing more. The ready set and the task index
+ *   are fed from the same change record, as with the LiveGraph.
  * - A spawn's claim locks its row with SKIP LOCKED (`claim`): when another host's dispatcher
  *   holds it, this one passes at once instead of waiting.
  * - The registry copy is re-read at the top of each tick (every host's agents, one query);
  *   updates are serialized across hosts and stamp leases in database time (store/pg/registry.ts).
  */
+import type { PlanStore } from '../apply.js';
 import type { Graph } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
+import { ReadySet } from '../core/ready-set.js';
 import type { PgStore } from '../store/pg/pg-store.js';
 import type { PgRegistry } from '../store/pg/registry.js';
 import type { Registry } from '../store/registry.js';
-import { TaskIndex, type GraphChange } from './task-index.js';
+import type { GraphSource, RegistrySource } from './context.js';
+import { TaskIndex } from './task-index.js';
 
-export class PgGraphView {
+export class PgGraphView implements GraphSource {
   private readonly tasks: TaskIndex;
-  private pending: GraphChange = { reload: true, ids: new Set(), structural: true };
+  private ready: ReadySet | undefined;
+  private readyMoved = true;
+  private now = new Date(0);
   private g: Graph | undefined;
   generation = 0;
 
@@ -31,20 +37,25 @@ export class PgGraphView {
     store.cache.keepWhole = true;
   }
 
-  private take(): boolean {
-    const c = this.store.cache.takeChanges();
-    if (!c.reload && !c.ids.size && this.g) return false;
-    const ids = new Set([...this.pending.ids, ...c.ids]);
-    this.pending = { reload: this.pending.reload || c.reload, ids, structural: true };
-    this.g = this.store.cache.graph(new Set());
-    this.generation++;
-    return true;
+  /** Picks up what every host committed since the last refresh; true when the graph changed. */
+  async refresh(now: Date): Promise<boolean> {
+    this.now = now;
+    await this.store.refresh();
+    return this.sync();
   }
 
-  /** Picks up what every host committed since the last refresh; true when the graph changed. */
-  async refresh(): Promise<boolean> {
-    await this.store.refresh();
-    return this.take();
+  /** Feeds what changed in the copy (others' commits, our writes) to the derived indexes. */
+  private sync(): boolean {
+    const c = this.store.cache.takeChanges();
+    if (!c.reload && !c.ids.size && !c.structural && this.g) return false;
+    const g = (this.g = this.store.cache.graph(new Set()));
+    this.generation++;
+    this.tasks.apply(g, c);
+    if (!this.ready) {
+      this.ready = new ReadySet(g, this.now);
+      this.readyMoved = true;
+    } else if (this.ready.update(g, c, this.now)) this.readyMoved = true;
+    return true;
   }
 
   graph(): Graph {
@@ -53,11 +64,27 @@ export class PgGraphView {
   }
 
   index(): TaskIndex {
-    const g = this.graph();
-    const change = this.pending;
-    this.pending = { reload: false, ids: new Set(), structural: false };
-    this.tasks.apply(g, change);
+    this.sync();
     return this.tasks;
+  }
+
+  readySet(): ReadySet {
+    this.sync();
+    if (this.ready!.advance(this.graph(), this.now)) this.readyMoved = true;
+    return this.ready!;
+  }
+
+  takeReadyMoved(): boolean {
+    const m = this.readyMoved;
+    this.readyMoved = false;
+    return m;
+  }
+
+  /** In-progress tasks, and open ones an agent still holds (what the reconciler watches). */
+  *claimedTasks(): Iterable<string> {
+    for (const t of this.graph().tasks.values()) {
+      if (t.status === 'in-progress' || (t.status === 'open' && t.assigned)) yield t.id;
+    }
   }
 
   /** Applies `plan` in one transaction (writes version-checked); a no-op on the copy is skipped. */
@@ -65,37 +92,42 @@ export class PgGraphView {
     const dry = plan(this.graph());
     if (!dry.writes.length) return dry.result;
     const r = await this.store.mutate(plan, { now, actor: 'service' });
-    this.take();
+    this.sync();
     return r.result;
   }
 
   /** A spawn's claim: SKIP LOCKED on the task's row (another host holding it: undefined at once). */
   async claim<R>(taskId: string, plan: (g: Graph) => Plan<R | undefined>, now: Date): Promise<R | undefined> {
     const r = await this.store.claimTask(taskId, plan, { now, actor: 'service' });
-    this.take();
+    this.sync();
     return r;
+  }
+
+  /** The store as the apply path's (src/apply.ts): writes in a transaction, reads the copy. */
+  planStore(): PlanStore {
+    return {
+      mutate: async (plan, ctx) => {
+        const r = await this.store.mutate(plan, ctx);
+        this.sync();
+        return r;
+      },
+      load: () => ({ graph: this.graph() }),
+    };
+  }
+
+  close(): void {
+    // The store (its pool) is closed by the daemon at shutdown.
   }
 }
 
-export class PgRegistryView {
+export class PgRegistryView implements RegistrySource {
   private reg: Registry = { agents: {}, next_agent_id: 1 };
-  private text = '';
-  generation = 0;
 
   constructor(readonly pg: PgRegistry) {}
 
   /** Re-reads every host's agents (top of each tick). */
   async refresh(): Promise<void> {
-    const { registry } = await this.pg.read();
-    this.keep(registry);
-  }
-
-  private keep(registry: Registry): void {
-    const text = JSON.stringify(registry);
-    if (text === this.text) return;
-    this.reg = registry;
-    this.text = text;
-    this.generation++;
+    this.reg = (await this.pg.read()).registry;
   }
 
   current(): Registry {
@@ -104,7 +136,7 @@ export class PgRegistryView {
 
   async update<R>(fn: (reg: Registry) => R): Promise<R> {
     const { result, registry } = await this.pg.updateWith(fn);
-    this.keep(registry);
+    this.reg = registry;
     return result;
   }
 }

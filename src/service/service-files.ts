@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { writeFileDurable } from '../store/atomic-write.js';
 import type { WgPaths } from '../store/paths.js';
 import { join } from 'node:path';
+import type { ServiceOverrides } from '../settings.js';
 
 export interface ServiceState {
   pid: number;
@@ -12,12 +13,7 @@ export interface ServiceState {
   overrides?: ServiceOverrides;
 }
 
-export interface ServiceOverrides {
-  max_agents?: number;
-  poll_interval_ms?: number;
-  executor?: string;
-  model?: string;
-}
+export type { ServiceOverrides } from '../settings.js';
 
 export const daemonLockPath = (paths: WgPaths): string => join(paths.serviceDir, 'daemon.lock');
 export const dispatcherStatePath = (paths: WgPaths): string => join(paths.serviceDir, 'dispatcher.json');

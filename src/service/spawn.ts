@@ -11,7 +11,8 @@ import { loadIdentity, type Identity } from '../agency/files.js';
 import { spawnFailureBackoffMs } from '../core/liveness.js';
 import { planSpawnClaim, planSpawnRollback } from '../core/plans/dispatch.js';
 import type { Task } from '../core/task.js';
-import { formatTimestamp, parseDurationMs } from '../core/time.js';
+import { formatTimestamp } from '../core/time.js';
+import { hardTimeoutMs } from '../settings.js';
 import { launchSpec } from '../agents/executors/index.js';
 import type { Registry } from '../store/registry.js';
 import { serviceActor, type StepContext } from './context.js';
@@ -41,7 +42,7 @@ function promptExtras(ctx: StepContext, task: Task): { identity?: Identity; feed
 
 /** Claims `task` for a new agent and starts it; false when the claim was lost or the launch failed. */
 export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task: Task, executor: string, now: Date): Promise<boolean> {
-  const model = task.model ?? ctx.settings.model;
+  const model = task.model ?? ctx.settings.dispatcher.model;
   const who = serviceActor(now);
   // The agent is in the registry (starting) before its claim is in the graph: a reconciler —
   // another host's, with PostgreSQL — that sees the claim also sees the agent, never an
@@ -80,9 +81,9 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   try {
     mkdirSync(agentDir, { recursive: true });
     writeFileSync(promptFile, buildPrompt(ctx.graph.graph(), claimed, agentId, promptExtras(ctx, claimed)));
-    const spec = launchSpec(claimed, ctx.config, { promptFile, model, executor });
+    const spec = launchSpec(claimed, ctx.settings.executors, { promptFile, model, executor });
     if ('missing' in spec) return await fail(spec.missing);
-    const timeoutMs = (claimed.timeout ? parseDurationMs(claimed.timeout) : undefined) ?? ctx.settings.agentTimeoutMs;
+    const timeoutMs = hardTimeoutMs(claimed, ctx.settings.dispatcher);
     writeFileSync(join(agentDir, 'metadata.json'), JSON.stringify({ agent_id: agentId, task_id: task.id, claim_epoch: epoch, executor, model: model ?? null, argv: spec.argv, started_at: startedAt, timeout_ms: timeoutMs }, null, 2) + '\n');
     await ctx.registry.update((r) => {
       r.agents[agentId] = { ...base, last_heartbeat: startedAt, status: 'starting', output_file: outputFile };

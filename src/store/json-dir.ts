@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod/mini';
 import { WgError } from '../core/errors.js';
-import { describeIssue, valueAt } from '../core/validation.js';
+import { describeIssue, valueAt } from './validation.js';
 
 export function readJsonDir<S extends z.ZodMiniType>(dir: string, schema: S, only?: ReadonlySet<string>): Array<z.infer<S>> {
   let names: string[];

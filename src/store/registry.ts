@@ -7,9 +7,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod/mini';
 import { WgError } from '../core/errors.js';
 import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
+import { statBig, statKeyOf } from './file-identity.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
-import { describeIssue, valueAt } from '../core/validation.js';
+import { describeIssue, valueAt } from './validation.js';
 
 export const AGENT_STATUSES = ['starting', 'working', 'done', 'failed', 'dead'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
@@ -64,25 +65,39 @@ export function readRegistry(paths: WgPaths): Registry {
   return r.data;
 }
 
-export interface RegistryUpdateHooks {
-  /** Called under the lock instead of reading the file (a long-lived reader's current copy). */
-  read?: () => Registry;
-  /** Called under the lock right after the write (a long-lived reader records the new copy). */
-  written?: (reg: Registry) => void;
+/**
+ * The registry for a long-lived reader (the service): re-read and re-validated only when the
+ * file's stat (identity and ctime) changed — heartbeats rewrite it, so it changes while agents
+ * run, but an idle service reads it not at all. Treat the result as read-only.
+ */
+export class RegistryView {
+  private key = '';
+  private cached: Registry = { agents: {}, next_agent_id: 1 };
+
+  constructor(private readonly paths: WgPaths) {}
+
+  get(): Registry {
+    const st = statBig(this.paths.registry);
+    const key = st ? statKeyOf(st) : 'missing';
+    if (key !== this.key) {
+      this.cached = readRegistry(this.paths);
+      this.key = key;
+    }
+    return this.cached;
+  }
 }
 
 /** Read-modify-write of the registry under `service/registry.lock`. */
-export async function updateRegistry<R>(paths: WgPaths, fn: (reg: Registry) => R, hooks: RegistryUpdateHooks = {}): Promise<R> {
+export async function updateRegistry<R>(paths: WgPaths, fn: (reg: Registry) => R): Promise<R> {
   mkdirSync(paths.serviceDir, { recursive: true });
   const lock = await acquireLock(paths.registryLock);
   try {
     // A writer killed between its temp file and the rename (an agent SIGKILLed mid-heartbeat)
     // leaves `registry.json.<n>`; holding the lock, no live writer owns one, so sweep them.
     removeOrphanTemps(paths.registry);
-    const reg = hooks.read ? hooks.read() : readRegistry(paths);
+    const reg = readRegistry(paths);
     const result = fn(reg);
     writeFileDurable(paths.registry, JSON.stringify(reg, null, 2) + '\n');
-    hooks.written?.(reg);
     return result;
   } finally {
     lock.release();

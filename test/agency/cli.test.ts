@@ -7,14 +7,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bareTempDir, isOneLineError, tempProject, type Project } from '../helpers/wg.js';
+import { bareTempDir, project, type Project } from '../helpers/project.js';
+import { isOneLineError } from '../helpers/wg.js';
 
 const DIMS = ['correctness', 'completeness', 'efficiency', 'style_adherence', 'downstream_usability', 'coordination_overhead', 'blocking_impact', 'intent_fidelity', 'constraint_fidelity'];
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 let p: Project;
 beforeEach(() => {
-  p = tempProject();
+  p = project();
 });
 afterEach(() => p.cleanup());
 

@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serviceProject, waitFor, type ServiceProject } from '../helpers/service.js';
+import { serviceProject, type ServiceProject } from '../helpers/project.js';
+import { waitFor } from '../helpers/proc.js';
 
 const DIMS = ['correctness', 'completeness', 'efficiency', 'style_adherence', 'downstream_usability', 'coordination_overhead', 'blocking_impact', 'intent_fidelity', 'constraint_fidelity'];
 const evaluation = (score: number) => ({ score, dimensions: Object.fromEntries(DIMS.map((d, i) => [d, Number((0.5 + i / 20).toFixed(2))])), notes: `Scored ${score}: tests are thin.` });

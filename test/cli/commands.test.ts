@@ -5,7 +5,9 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { graphTasks, operations, seedGraph, tempDirsPerTest, wgAsync, writeRegistry, type Project } from '../helpers/wg.js';
+import { type Project, tempDirsPerTest } from '../helpers/project.js';
+import { graphTasks, operations, seedGraph, writeRegistry } from '../helpers/files.js';
+import { wgAsync } from '../helpers/wg.js';
 
 type Task = Record<string, unknown> & { id: string };
 

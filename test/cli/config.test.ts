@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_TOML, loadConfig, parseConfig, resolveDispatcher } from '../../src/config.js';
 import { WgError } from '../../src/core/errors.js';
-import { tempDirsPerTest } from '../helpers/wg.js';
+import { tempDirsPerTest } from '../helpers/project.js';
 
 const tmp = tempDirsPerTest();
 afterEach((ctx) => tmp.cleanup(ctx));

@@ -5,7 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { graphTasks, seedGraph, tempDirsPerTest, wgAsync } from '../helpers/wg.js';
+import { tempDirsPerTest } from '../helpers/project.js';
+import { graphTasks, seedGraph } from '../helpers/files.js';
+import { wgAsync } from '../helpers/wg.js';
 
 const tmp = tempDirsPerTest();
 afterEach((ctx) => tmp.cleanup(ctx));

@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, graphTasks, isOneLineError, operations, seedGraph, tempDirsPerTest, WG_BIN, type AsyncProject, type WgResult } from '../helpers/wg.js';
+import { type Project, tempDirsPerTest } from '../helpers/project.js';
+import { graphTasks, operations, seedGraph } from '../helpers/files.js';
+import { cleanEnv, isOneLineError, WG_BIN, type WgResult } from '../helpers/wg.js';
 
 const tmp = tempDirsPerTest();
 afterEach((ctx) => tmp.cleanup(ctx));
@@ -16,7 +18,7 @@ interface JsonError {
 }
 
 /** Runs `args` twice (human, --json) and checks both renderings of the same error. */
-async function expectError(q: AsyncProject, args: string[], code: number, errCode: string, message: RegExp, env?: Record<string, string>): Promise<WgResult> {
+async function expectError(q: Project, args: string[], code: number, errCode: string, message: RegExp, env?: Record<string, string>): Promise<WgResult> {
   const [human, json] = await Promise.all([q.wg(args, env), q.wg([...args, '--json'], env)]);
   expect(human.code, `${args.join(' ')}: ${human.stderr}`).toBe(code);
   expect(human.stdout).toBe('');

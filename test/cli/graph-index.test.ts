@@ -9,15 +9,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Graph } from '../../src/core/graph.js';
 import { pathsFor } from '../../src/store/paths.js';
 import { JsonlStore } from '../../src/store/store.js';
-import { tempProject } from '../helpers/wg.js';
+import { project } from '../helpers/project.js';
 
 describe('graph index', () => {
-  let p: ReturnType<typeof tempProject> | undefined;
+  let p: ReturnType<typeof project> | undefined;
   afterEach(() => p?.cleanup());
   const indexFile = (): string => join(p!.wgDir, 'cache', 'graph-index.json');
 
   const seed = (): void => {
-    p = tempProject();
+    p = project();
     p.run(['add', 'Design', '--id', 'design', '-d', 'long description', '--tag', 'x']);
     p.run(['add', 'Build', '--id', 'build', '--after', 'design']);
     p.run(['add', 'Ship', '--id', 'ship', '--after', 'build', '-p', 'high']);
@@ -81,7 +81,7 @@ describe('graph index', () => {
   });
 
   it('writes through the index keep unknown fields, other kinds, comments, CRLF lines, UTF-8 and a missing final newline', () => {
-    p = tempProject();
+    p = project();
     const lines = [
       '# a comment',
       '{"kind":"task","id":"a","title":"Ünïcödé ✓","status":"open","priority":10,"future_field":{"x":[1,2]}}',

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyRustFixture } from '../helpers/rust-fixtures.js';
-import { isOneLineError, tempDirsPerTest, wgAsync } from '../helpers/wg.js';
+import { tempDirsPerTest } from '../helpers/project.js';
+import { isOneLineError, wgAsync } from '../helpers/wg.js';
 
 const tmp = tempDirsPerTest();
 afterEach((ctx) => tmp.cleanup(ctx));

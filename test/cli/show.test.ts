@@ -4,7 +4,8 @@
  * after/before as [{id, title, status}].
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { seedGraph, tempDirsPerTest } from '../helpers/wg.js';
+import { tempDirsPerTest } from '../helpers/project.js';
+import { seedGraph } from '../helpers/files.js';
 
 const tmp = tempDirsPerTest();
 afterEach((ctx) => tmp.cleanup(ctx));

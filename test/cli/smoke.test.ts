@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempProject } from '../helpers/wg.js';
+import { project } from '../helpers/project.js';
 
 describe('wg smoke', () => {
-  let p: ReturnType<typeof tempProject> | undefined;
+  let p: ReturnType<typeof project> | undefined;
   afterEach(() => p?.cleanup());
 
   it('adds, claims and completes a task', () => {
-    p = tempProject();
+    p = project();
     expect(p.run(['add', 'Design the API']).code).toBe(0);
     expect(p.run(['add', 'Build it', '--after', 'design-the-api']).code).toBe(0);
     expect(p.run(['ready', '--json']).json<Array<{ id: string }>>().map((r) => r.id)).toEqual(['design-the-api']);

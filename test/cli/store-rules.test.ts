@@ -5,7 +5,9 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { graphTasks, isOneLineError, operations, seedGraph, tempDirsPerTest, writeRegistry } from '../helpers/wg.js';
+import { tempDirsPerTest } from '../helpers/project.js';
+import { graphTasks, operations, seedGraph, writeRegistry } from '../helpers/files.js';
+import { isOneLineError } from '../helpers/wg.js';
 
 const tmp = tempDirsPerTest();
 afterEach((ctx) => tmp.cleanup(ctx));

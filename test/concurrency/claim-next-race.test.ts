@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { STORES, storeProject, type StoreProject } from '../helpers/stores.js';
-import { Procs, seedTask, strictParseGraph } from './support.js';
+import { seedTask, strictParseGraph } from '../helpers/files.js';
+import { Procs } from '../helpers/proc.js';
 
 const RACERS = 16;
 

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { STORES, storeProject, type StoreProject } from '../helpers/stores.js';
-import { logMessageCounts, Procs, seedTask, graphTemps, strictParseGraph } from './support.js';
+import { graphTemps, logMessageCounts, seedTask, strictParseGraph } from '../helpers/files.js';
+import { Procs } from '../helpers/proc.js';
 
 describe.each(STORES)('concurrent writers (%s store)', (store) => {
   let project: StoreProject | undefined;

@@ -6,8 +6,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempProject, type WgResult } from '../helpers/wg.js';
-import { Procs, readGraphStrict, seedGraph, seedTask } from './support.js';
+import { project, type Project } from '../helpers/project.js';
+import { readGraphStrict, seedGraph, seedTask } from '../helpers/files.js';
+import { Procs } from '../helpers/proc.js';
+import { type WgResult } from '../helpers/wg.js';
 
 const SEEDED = 600; // big enough that a save takes a while to write
 const WRITER_SLOTS = 3;
@@ -48,17 +50,17 @@ process.stdout.write(JSON.stringify({ reads, maxLines, bad }));
 `;
 
 describe('lock-free readers', () => {
-  let project: ReturnType<typeof tempProject> | undefined;
+  let proj: Project | undefined;
   const procs = new Procs();
   afterEach(async () => {
     await procs.killAll();
-    project?.cleanup();
-    project = undefined;
+    proj?.cleanup();
+    proj = undefined;
   });
 
   it('readers_never_see_partial_file', async () => {
-    project = tempProject();
-    const p = project;
+    proj = project();
+    const p = proj;
     const seeded = ['log-target', ...Array.from({ length: SEEDED }, (_, i) => `seed-${i}`)];
     seedGraph(p.graphPath, seeded.map((id) => seedTask(id)));
     const stopFile = join(p.dir, 'stop-readers');

@@ -7,8 +7,9 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempProject } from '../helpers/wg.js';
-import { lockIsFree, Procs } from './support.js';
+import { project, type Project } from '../helpers/project.js';
+import { lockIsFree } from '../helpers/files.js';
+import { Procs } from '../helpers/proc.js';
 
 const MIN_KILLS = 60;
 const PARALLEL = 4;
@@ -17,18 +18,18 @@ const MAX_DELAY_CAP_MS = 1_200;
 const TIME_BUDGET_MS = 60_000;
 
 describe('SIGKILL during heartbeats', () => {
-  let project: ReturnType<typeof tempProject> | undefined;
+  let proj: Project | undefined;
   const procs = new Procs();
   afterEach(async () => {
     await procs.killAll();
-    project?.cleanup();
-    project = undefined;
+    proj?.cleanup();
+    proj = undefined;
   });
 
   it('sigkill_heartbeat_never_tears_registry', async () => {
     const t0 = performance.now();
-    project = tempProject();
-    const p = project;
+    proj = project();
+    const p = proj;
     expect(p.run(['add', 'Agent work', '--id', 'work']).code).toBe(0);
     const graphBefore = p.readGraph();
     const serviceDir = join(p.wgDir, 'service');

@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempProject } from '../helpers/wg.js';
-import { graphTemps, lockIsFree, logMessageCounts, operations, Procs, readGraphStrict, seedGraph, seedTask, type TaskLine } from './support.js';
+import { project, type Project } from '../helpers/project.js';
+import { graphTemps, lockIsFree, logMessageCounts, operations, readGraphStrict, seedGraph, seedTask, type TaskLine } from '../helpers/files.js';
+import { Procs } from '../helpers/proc.js';
 
 const MIN_KILLS = 200;
 const PARALLEL = 4;
@@ -24,18 +25,18 @@ const KILLS_PER_ROUND = 10;
 const MAX_DELAY_CAP_MS = 1_200;
 
 describe('SIGKILL during writes', () => {
-  let project: ReturnType<typeof tempProject> | undefined;
+  let proj: Project | undefined;
   const procs = new Procs();
   afterEach(async () => {
     await procs.killAll();
-    project?.cleanup();
-    project = undefined;
+    proj?.cleanup();
+    proj = undefined;
   });
 
   it('sigkill_writer_never_tears_file', async () => {
     const t0 = performance.now();
-    project = tempProject();
-    const p = project;
+    proj = project();
+    const p = proj;
     const logTargets = ['log-target-a', 'log-target-b'];
     const seeded = [...logTargets, ...Array.from({ length: SEEDED }, (_, i) => `seed-${i}`)];
     seedGraph(p.graphPath, seeded.map((id) => seedTask(id)));

@@ -19,13 +19,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { loadConfig } from '../../src/config.js';
 import { launchSpec, type LaunchSpec } from '../../src/agents/executors/index.js';
 import { buildPrompt } from '../../src/service/prompt.js';
+import { loadSettings } from '../../src/settings.js';
 import { JsonlStore } from '../../src/store/store.js';
 import { pathsFor } from '../../src/store/paths.js';
 import { safeKill } from './proc.js';
-import { WG_BIN, tempProjectAsync, type AsyncProject } from './wg.js';
+import { projectAsync, type Project } from './project.js';
+import { WG_BIN } from './wg.js';
 
 const REPO = resolve(__dirname, '../..');
 export const CLI_VERSIONS = { claude: '2.1.332', codex: '0.171.0' } as const;
@@ -64,7 +65,7 @@ export interface AgentRun {
 }
 
 export interface AgentSandbox {
-  project: AsyncProject;
+  project: Project;
   taskId: string;
   agentId: string;
   epoch: number;
@@ -131,7 +132,7 @@ export interface SandboxOptions {
 /** A temp wg project with one task claimed for agent-1, and the real CLI ready to run on it. */
 export async function agentSandbox(opts: SandboxOptions): Promise<AgentSandbox> {
   const cli = cliPath(opts.cli);
-  const project = await tempProjectAsync();
+  const project = await projectAsync();
   const cleanups: Array<() => void> = [() => project.cleanup()];
   const pgids = new Set<number>();
   try {
@@ -158,8 +159,8 @@ export async function agentSandbox(opts: SandboxOptions): Promise<AgentSandbox> 
     const promptFile = join(agentDir, 'prompt.txt');
     const prompt = buildPrompt(graph, task, agentId);
     writeFileSync(promptFile, prompt);
-    const config = loadConfig(paths.config);
-    const spec = launchSpec(task, config, { promptFile, model: task.model, executor: opts.cli });
+    const settings = loadSettings(paths.config);
+    const spec = launchSpec(task, settings.executors, { promptFile, model: task.model, executor: opts.cli });
     if ('missing' in spec) throw new Error(spec.missing);
 
     const env: Record<string, string> = {

@@ -6,7 +6,8 @@
 import { Daemon } from '../../src/service/daemon.js';
 import type { ServiceEvent, ServiceEventMap, ServiceEventName } from '../../src/service/events.js';
 import { pathsFor } from '../../src/store/paths.js';
-import { waitFor, type ServiceProject } from './service.js';
+import type { ServiceProject } from './project.js';
+import { waitFor } from './proc.js';
 import { WG_BIN } from './wg.js';
 
 /**

@@ -1,10 +1,27 @@
 /**
- * The process table as tests see it (Linux /proc): running vs zombie, process-group members,
- * and signalling by PID or group — never by name.
+ * Processes as tests see them (Linux /proc): running vs zombie, process-group members,
+ * signalling by PID or group — never by name — plus the one poll-wait (`waitFor`) and a tracker
+ * of every child a test started (`Procs`), killed by PID in afterEach/finally.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { wgSpawn, type WgSpawned } from './wg.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `fn` until it returns a truthy value (returned) or `timeoutMs` passes: then throws,
+ * naming `what` and appending `explain()` (the state to debug from).
+ */
+export async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 10_000, intervalMs = 25, explain?: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${explain ? `\n${explain()}` : ''}`);
+    await sleep(intervalMs);
+  }
+}
 
 export function pidAlive(pid: number): boolean {
   try {
@@ -43,11 +60,76 @@ export function groupMembers(pgid: number): number[] {
   return out;
 }
 
+/** `kill -0 -PGID`: true when the kernel still knows a process in the group (zombies included). */
+export function groupSignalable(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** `process.kill` that ignores a process already gone (negative target = process group). */
 export function safeKill(target: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
     process.kill(target, signal);
   } catch {
     // already gone
+  }
+}
+
+/** A PID that certainly belongs to no running process (a child that has exited). */
+export function deadPid(): number {
+  const r = spawnSync('true');
+  const pid = r.pid;
+  if (!pid || processRunning(pid)) throw new Error('could not obtain a dead PID');
+  return pid;
+}
+
+/** Every child a test started; `killAll()` in afterEach/finally kills whatever still runs. */
+export class Procs {
+  private readonly live = new Set<ChildProcess>();
+
+  wg(cwd: string, args: string[], env: Record<string, string | undefined> = {}): WgSpawned {
+    const s = wgSpawn(cwd, args, env);
+    this.track(s.child);
+    return s;
+  }
+
+  /** A plain node script (imports nothing from the project), e.g. a raw reader loop. */
+  node(script: string, args: string[], cwd: string): { child: ChildProcess; result: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+    const child = spawn(process.execPath, ['-e', script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.track(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const result = new Promise<{ code: number | null; stdout: string; stderr: string }>((res, rej) => {
+      child.on('error', rej);
+      child.on('close', (code) => res({ code, stdout, stderr }));
+    });
+    return { child, result };
+  }
+
+  private track(child: ChildProcess): void {
+    this.live.add(child);
+    child.on('exit', () => this.live.delete(child));
+  }
+
+  get running(): number {
+    return this.live.size;
+  }
+
+  /** SIGKILLs (by PID) every tracked child that has not exited, and waits for them. */
+  async killAll(): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const child of this.live) {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) continue;
+      waits.push(new Promise<void>((res) => child.once('exit', () => res())));
+      safeKill(child.pid);
+    }
+    await Promise.all(waits);
+    this.live.clear();
   }
 }

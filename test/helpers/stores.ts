@@ -4,11 +4,13 @@
  * `[store] url`). Tests seed and read the graph and the provenance through this, and otherwise
  * run the same `wg` commands against either.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { seedGraph, type TaskSeed } from './files.js';
 import { createDatabase, type TestDatabase } from './pg.js';
-import { tempProject, wg, type WgResult } from './wg.js';
+import { project } from './project.js';
+import { wg, type WgResult } from './wg.js';
 
 export const STORES = ['jsonl', 'postgres'] as const;
 export type StoreKind = (typeof STORES)[number];
@@ -20,8 +22,8 @@ export interface StoreProject {
   /** The database URL (postgres only). */
   url?: string;
   run(args: string[], env?: Record<string, string | undefined>): WgResult;
-  /** Replaces the graph with these lines (before any wg process runs). */
-  seed(lines: string[]): Promise<void>;
+  /** Replaces the graph with these tasks (files.ts `seedGraph`; before any wg process runs). */
+  seed(tasks: TaskSeed[]): Promise<void>;
   /** The graph as graph.jsonl text (for postgres: every stored line in order). */
   graphText(): Promise<string>;
   /** The provenance records, oldest first. */
@@ -30,7 +32,7 @@ export interface StoreProject {
 }
 
 export async function storeProject(kind: StoreKind): Promise<StoreProject> {
-  const p = tempProject();
+  const p = project();
   let db: TestDatabase | undefined;
   if (kind === 'postgres') {
     db = await createDatabase();
@@ -51,14 +53,13 @@ export async function storeProject(kind: StoreKind): Promise<StoreProject> {
     wgDir: p.wgDir,
     ...(db ? { url: db.url } : {}),
     run: (args, env) => wg(p.dir, args, env),
-    async seed(lines) {
-      const text = lines.map((l) => l + '\n').join('');
+    async seed(tasks) {
       if (!db) {
-        writeFileSync(p.graphPath, text);
+        seedGraph(p.graphPath, tasks);
         return;
       }
       const file = join(p.dir, 'seed.jsonl');
-      writeFileSync(file, text);
+      seedGraph(file, tasks);
       const r = wg(p.dir, ['import', '--from', file, '--replace']);
       if (r.code !== 0) throw new Error(`wg import failed: ${r.stderr}`);
       await query('TRUNCATE wg_operations'); // the seed is not an operation of the test

@@ -1,11 +1,10 @@
 /**
- * Runs the built `wg` (dist/wg.mjs) as a real subprocess against temp directories.
- * Build first (`npm run build`; `npm test` does it).
+ * Runs the built `wg` (dist/wg.mjs) as a real subprocess. Build first (`npm run build`; `npm
+ * test` does it). Projects to run it in: ./project.ts; the files it writes: ./files.ts.
  */
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 export const WG_BIN = resolve(__dirname, '../../dist/wg.mjs');
 if (!existsSync(WG_BIN)) throw new Error(`${WG_BIN} is missing — run 'npm run build' first`);
@@ -62,34 +61,8 @@ export function wgAsync(cwd: string, args: string[], env: Record<string, string 
   });
 }
 
-/** A temp project directory with `wg init` done. Call `cleanup()` in afterEach/finally. */
-export function tempProject(): { dir: string; wgDir: string; graphPath: string; run: (args: string[], env?: Record<string, string | undefined>) => WgResult; readGraph: () => string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'wg-test-'));
-  const init = wg(dir, ['init']);
-  if (init.code !== 0) throw new Error(`wg init failed: ${init.stderr}`);
-  const wgDir = join(dir, '.wg');
-  const graphPath = join(wgDir, 'graph.jsonl');
-  return {
-    dir,
-    wgDir,
-    graphPath,
-    run: (args, env) => wg(dir, args, env),
-    readGraph: () => readFileSync(graphPath, 'utf8'),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-/** Parsed graph lines (tasks only). */
-export function graphTasks(text: string): Array<Record<string, unknown>> {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() && !l.startsWith('#'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((o) => (o.kind ?? 'task') === 'task');
-}
-
 export interface WgSpawned {
-  child: import('node:child_process').ChildProcess;
+  child: ChildProcess;
   pid: number;
   /** Settles when the process has exited and its output is drained (never rejects on a kill). */
   result: Promise<WgResult & { signal: NodeJS.Signals | null; ms: number }>;
@@ -114,117 +87,7 @@ export function wgSpawn(cwd: string, args: string[], env: Record<string, string 
   return { child, pid: child.pid, result };
 }
 
-/** A bare temp directory (no `wg init`). Call `cleanup()` in afterEach/finally. */
-export function bareTempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'wg-test-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** The lines of `.wg/log/operations.jsonl`, parsed (empty when the file does not exist yet). */
-export function operations(wgDir: string): Array<Record<string, unknown>> {
-  const path = join(wgDir, 'log', 'operations.jsonl');
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-/** Writes `.wg/service/registry.json` with the given agents (minimal valid records). */
-export function writeRegistry(wgDir: string, agents: Array<{ id: string; task_id: string; claim_epoch?: number; status?: string }>): string {
-  const path = join(wgDir, 'service', 'registry.json');
-  mkdirSync(join(wgDir, 'service'), { recursive: true });
-  const reg = {
-    agents: Object.fromEntries(
-      agents.map((a) => [a.id, { id: a.id, pid: 999_999, task_id: a.task_id, claim_epoch: a.claim_epoch ?? 1, executor: 'shell', started_at: '2026-01-01T00:00:00Z', status: a.status ?? 'working' }]),
-    ),
-    next_agent_id: agents.length + 1,
-  };
-  writeFileSync(path, JSON.stringify(reg, null, 2) + '\n');
-  return path;
-}
-
 /** Asserts the shape of a human error: one `error: …` line, optionally one `hint: …` line, no stack. */
 export function isOneLineError(stderr: string): boolean {
   return /^error: [^\n]+\n(hint: [^\n]+\n)?$/.test(stderr) && !/\n\s+at /.test(stderr);
-}
-
-export type Project = ReturnType<typeof tempProject>;
-/** A project whose commands run asynchronously, so concurrent tests overlap their waits. */
-export interface AsyncProject extends Project {
-  wg: (args: string[], env?: Record<string, string | undefined>) => Promise<WgResult>;
-}
-
-/** Like tempProject(), but `wg init` runs without blocking the test worker. */
-export async function tempProjectAsync(): Promise<AsyncProject> {
-  const dir = mkdtempSync(join(tmpdir(), 'wg-test-'));
-  const init = await wgAsync(dir, ['init']);
-  if (init.code !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`wg init failed: ${init.stderr}`);
-  }
-  const wgDir = join(dir, '.wg');
-  const graphPath = join(wgDir, 'graph.jsonl');
-  return {
-    dir,
-    wgDir,
-    graphPath,
-    run: (args, env) => wg(dir, args, env),
-    wg: (args, env) => wgAsync(dir, args, env ?? {}),
-    readGraph: () => readFileSync(graphPath, 'utf8'),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-/**
- * Temp directories owned by the test that made them, removed in that test's afterEach (safe
- * with concurrent tests):
- *   const tmp = tempDirsPerTest(); afterEach((ctx) => tmp.cleanup(ctx));
- *   it('…', async (ctx) => { const q = await tmp.project(ctx); … });
- */
-export function tempDirsPerTest(): {
-  project: (ctx: { task: { id: string } }) => Promise<AsyncProject>;
-  bare: (ctx: { task: { id: string } }) => { dir: string; cleanup: () => void };
-  cleanup: (ctx: { task: { id: string } }) => void;
-} {
-  const owned = new Map<string, Array<() => void>>();
-  const own = (ctx: { task: { id: string } }, fn: () => void): void => {
-    const list = owned.get(ctx.task.id) ?? [];
-    list.push(fn);
-    owned.set(ctx.task.id, list);
-  };
-  return {
-    async project(ctx) {
-      const q = await tempProjectAsync();
-      own(ctx, q.cleanup);
-      return q;
-    },
-    bare(ctx) {
-      const b = bareTempDir();
-      own(ctx, b.cleanup);
-      return b;
-    },
-    cleanup(ctx) {
-      for (const fn of owned.get(ctx.task.id) ?? []) fn();
-      owned.delete(ctx.task.id);
-    },
-  };
-}
-
-/**
- * Writes graph.jsonl directly (faster than one `wg add` per task): each task gets kind, a
- * title, status open and priority 10 unless given, and `before` is derived from `after`.
- */
-export function seedGraph(graphPath: string, tasks: Array<Record<string, unknown> & { id: string }>): string {
-  const before = new Map<string, string[]>();
-  for (const t of tasks) for (const dep of (t.after as string[] | undefined) ?? []) before.set(dep, [...(before.get(dep) ?? []), t.id]);
-  const text = tasks
-    .map((t) => {
-      const { id, ...rest } = t;
-      const b = before.get(id);
-      return JSON.stringify({ kind: 'task', id, title: id.toUpperCase(), status: 'open', priority: 10, ...(b ? { before: b } : {}), ...rest });
-    })
-    .join('\n');
-  writeFileSync(graphPath, text + '\n');
-  return text + '\n';
 }

@@ -12,7 +12,9 @@ import type { Task } from '../../src/core/task.js';
 import { buildSite, escapeHtml, pageName, renderMarkdown } from '../../src/render/html.js';
 import { taskPage } from '../../src/render/show.js';
 import { pathsFor } from '../../src/store/paths.js';
-import { isOneLineError, seedGraph, tempDirsPerTest } from '../helpers/wg.js';
+import { tempDirsPerTest } from '../helpers/project.js';
+import { seedGraph } from '../helpers/files.js';
+import { isOneLineError } from '../helpers/wg.js';
 
 const tmp = tempDirsPerTest();
 afterEach((ctx) => tmp.cleanup(ctx));

@@ -17,7 +17,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DIMENSIONS, writeEvaluation } from '../../src/agency/evaluations.js';
 import { pathsFor } from '../../src/store/paths.js';
-import { tempProject, type Project } from '../helpers/wg.js';
+import { project, type Project } from '../helpers/project.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -77,7 +77,7 @@ describe('wg html in Chromium', () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium is required for this test and is missing at ${CHROMIUM}: run 'apt-get update && apt-get install -y chromium' (.ci/run does this)`);
     }
-    const q = tempProject();
+    const q = project();
     const userDataDir = mkdtempSync(join(tmpdir(), 'wg-chromium-'));
     let context: BrowserContext | undefined;
     try {

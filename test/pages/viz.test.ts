@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Graph } from '../../src/core/graph.js';
 import type { Task } from '../../src/core/task.js';
 import { renderVizText, vizLayout } from '../../src/render/viz.js';
-import { seedGraph, tempDirsPerTest } from '../helpers/wg.js';
+import { tempDirsPerTest } from '../helpers/project.js';
+import { seedGraph } from '../helpers/files.js';
 
 const tmp = tempDirsPerTest();
 afterEach((ctx) => tmp.cleanup(ctx));

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { evaluatorSpec } from '../../src/agency/evaluator.js';
 import { parseEvaluatorOutput } from '../../src/agency/rubric.js';
 import { readAgentOutput } from '../../src/agents/executors/stream.js';
-import { loadConfig } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 import { pathsFor } from '../../src/store/paths.js';
 import { agentSandbox, IS_ROOT, showTask, type AgentSandbox } from '../helpers/agent-cli.js';
 import { matchFixture } from '../helpers/agent-fixtures.js';
@@ -204,7 +204,7 @@ describe('real claude against the mock Anthropic API', () => {
     const verdict = JSON.stringify({ score: 0.8, dimensions: { correctness: 0.9 }, notes: 'Solid.' });
     const { mock, sandbox } = await setup([], { byModel: { haiku: [{ text: verdict }] } });
     const sb = await sandbox();
-    const spec = evaluatorSpec(loadConfig(pathsFor(sb.project.wgDir).config), sb.taskId);
+    const spec = evaluatorSpec(loadSettings(pathsFor(sb.project.wgDir).config).agency, sb.taskId);
     expect(spec.argv).toEqual(['claude', '--print', '--output-format', 'json', '--model', 'haiku']);
     const run = await sb.run({ argv: spec.argv, stdin: 'Evaluate the task.' });
     expect(run.code).toBe(0);

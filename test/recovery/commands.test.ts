@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deadPid, groupMembers, recoveryProject, running, until, type RecoveryProject } from '../helpers/recovery.js';
+import { recoveryProject, type RecoveryProject } from '../helpers/project.js';
+import { deadPid, groupMembers, processRunning, waitFor } from '../helpers/proc.js';
 
 const messages = (t: { log?: Array<{ message: string }> }): string[] => (t.log ?? []).map((e) => e.message);
 
@@ -20,12 +21,12 @@ describe('recovery commands (real processes)', () => {
     p = recoveryProject();
     p.add('x', ['--exec', 'sleep 300']);
     p.start();
-    const a1 = await p.agentRunning('x');
+    const a1 = await p.runningAgent('x');
 
     const r = p.run(['kill', a1.id, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ agent: a1.id, was_alive: true, task: { id: 'x', status: 'open', paused: true } });
-    await until('the killed agent group to be gone', () => groupMembers(a1.pgid).length === 0, 3_000);
+    await waitFor('the killed agent group to be gone', () => groupMembers(a1.pgid).length === 0, 3_000);
     const paused = p.task('x');
     expect(paused).toMatchObject({ status: 'open', paused: true });
     expect(paused.assigned).toBeUndefined();
@@ -35,11 +36,11 @@ describe('recovery commands (real processes)', () => {
     expect(p.agentsOf('x')).toHaveLength(1);
 
     p.ok(['resume', 'x']);
-    const a2 = await p.agentRunning('x', [a1.id]);
+    const a2 = await p.runningAgent('x', { not: [a1.id] });
     const human = p.run(['kill', a2.id, '--redispatch']);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(new RegExp(`Killed ${a2.id}; 'x' released`));
-    const a3 = await p.agentRunning('x', [a1.id, a2.id]);
+    const a3 = await p.runningAgent('x', { not: [a1.id, a2.id] });
     expect(p.task('x').paused).toBeUndefined();
     expect(p.task('x').assigned).toBe(a3.id);
     expect(groupMembers(a2.pgid)).toEqual([]);
@@ -115,7 +116,7 @@ describe('recovery commands (real processes)', () => {
       expect(messages(t).at(-1)).toMatch(/^stale claim cleared: agent agent-\d /);
     }
     expect(['c', 'd'].map((id) => p!.line(id))).toEqual(keep);
-    expect(running(live.pid)).toBe(true);
+    expect(processRunning(live.pid)).toBe(true);
     expect(p.run(['sweep']).stdout).toContain('No stale claims');
   });
 
@@ -125,8 +126,8 @@ describe('recovery commands (real processes)', () => {
     p.add('hung', ['--exec', 'sleep 300']);
     p.start();
     await p.waitTask('quick', (t) => t.status === 'done', 'done');
-    const live = await p.agentRunning('hung');
-    const finished = await until('the quick agent to be recorded as finished', () => p!.agentsOf('quick').find((a) => a.status === 'done'));
+    const live = await p.runningAgent('hung');
+    const finished = await waitFor('the quick agent to be recorded as finished', () => p!.agentsOf('quick').find((a) => a.status === 'done'));
 
     expect(p.run(['reap']).stdout).toContain('Nothing to reap'); // default: older than 1h
     const dry = p.run(['reap', '--older-than', '0s', '--dry-run', '--json']);
@@ -138,7 +139,7 @@ describe('recovery commands (real processes)', () => {
     expect(r.json()).toEqual({ dry_run: false, removed: [finished.id] });
     expect(p.agents()[finished.id]).toBeUndefined();
     expect(p.agents()[live.id]).toMatchObject({ status: 'working' });
-    expect(running(live.pid)).toBe(true);
+    expect(processRunning(live.pid)).toBe(true);
     expect(p.run(['reap', '--older-than', 'soon']).code).toBe(2);
   });
 
@@ -146,14 +147,14 @@ describe('recovery commands (real processes)', () => {
     p = recoveryProject();
     p.add('x', ['--exec', 'sleep 300']);
     p.start();
-    const a1 = await p.agentRunning('x');
+    const a1 = await p.runningAgent('x');
     expect(p.run(['requeue', 'x']).code).toBe(2); // --reason is required
 
     const r = p.run(['requeue', 'x', '--reason', 'provider outage']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`Requeued 'x' (was ${a1.id})`);
-    await until('the old agent group to be gone', () => groupMembers(a1.pgid).length === 0, 5_000);
-    const a2 = await p.agentRunning('x', [a1.id]);
+    await waitFor('the old agent group to be gone', () => groupMembers(a1.pgid).length === 0, 5_000);
+    const a2 = await p.runningAgent('x', { not: [a1.id] });
     const t = p.task('x');
     expect(t).toMatchObject({ status: 'in-progress', assigned: a2.id, retry_count: 1 });
     expect(messages(t)).toContain(`Requeued: provider outage (was ${a1.id})`);

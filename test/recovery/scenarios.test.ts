@@ -6,8 +6,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deadPid, groupMembers, recoveryProject, running, until, type RecoveryProject } from '../helpers/recovery.js';
-import { operations } from '../helpers/wg.js';
+import { recoveryProject, type RecoveryProject } from '../helpers/project.js';
+import { operations } from '../helpers/files.js';
+import { deadPid, groupMembers, processRunning, waitFor } from '../helpers/proc.js';
 
 interface RetryJson {
   task: { id: string; status: string; retry_count?: number };
@@ -29,7 +30,7 @@ describe('recovery scenarios (real service, real agents)', () => {
     p = recoveryProject();
     p.add('x', ['--exec', 'sleep 300']);
     p.start();
-    const a1 = await p.agentRunning('x');
+    const a1 = await p.runningAgent('x');
     expect(groupMembers(a1.pgid).length).toBeGreaterThan(0);
 
     const r = p.run(['retry', 'x', '--reason', 'hung', '--json']);
@@ -40,12 +41,12 @@ describe('recovery scenarios (real service, real agents)', () => {
     expect(out.task).toMatchObject({ status: 'open', retry_count: 1 });
 
     // The old agent's whole process group is gone, and the registry says why.
-    await until('the old process group to be gone', () => groupMembers(a1.pgid).length === 0, 3_000);
-    expect(running(a1.pid)).toBe(false);
+    await waitFor('the old process group to be gone', () => groupMembers(a1.pgid).length === 0, 3_000);
+    expect(processRunning(a1.pid)).toBe(false);
     expect(p.agents()[a1.id]).toMatchObject({ status: 'dead' });
 
     // The service respawns the task at once as a new agent.
-    const a2 = await p.agentRunning('x', [a1.id]);
+    const a2 = await p.runningAgent('x', { not: [a1.id] });
     const t = p.task('x');
     expect(t).toMatchObject({ status: 'in-progress', assigned: a2.id, retry_count: 1 });
     expect(t.claim_epoch).toBe(a2.claim_epoch);
@@ -117,7 +118,7 @@ describe('recovery scenarios (real service, real agents)', () => {
     expect(messages(down).at(-1)).toMatch(/^stale claim cleared via retry of up \(was agent-2, process \d+ is gone\)$/);
     expect(messages(p.task('deeper')).at(-1)).toBe('stale claim cleared via retry of up (was agent-9, unknown to the registry)');
     expect(['by-human', 'by-live', 'unrelated'].map((id) => p!.line(id))).toEqual(untouched);
-    expect(running(live.pid)).toBe(true);
+    expect(processRunning(live.pid)).toBe(true);
   });
 
   it('reconciler_clears_open_with_dead_agent', async () => {
@@ -126,7 +127,7 @@ describe('recovery scenarios (real service, real agents)', () => {
     p.seed([{ id: 'x', status: 'open', assigned: 'agent-1', claim_epoch: 1, exec: 'sleep 300' }]);
     p.writeRegistry([{ id: 'agent-1', task_id: 'x', pid: gone, pgid: gone }]);
     p.start();
-    const a2 = await p.agentRunning('x', ['agent-1']);
+    const a2 = await p.runningAgent('x', { not: ['agent-1'] });
     expect(a2.id).toBe('agent-2');
     const t = p.task('x');
     expect(t).toMatchObject({ status: 'in-progress', assigned: 'agent-2', retry_count: 1, claim_epoch: 3 });
@@ -163,14 +164,14 @@ describe('recovery scenarios (real service, real agents)', () => {
     expect(dry.code).toBe(0);
     expect(dry.json<{ tasks: Array<{ id: string }>; kill: string[] }>()).toMatchObject({ kill: ['agent-2'] });
     expect(p.readGraph()).toBe(graphBefore);
-    expect(running(mid.pid)).toBe(true);
+    expect(processRunning(mid.pid)).toBe(true);
 
     const r = p.run(['reset', 'root', '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = r.json<{ tasks: Array<{ id: string }>; killed: string[] }>();
     expect(out.tasks.map((t) => t.id)).toEqual(['root', 'mid', 'leaf']);
     expect(out.killed).toEqual(['agent-2']);
-    await until('agent-2 to be gone', () => groupMembers(mid.pgid).length === 0, 3_000);
+    await waitFor('agent-2 to be gone', () => groupMembers(mid.pgid).length === 0, 3_000);
     expect(p.agents()['agent-2']!.status).toBe('dead');
 
     for (const id of ['root', 'mid', 'leaf']) {
@@ -182,15 +183,15 @@ describe('recovery scenarios (real service, real agents)', () => {
     expect(p.task('leaf').claim_epoch).toBe(6);
     // System companions and unrelated tasks are not in the closure: untouched, their agent alive.
     expect(['.evaluate-root', 'other'].map((id) => p!.line(id))).toEqual(keep);
-    expect(running(evaluator.pid)).toBe(true);
+    expect(processRunning(evaluator.pid)).toBe(true);
   });
 
   it('agents_kill_kills_process_group', async () => {
     p = recoveryProject();
     p.add('x', ['--exec', 'sleep 300 & sleep 300 & wait']);
     p.start();
-    const a1 = await p.agentRunning('x');
-    const members = await until('the agent and its two grandchildren', () => {
+    const a1 = await p.runningAgent('x');
+    const members = await waitFor('the agent and its two grandchildren', () => {
       const m = groupMembers(a1.pgid);
       return m.length >= 3 ? m : undefined;
     });
@@ -199,12 +200,12 @@ describe('recovery scenarios (real service, real agents)', () => {
     const r = p.run(['agents', 'kill', a1.id, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ agent: a1.id, killed: true, task: 'x' });
-    await until('no process of the group to remain', () => groupMembers(a1.pgid).length === 0, 3_000);
-    for (const pid of members) expect(running(pid), `PID ${pid}`).toBe(false);
+    await waitFor('no process of the group to remain', () => groupMembers(a1.pgid).length === 0, 3_000);
+    for (const pid of members) expect(processRunning(pid), `PID ${pid}`).toBe(false);
     expect(p.agents()[a1.id]!.status).toBe('dead');
 
     // The reconciler releases the task and the service respawns it.
-    const a2 = await p.agentRunning('x', [a1.id]);
+    const a2 = await p.runningAgent('x', { not: [a1.id] });
     const t = p.task('x');
     expect(t).toMatchObject({ status: 'in-progress', assigned: a2.id, retry_count: 1 });
     expect(messages(t).some((m) => m.startsWith(`stale claim cleared: agent ${a1.id} is dead`))).toBe(true);
@@ -213,7 +214,7 @@ describe('recovery scenarios (real service, real agents)', () => {
     const again = p.run(['agents', 'kill', a1.id, '--json']);
     expect(again.code).toBe(0);
     expect(again.json()).toMatchObject({ killed: false });
-    expect(running(a2.pid)).toBe(true);
+    expect(processRunning(a2.pid)).toBe(true);
   });
 
   it('retry_twice_is_safe', async () => {
@@ -223,11 +224,11 @@ describe('recovery scenarios (real service, real agents)', () => {
     p.start();
 
     // Sequential: the second retry is a no-op and never kills the agent spawned after the first.
-    const a1 = await p.agentRunning('x');
+    const a1 = await p.runningAgent('x');
     const first = p.run(['retry', 'x', '--json']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.json<RetryJson>().killed).toEqual([a1.id]);
-    const a2 = await p.agentRunning('x', [a1.id]);
+    const a2 = await p.runningAgent('x', { not: [a1.id] });
     const second = p.run(['retry', 'x', '--json']);
     expect(second.code, second.stderr).toBe(0);
     const s = second.json<RetryJson>();
@@ -237,20 +238,20 @@ describe('recovery scenarios (real service, real agents)', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/retried .*s ago \(within retry_debounce\); nothing done/);
     await p.ticks(2);
-    expect(running(a2.pid)).toBe(true);
+    expect(processRunning(a2.pid)).toBe(true);
     expect(p.task('x')).toMatchObject({ status: 'in-progress', assigned: a2.id, retry_count: 1 });
     expect(p.agentsOf('x').map((a) => a.id)).toEqual([a1.id, a2.id]);
 
     // Concurrent: exactly one of two simultaneous retries acts.
-    const b1 = await p.agentRunning('y');
-    const both = await Promise.all([p.runAsync(['retry', 'y', '--json']), p.runAsync(['retry', 'y', '--json'])]);
+    const b1 = await p.runningAgent('y');
+    const both = await Promise.all([p.wg(['retry', 'y', '--json']), p.wg(['retry', 'y', '--json'])]);
     for (const b of both) expect(b.code, b.stderr).toBe(0);
     const outs = both.map((b) => b.json<RetryJson>());
     expect(outs.filter((o) => o.noop === null)).toHaveLength(1);
     expect(outs.flatMap((o) => o.killed)).toEqual([b1.id]);
-    const b2 = await p.agentRunning('y', [b1.id]);
+    const b2 = await p.runningAgent('y', { not: [b1.id] });
     await p.ticks(2);
-    expect(running(b2.pid)).toBe(true);
+    expect(processRunning(b2.pid)).toBe(true);
     expect(p.task('y')).toMatchObject({ status: 'in-progress', assigned: b2.id, retry_count: 1 });
     expect(p.agentsOf('y')).toHaveLength(2);
   });
@@ -281,9 +282,9 @@ describe('recovery scenarios (real service, real agents)', () => {
     // `terms`: how many SIGTERMs the agent gets — one per killer (the service; plus the CLI for
     // retry), never one per tick, or its `wg done` would die of the next one (exit 143).
     const zombie = async (agent: string, terms: number): Promise<void> => {
-      await until(`${agent} to receive ${terms} SIGTERM(s)`, () => (readIf(`term-${agent}`) ?? '').split('\n').filter(Boolean).length >= terms, 5_000);
+      await waitFor(`${agent} to receive ${terms} SIGTERM(s)`, () => (readIf(`term-${agent}`) ?? '').split('\n').filter(Boolean).length >= terms, 5_000);
       writeFileSync(p!.w(`go-${agent}`), '');
-      const rc = await until(`${agent} to report the exit code of wg done`, () => readIf(`rc-${agent}`), 5_000);
+      const rc = await waitFor(`${agent} to report the exit code of wg done`, () => readIf(`rc-${agent}`), 5_000);
       expect(rc.trim(), readIf(`out-${agent}`)).toBe('3');
       expect(readIf(`out-${agent}`)).toMatch(/claim lost: task 'x' is now held by /);
       const t = p!.task('x');
@@ -293,19 +294,19 @@ describe('recovery scenarios (real service, real agents)', () => {
     };
 
     // 1) A human unclaims: the service stops agent-1; during its grace it tries `wg done`.
-    const a1 = await p.agentRunning('x');
+    const a1 = await p.runningAgent('x');
     const un = p.run(['unclaim', 'x']);
     expect(un.code, un.stderr).toBe(0);
     await zombie(a1.id, 1);
 
     // 2) The service respawned the task; `wg retry` reclaims it from agent-2 the same way.
-    const a2 = await p.agentRunning('x', [a1.id]);
-    const retry = p.runAsync(['retry', 'x', '--json']);
+    const a2 = await p.runningAgent('x', { not: [a1.id] });
+    const retry = p.wg(['retry', 'x', '--json']);
     await zombie(a2.id, 2);
     const r = await retry;
     expect(r.code, r.stderr).toBe(0);
     expect(r.json<RetryJson>().killed).toEqual([a2.id]);
-    const a3 = await p.agentRunning('x', [a1.id, a2.id]);
+    const a3 = await p.runningAgent('x', { not: [a1.id, a2.id] });
     expect(p.task('x')).toMatchObject({ status: 'in-progress', assigned: a3.id, retry_count: 1 });
   });
 });

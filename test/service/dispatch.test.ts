@@ -6,7 +6,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { groupMembers, readIf, serviceProject, sleep, waitFor, type ServiceProject } from '../helpers/service.js';
+import { serviceProject, type ServiceProject } from '../helpers/project.js';
+import { readIf } from '../helpers/files.js';
+import { groupMembers, sleep, waitFor } from '../helpers/proc.js';
 
 describe('dispatcher', () => {
   let p: ServiceProject | undefined;

@@ -10,7 +10,8 @@ import { request } from '../../src/service/ipc.js';
 import { handleRequest } from '../../src/service/ipc-server.js';
 import { pathsFor } from '../../src/store/paths.js';
 import { inProcessService, type InProcessService } from '../helpers/daemon.js';
-import { groupMembers, serviceProject, waitFor, type ServiceProject } from '../helpers/service.js';
+import { groupMembers, waitFor } from '../helpers/proc.js';
+import { serviceProject, type ServiceProject } from '../helpers/project.js';
 
 /** The lifecycle events about `task` (ticks left out), as `event:agent:detail` strings. */
 function story(s: InProcessService, task: string): string[] {
@@ -41,7 +42,7 @@ describe('service events (in-process daemon, injected clock)', () => {
     s.daemon.events.on('agent:spawned', () => {
       throw new Error('dashboard bug');
     });
-    const r = await p.runAsync(['add', 'Quick', '--id', 'quick', '--exec', 'echo hi']);
+    const r = await p.wg(['add', 'Quick', '--id', 'quick', '--exec', 'echo hi']);
     expect(r.code).toBe(0);
     await s.next('agent:exited', { task: 'quick' });
     expect(story(s, 'quick')).toEqual(['agent:spawned agent-1', 'agent:exited agent-1 done']);
@@ -56,7 +57,7 @@ describe('service events (in-process daemon, injected clock)', () => {
   it('kill -9 of an agent → exited (signal) → reclaimed → a new agent spawned', async () => {
     p = serviceProject();
     s = await inProcessService(p);
-    await p.runAsync(['add', 'Crashy', '--id', 'crashy', '--exec', 'sleep 300']);
+    await p.wg(['add', 'Crashy', '--id', 'crashy', '--exec', 'sleep 300']);
     const first = await s.next('agent:spawned', { task: 'crashy' });
     process.kill(first.pid, 'SIGKILL');
     const second = await s.next('agent:spawned', { task: 'crashy', agent: 'agent-2' });
@@ -70,7 +71,7 @@ describe('service events (in-process daemon, injected clock)', () => {
   it('hard timeout reached by advancing the injected clock → killed (timeout) → failed agent-hard-timeout', async () => {
     p = serviceProject();
     s = await inProcessService(p);
-    await p.runAsync(['add', 'Slow', '--id', 'slow', '--exec', 'sleep 300', '--timeout', '10m']);
+    await p.wg(['add', 'Slow', '--id', 'slow', '--exec', 'sleep 300', '--timeout', '10m']);
     const a = await s.next('agent:spawned', { task: 'slow' });
     // Nothing happens while the clock stands still, whatever the real time.
     const ticks = s.of('tick:done').length;
@@ -89,13 +90,13 @@ describe('service events (in-process daemon, injected clock)', () => {
   it('pause (IPC) → claim moved by another process → agent stopped, nothing respawned → resume (IPC) → respawned', async () => {
     p = serviceProject();
     s = await inProcessService(p);
-    await p.runAsync(['add', 'Moved', '--id', 'moved', '--exec', 'sleep 300']);
+    await p.wg(['add', 'Moved', '--id', 'moved', '--exec', 'sleep 300']);
     const a = await s.next('agent:spawned', { task: 'moved' });
     // Through the socket, as `wg service pause` sends it; and the handlers directly.
     expect(await request(pathsFor(p.wgDir), { cmd: 'pause' })).toEqual({ ok: true, paused: true });
     expect(handleRequest(s.daemon.handlers, JSON.stringify({ cmd: 'pause', agent_id: 'agent-9' }))).toEqual({ ok: false, error: 'an agent (agent-9) cannot pause the service' });
     const mark = s.events.length;
-    expect((await p.runAsync(['unclaim', 'moved'])).code).toBe(0);
+    expect((await p.wg(['unclaim', 'moved'])).code).toBe(0);
     await s.next('agent:exited', { task: 'moved' }, mark);
     await waitFor('a tick that saw the task wait (paused)', () => s!.events.slice(mark).some((e) => e.event === 'tick:done' && e.data.waiting.paused === 1));
     expect(story(s, 'moved')).toEqual(['agent:spawned agent-1', 'agent:killed agent-1 claim-lost', 'agent:exited agent-1 none/claim-lost']);

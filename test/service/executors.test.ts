@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serviceProject, waitFor, type ServiceProject } from '../helpers/service.js';
+import { serviceProject, type ServiceProject } from '../helpers/project.js';
+import { waitFor } from '../helpers/proc.js';
 
 /** A fake agent CLI: records argv and stdin, prints `lines` around a wg log + wg done. */
 function fakeCli(p: ServiceProject, name: string, first: object[], last: object[], opts: { done?: boolean; exit?: number } = {}): void {

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inProcessService, type InProcessService } from '../helpers/daemon.js';
-import { serviceProject, waitFor, type ServiceProject } from '../helpers/service.js';
+import { waitFor } from '../helpers/proc.js';
+import { serviceProject, type ServiceProject } from '../helpers/project.js';
 
 const rchar = (): number => Number(/rchar:\s*(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
 
@@ -55,18 +56,24 @@ describe('an idle service', () => {
     // A change by another process is seen (the watcher or the kick wakes the service, or this
     // tick), and the decision is taken again.
     const ticksAfter = (mark: number) => s!.events.slice(mark).filter((e) => e.event === 'tick:done').map((e) => e.data as { decided: boolean; waiting: Record<string, number> });
-    const mark = s.events.length;
-    await p.runAsync(['edit', 'noexec', '--exec', 'true']);
+    let mark = s.events.length;
+    await p.wg(['edit', 'noexec', '--exec', 'true']);
     await s.daemon.tick();
     expect(ticksAfter(mark).some((t) => t.decided)).toBe(true);
     expect(ticksAfter(mark).at(-1)!.waiting).toEqual({ paused: 1 });
+    // A log entry by another process changes nothing the decision reads.
+    mark = s.events.length;
+    await p.wg(['log', 'noexec', 'a note']);
+    await s.daemon.tick();
+    expect(ticksAfter(mark).length).toBeGreaterThan(0);
+    expect(ticksAfter(mark).every((t) => !t.decided)).toBe(true);
 
   });
 
   it('a supervised agent costs one small /proc read per tick', async () => {
     p = serviceProject();
     s = await inProcessService(p);
-    await p.runAsync(['add', 'Long', '--id', 'long', '--exec', 'sleep 300']);
+    await p.wg(['add', 'Long', '--id', 'long', '--exec', 'sleep 300']);
     await s.next('agent:spawned', { task: 'long' });
     await waitFor('the agent working', () => p!.agents()['agent-1']?.status === 'working');
     await s.daemon.tick();

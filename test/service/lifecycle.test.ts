@@ -6,7 +6,9 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processRunning, readIf, serviceProject, sleep, waitFor, type ServiceProject } from '../helpers/service.js';
+import { serviceProject, type ServiceProject } from '../helpers/project.js';
+import { readIf } from '../helpers/files.js';
+import { processRunning, sleep, waitFor } from '../helpers/proc.js';
 
 describe('service lifecycle', () => {
   let p: ServiceProject | undefined;
@@ -66,7 +68,7 @@ describe('service lifecycle', () => {
 
   it('two concurrent starts leave exactly one daemon', async () => {
     p = serviceProject();
-    const [a, b] = await Promise.all([p.runAsync(['service', 'start', '--json']), p.runAsync(['service', 'start', '--json'])]);
+    const [a, b] = await Promise.all([p.wg(['service', 'start', '--json']), p.wg(['service', 'start', '--json'])]);
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
     const pa = a.json<{ pid: number }>().pid;

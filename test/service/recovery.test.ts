@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeRegistry, seedGraph } from '../helpers/wg.js';
-import { groupMembers, groupSignalable, processRunning, readIf, serviceProject, SYSTEM_PATH, waitFor, type ServiceProject } from '../helpers/service.js';
+import { serviceProject, type ServiceProject, SYSTEM_PATH } from '../helpers/project.js';
+import { readIf, seedGraph, writeRegistry } from '../helpers/files.js';
+import { groupMembers, groupSignalable, processRunning, waitFor } from '../helpers/proc.js';
 
 describe('recovery', () => {
   let p: ServiceProject | undefined;
@@ -32,7 +33,7 @@ wg done "$WG_TASK_ID"
     const epoch1 = p.task('frag').claim_epoch as number;
     const t0 = performance.now();
     process.kill(a1.pid, 'SIGKILL');
-    const a2 = await p.runningAgent('frag', 5000, a1.id);
+    const a2 = await p.runningAgent('frag', { timeoutMs: 5000, not: [a1.id] });
     const ms = performance.now() - t0;
     console.log(`[service] kill -9 → respawned agent running after ${ms.toFixed(0)} ms`);
     expect(ms).toBeLessThan(3000);
@@ -63,7 +64,7 @@ wg done "$WG_TASK_ID"
     p.start();
     const a1 = await p.runningAgent('doom');
     process.kill(a1.pid, 'SIGKILL');
-    const a2 = await p.runningAgent('doom', 5000, a1.id);
+    const a2 = await p.runningAgent('doom', { timeoutMs: 5000, not: [a1.id] });
     expect(p.task('doom').retry_count).toBe(1);
     process.kill(a2.pid, 'SIGKILL');
     const failed = await p.waitStatus('doom', 'failed', 5000);
@@ -83,7 +84,7 @@ wg done "$WG_TASK_ID"
     p.start();
     const a1 = await p.runningAgent('loop');
     process.kill(a1.pid, 'SIGKILL');
-    const a2 = await p.runningAgent('loop', 5000, a1.id); // death 1: respawned at once
+    const a2 = await p.runningAgent('loop', { timeoutMs: 5000, not: [a1.id] }); // death 1: respawned at once
     const t0 = Date.now();
     process.kill(a2.pid, 'SIGKILL');
     // Death 2: re-queued with a crash-loop backoff (2 s) instead of an immediate respawn.
@@ -98,7 +99,7 @@ wg done "$WG_TASK_ID"
     const w = st.waiting.find((x) => x.kind === 'backoff');
     expect(w?.tasks).toEqual(['loop']);
     expect(w?.message).toMatch(/crash-loop backoff/);
-    const a3 = await p.runningAgent('loop', 8000, a2.id);
+    const a3 = await p.runningAgent('loop', { timeoutMs: 8000, not: [a2.id] });
     const waited = Date.now() - t0;
     console.log(`[service] crash-loop backoff after the 2nd death: ready_after +${backoffMs} ms, respawned after ${waited} ms`);
     expect(a3.id).not.toBe(a1.id);

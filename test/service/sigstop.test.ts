@@ -4,7 +4,8 @@
  * sent with the SIGTERM) and the task is re-queued; `wg retry` also recovers it at once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { groupMembers, serviceProject, waitFor, type ServiceProject } from '../helpers/service.js';
+import { serviceProject, type ServiceProject } from '../helpers/project.js';
+import { groupMembers, waitFor } from '../helpers/proc.js';
 
 describe('stopped agents', () => {
   let p: ServiceProject | undefined;

@@ -4,7 +4,9 @@
  * claim is reclaimed and re-dispatched in the same tick; it refuses to race a running service.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readIf, serviceProject, waitFor, type ServiceProject } from '../helpers/service.js';
+import { readIf } from '../helpers/files.js';
+import { waitFor } from '../helpers/proc.js';
+import { serviceProject, type ServiceProject } from '../helpers/project.js';
 
 interface TickJson {
   spawned: number;

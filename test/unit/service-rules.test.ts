@@ -78,26 +78,32 @@ describe('planStopAgents', () => {
   ];
 
   it('claim moved (unclaimed, taken, gone, older epoch) → claim-lost; a running claim and a done task are left alone', () => {
-    const p = planStopAgents(g, running, nowMs, 5_000, new Map());
-    expect(p.stop).toEqual([
+    const p = planStopAgents(g, running, nowMs, 5_000, {});
+    const stop = [
       { agent: 'agent-3', task: 'moved', reason: 'claim-lost' },
       { agent: 'agent-4', task: 'taken', reason: 'claim-lost' },
       { agent: 'agent-5', task: 'gone', reason: 'claim-lost' },
       { agent: 'agent-6', task: 'run', reason: 'claim-lost' },
-    ]);
+    ];
+    expect(p.result.stop).toEqual(stop);
+    // The plan carries the kills (applied through src/apply.ts) and writes nothing.
+    expect(p.writes).toEqual([]);
+    expect(p.kills).toEqual(stop.map((x) => ({ agent: x.agent, reason: x.reason })));
   });
 
   it('task terminal under its own claim → kill_grace to exit by itself, then task-terminal', () => {
-    const first = planStopAgents(g, running.slice(0, 1), nowMs, 5_000, new Map());
-    expect(first).toEqual({ stop: [], terminalSince: new Map([['agent-1', nowMs]]), wakeAtMs: nowMs + 5_000 });
-    const during = planStopAgents(g, running.slice(0, 1), nowMs + 4_999, 5_000, first.terminalSince);
-    expect(during.stop).toEqual([]);
-    const after = planStopAgents(g, running.slice(0, 1), nowMs + 5_000, 5_000, during.terminalSince);
-    expect(after).toEqual({ stop: [{ agent: 'agent-1', task: 'fin', reason: 'task-terminal' }], terminalSince: new Map(), wakeAtMs: undefined });
+    const first = planStopAgents(g, running.slice(0, 1), nowMs, 5_000, {});
+    expect(first.result).toEqual({ stop: [], terminalSince: { 'agent-1': nowMs }, wakeAtMs: nowMs + 5_000 });
+    expect(first.kills).toEqual([]);
+    const during = planStopAgents(g, running.slice(0, 1), nowMs + 4_999, 5_000, first.result.terminalSince);
+    expect(during.result.stop).toEqual([]);
+    const after = planStopAgents(g, running.slice(0, 1), nowMs + 5_000, 5_000, during.result.terminalSince);
+    expect(after.result).toEqual({ stop: [{ agent: 'agent-1', task: 'fin', reason: 'task-terminal' }], terminalSince: {}, wakeAtMs: undefined });
+    expect(JSON.parse(JSON.stringify(after))).toEqual({ ...after, result: { stop: after.result.stop, terminalSince: {} } });
   });
 
   it('grace entries of agents no longer running are dropped', () => {
-    expect(planStopAgents(g, [], nowMs, 5_000, new Map([['agent-1', nowMs - 100]])).terminalSince.size).toBe(0);
+    expect(planStopAgents(g, [], nowMs, 5_000, { 'agent-1': nowMs - 100 }).result.terminalSince).toEqual({});
   });
 });
 

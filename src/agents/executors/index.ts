@@ -6,7 +6,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import type { Config } from '../../config.js';
+import type { ExecutorSettings } from '../../settings.js';
 import type { Task } from '../../core/task.js';
 
 export interface LaunchSpec {
@@ -21,11 +21,11 @@ export interface LaunchSpec {
 
 export const BUILTIN_EXECUTORS = ['shell', 'claude', 'codex'] as const;
 
-/** Which executor runs this task: `exec` → shell, then `exec_mode`, then the config default. */
-export function executorName(task: Task, config: Config, override?: string): string {
+/** Which executor runs this task: `exec` → shell, then `exec_mode`, then the default (settings.dispatcher.executor). */
+export function executorName(task: Task, defaultExecutor: string): string {
   if (task.exec) return 'shell';
   if (task.exec_mode && task.exec_mode !== 'full' && task.exec_mode !== 'light' && task.exec_mode !== 'bare') return task.exec_mode;
-  return override ?? config.dispatcher.executor;
+  return defaultExecutor;
 }
 
 /** Strip the provider prefix the CLI does not understand (`claude:opus` → `opus`). */
@@ -35,7 +35,7 @@ export function modelForCli(model: string | undefined, prefixes: string[]): stri
   return model;
 }
 
-export function launchSpec(task: Task, config: Config, opts: { promptFile: string; model: string | undefined; executor: string }): LaunchSpec | { missing: string } {
+export function launchSpec(task: Task, executors: ExecutorSettings, opts: { promptFile: string; model: string | undefined; executor: string }): LaunchSpec | { missing: string } {
   const { executor, model, promptFile } = opts;
   switch (executor) {
     case 'shell':
@@ -62,7 +62,7 @@ export function launchSpec(task: Task, config: Config, opts: { promptFile: strin
       };
     }
     default: {
-      const custom = config.executors[executor];
+      const custom = executors[executor];
       if (!custom) return { missing: `executor '${executor}' is not configured (add [executors.${executor}] to config.toml, or use shell, claude, codex)` };
       const fill = (s: string): string => s.replaceAll('{prompt_file}', promptFile).replaceAll('{task_id}', task.id).replaceAll('{model}', model ?? '');
       const usesFile = custom.command.some((a) => a.includes('{prompt_file}'));
@@ -90,9 +90,9 @@ export function findExecutable(command: string, pathEnv = process.env.PATH ?? ''
  * the service and by `wg service status` alike. `found` caches PATH searches (one per command
  * per decision, not one per ready task).
  */
-export function runnableExecutor(task: Task, config: Config, opts: { override?: string | undefined; path: string; found?: Map<string, boolean> }): { executor: string; missing?: string } {
-  const executor = executorName(task, config, opts.override);
-  const spec = launchSpec(task, config, { promptFile: '', model: undefined, executor });
+export function runnableExecutor(task: Task, executors: ExecutorSettings, opts: { defaultExecutor: string; path: string; found?: Map<string, boolean> }): { executor: string; missing?: string } {
+  const executor = executorName(task, opts.defaultExecutor);
+  const spec = launchSpec(task, executors, { promptFile: '', model: undefined, executor });
   if ('missing' in spec) return { executor, missing: spec.missing };
   const cmd = spec.argv[0]!;
   let ok = opts.found?.get(cmd);

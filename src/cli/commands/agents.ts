@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { usageError, WgError } from '../../core/errors.js';
 import { isAgentActor } from '../../core/task.js';
-import { recoveryContext } from '../recovery-context.js';
+import { planAgentKill } from '../../core/plans/requeue.js';
+import { DRY_RUN_HEADER, recoveryContext } from '../recovery-context.js';
 import { formatAge, parseTimestamp } from '../../core/time.js';
 import { table } from '../../render/table.js';
 import { isAliveStatus } from '../../store/registry.js';
@@ -51,18 +52,25 @@ export function register(program: Command): void {
     .description("kill an agent's whole process group (SIGTERM, SIGKILL after kill_grace); the reconciler releases its task")
     .argument('<agent>', 'agent id (agent-N)')
     .option('--force', 'SIGKILL at once')
-    .action(async (agentId: string, flags: { force?: boolean }, cmd: Command) => {
+    .option('--dry-run', 'print the plan (the agent to kill), change nothing')
+    .action(async (agentId: string, flags: { force?: boolean; dryRun?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7 (see wg agents)');
       const rc = await recoveryContext(ctx);
       const rec = rc.registry.agents[agentId];
       if (!rec) throw new WgError('not_found', `agent '${agentId}' is not in the registry`, { hint: "'wg agents' lists known agents" });
-      if (!rc.liveness.get(agentId)?.alive) {
+      const alive = !!rc.liveness.get(agentId)?.alive;
+      const plan = planAgentKill(agentId, alive, !!flags.force);
+      if (flags.dryRun) {
+        const p = rc.preview(plan);
+        ctx.out({ dry_run: true, agent: agentId, plan: p.json }, () => [DRY_RUN_HEADER, ...p.lines]);
+        return;
+      }
+      if (!alive) {
         ctx.out({ agent: agentId, killed: false, already: rec.status }, () => `${agentId} is not running (${rec.status}); nothing to kill`);
         return;
       }
-      await rc.kill([agentId], `killed by wg agents kill${flags.force ? ' --force' : ''}`, flags.force);
-      ctx.kick();
+      await rc.apply(ctx.actor(), plan);
       ctx.out({ agent: agentId, killed: true, task: rec.task_id }, () => `Killed ${agentId} (PID ${rec.pid ?? '-'}); the service's reconciler will release '${rec.task_id}'`);
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
-import { isAgentActor } from '../../core/task.js';
+import { isStaleClaimCandidate } from '../../core/plans/reconcile.js';
 import { parseTimestamp } from '../../core/time.js';
 import { isAliveStatus } from '../../store/registry.js';
 import { CliContext } from '../context.js';
@@ -26,8 +26,8 @@ export function register(program: Command): void {
           if (!graph.has(dep)) findings.push({ level: 'error', kind: 'dangling-dependency', task_id: t.id, message: `'${t.id}' depends on '${dep}', which does not exist (wg rm-dep ${t.id} ${dep})` });
           else if (!(graph.get(dep)!.before ?? []).includes(t.id)) findings.push({ level: 'warning', kind: 'missing-backlink', task_id: dep, message: `'${dep}'.before lacks '${t.id}' (the mirror of '${t.id}'.after)` });
         }
-        if (t.assigned && isAgentActor(t.assigned) && (t.status === 'in-progress' || t.status === 'open')) {
-          const agent = registry.agents[t.assigned];
+        if (isStaleClaimCandidate(t)) {
+          const agent = registry.agents[t.assigned!];
           if (!agent) findings.push({ level: 'warning', kind: 'unknown-agent-claim', task_id: t.id, message: `'${t.id}' is claimed by ${t.assigned}, which is not in the agent registry (wg unclaim ${t.id})` });
           else if (!isAliveStatus(agent.status)) findings.push({ level: 'warning', kind: 'dead-agent-claim', task_id: t.id, message: `'${t.id}' is claimed by ${t.assigned}, which is ${agent.status} (wg unclaim ${t.id})` });
         }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { companionId } from '../../core/claims.js';
 import { planDone } from '../../core/plans/finish.js';
 import { CliContext } from '../context.js';
 
@@ -13,7 +14,7 @@ export function register(program: Command): void {
       const who = ctx.actor();
       const r = await ctx.mutate(who, (g) => planDone(g, id, who, { converged: !!flags.converged }));
       ctx.out({ task: r.task, already: r.already, reopened: r.reopened }, () => [
-        r.already ? `Task '${id}' is already ${r.task.status}` : r.task.status === 'pending-eval' ? `Marked '${id}' as pending-eval (awaiting .evaluate-${id})` : `Marked '${id}' as done`,
+        r.already ? `Task '${id}' is already ${r.task.status}` : r.task.status === 'pending-eval' ? `Marked '${id}' as pending-eval (awaiting ${companionId('evaluate', id)})` : `Marked '${id}' as done`,
         ...r.reopened.map((x) => `  Loop: re-activated '${x}'`),
       ]);
     });

@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config.js';
 import { usageError, WgError } from '../../core/errors.js';
 import { requireTask } from '../../core/plan.js';
+import { EVALUABLE_STATUSES } from '../../core/transitions.js';
 import { DIMENSIONS, readTaskEvaluations, type Dimension, type Evaluation } from '../../agency/evaluations.js';
 import { EvaluatorMissing, evaluatorSpec, runEvaluator } from '../../agency/evaluator.js';
 import { readAgentOutput } from '../../agents/executors/stream.js';
@@ -13,8 +13,6 @@ import { collect } from '../parse.js';
 import { table } from '../../render/table.js';
 import { CliContext } from '../context.js';
 
-/** Statuses whose work can be judged (the Rust tool: done, failed, pending-eval). */
-const EVALUABLE = new Set(['done', 'pending-eval', 'failed', 'failed-pending-eval']);
 const PARSE_ATTEMPTS = 3;
 
 const summary = (e: Evaluation): string => `score ${e.score.toFixed(2)} (${e.source}${e.evaluator ? `, ${e.evaluator}` : ''})`;
@@ -30,7 +28,7 @@ export function register(program: Command): void {
     .option('--dim <name=value>', `a dimension score (repeatable): ${DIMENSIONS.join(', ')}`, collect)
     .option('--notes <text>', 'what was good, what was missing')
     .option('--source <source>', 'manual | llm | system | flip | outcome:<name>', 'manual')
-    .action(async (taskId: string, flags: { score: string; dim?: string[]; notes?: string; source: string }, cmd: Command) => {
+    .action((taskId: string, flags: { score: string; dim?: string[]; notes?: string; source: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       // Every flag is checked before anything is read or written.
       const score = parseScoreFlag(flags.score);
@@ -41,7 +39,7 @@ export function register(program: Command): void {
         dimensions[name] = value;
       }
       const source = parseSourceFlag(flags.source);
-      const task = requireTask((await ctx.graph()), taskId);
+      const task = requireTask(ctx.store().load().graph, taskId);
       const who = ctx.actor();
       const { evaluation, file } = recordEvaluation(ctx.paths, task, { score, dimensions, notes: flags.notes?.trim() || undefined, evaluator: who.actor, source }, who.now);
       ctx.out({ evaluation, file }, () => `Recorded ${evaluation.id} for '${taskId}': ${summary(evaluation)}`);
@@ -54,8 +52,8 @@ export function register(program: Command): void {
     .option('--print-prompt', 'print the rubric prompt and exit (runs nothing)')
     .action(async (taskId: string, flags: { printPrompt?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const config = loadConfig(ctx.paths.config);
-      const task = requireTask((await ctx.graph()), taskId);
+      const settings = await ctx.settings();
+      const task = requireTask(ctx.store().load().graph, taskId);
       const prompt = buildRubricPrompt({
         task,
         artifacts: artifactsForRubric(ctx.paths, task),
@@ -66,11 +64,11 @@ export function register(program: Command): void {
         ctx.out({ prompt }, () => prompt);
         return;
       }
-      if (!EVALUABLE.has(task.status)) {
+      if (!EVALUABLE_STATUSES.has(task.status)) {
         throw new WgError('invalid_transition', `task '${taskId}' is ${task.status}: there is no finished work to evaluate yet`, { hint: `evaluate it once it is done (wg done ${taskId})` });
       }
       requireStorableTask(task);
-      const spec = evaluatorSpec(config, taskId);
+      const spec = evaluatorSpec(settings.agency, taskId);
       let lastProblem = '';
       for (let attempt = 1; attempt <= PARSE_ATTEMPTS; attempt++) {
         let run;
@@ -78,11 +76,11 @@ export function register(program: Command): void {
           run = await runEvaluator(spec, prompt, { cwd: dirname(ctx.paths.dir), env: process.env });
         } catch (e) {
           if (e instanceof EvaluatorMissing) {
-            throw new WgError('not_found', e.message, { hint: config.agency.evaluator ? 'fix [agency] evaluator in .wg/config.toml' : "install the Claude Code CLI, or set [agency] evaluator = [\"cmd\", …] in .wg/config.toml" });
+            throw new WgError('not_found', e.message, { hint: settings.agency.evaluator ? 'fix [agency] evaluator in .wg/config.toml' : "install the Claude Code CLI, or set [agency] evaluator = [\"cmd\", …] in .wg/config.toml" });
           }
           throw e;
         }
-        if (run.timedOut) throw new WgError('io', `evaluator '${spec.name}' timed out after ${config.agency.evaluator_timeout}`, { hint: 'raise [agency] evaluator_timeout' });
+        if (run.timedOut) throw new WgError('io', `evaluator '${spec.name}' timed out after ${settings.config.agency.evaluator_timeout}`, { hint: 'raise [agency] evaluator_timeout' });
         if (run.code !== 0) {
           // Claude's own account (an is_error result, a root refusal), else the first output line.
           const why = readAgentOutput(`${run.stdout}\n${run.stderr}`).error_text ?? ((run.stderr.trim() || run.stdout.trim()).split('\n')[0]?.slice(0, 200) || 'no output');
@@ -109,9 +107,9 @@ export function register(program: Command): void {
     .command('show')
     .description("a task's evaluations, newest first, with the dimensions of the latest")
     .argument('<task>', 'task id')
-    .action(async (taskId: string, _flags: unknown, cmd: Command) => {
+    .action((taskId: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const task = requireTask((await ctx.graph()), taskId);
+      const task = requireTask(ctx.store().load().graph, taskId);
       const evals = readTaskEvaluations(ctx.paths, task.id).sort((a, b) => (Date.parse(b.timestamp) || 0) - (Date.parse(a.timestamp) || 0));
       ctx.out(evals, () => {
         if (!evals.length) return `No evaluations for '${taskId}'`;

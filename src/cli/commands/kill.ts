@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { usageError, WgError } from '../../core/errors.js';
 import { isAgentActor } from '../../core/task.js';
-import { planKillRelease } from '../../core/plans/requeue.js';
+import { planKill } from '../../core/plans/requeue.js';
 import { CliContext } from '../context.js';
-import { recoveryContext } from '../recovery-context.js';
+import { DRY_RUN_HEADER, recoveryContext } from '../recovery-context.js';
 
 export function register(program: Command): void {
   program
@@ -12,15 +12,21 @@ export function register(program: Command): void {
     .argument('<agent>', 'agent id (agent-N)')
     .option('--redispatch', 'let the service pick the task up again right away')
     .option('--force', 'SIGKILL at once instead of SIGTERM then SIGKILL after kill_grace')
-    .action(async (agentId: string, flags: { redispatch?: boolean; force?: boolean }, cmd: Command) => {
+    .option('--dry-run', 'print the plan (the task released, the agent killed), change nothing')
+    .action(async (agentId: string, flags: { redispatch?: boolean; force?: boolean; dryRun?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7 (see wg agents)');
       const who = ctx.actor();
       const rc = await recoveryContext(ctx);
       const rec = rc.registry.agents[agentId];
       if (!rec) throw new WgError('not_found', `agent '${agentId}' is not in the registry`, { hint: "'wg agents' lists known agents" });
-      const r = await ctx.mutate(who, (g) => planKillRelease(g, rec.task_id, agentId, !!flags.redispatch, who));
-      const killed = await rc.kill([agentId], 'killed by wg kill', flags.force);
+      const plan = (g: Parameters<typeof planKill>[0]) => planKill(g, agentId, rec.task_id, { redispatch: !!flags.redispatch, force: !!flags.force }, who);
+      if (flags.dryRun) {
+        const p = rc.preview(plan);
+        ctx.out({ dry_run: true, agent: agentId, plan: p.json }, () => [DRY_RUN_HEADER, ...p.lines]);
+        return;
+      }
+      const { result: r, killed } = await rc.apply(who, plan);
       ctx.out({ agent: agentId, was_alive: killed[0]?.wasAlive ?? false, task: r.task ?? null }, () =>
         `Killed ${agentId}${killed[0]?.wasAlive ? '' : ' (it was not running)'}${r.task ? `; '${rec.task_id}' released${flags.redispatch ? '' : ' and paused (wg resume ' + rec.task_id + ')'}` : ''}`,
       );

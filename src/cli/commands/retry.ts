@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { planRetry } from '../../core/plans/retry.js';
 import { CliContext } from '../context.js';
-import { recoveryContext } from '../recovery-context.js';
+import { DRY_RUN_HEADER, recoveryContext } from '../recovery-context.js';
 
 export function register(program: Command): void {
   program
@@ -9,20 +9,23 @@ export function register(program: Command): void {
     .description('re-queue a failed, incomplete or stuck task; kills its live agent; clears stale claims downstream')
     .argument('<id>', 'task id')
     .option('--reason <text>', 'why, for the log')
-    .action(async (id: string, flags: { reason?: string }, cmd: Command) => {
+    .option('--dry-run', 'print the plan (status and claim changes, agents to kill), change nothing')
+    .action(async (id: string, flags: { reason?: string; dryRun?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
       const rc = await recoveryContext(ctx);
-      // The graph changes first (claim released, epoch+1), then the old agent is killed: the
-      // service may respawn at once, and the old agent, fenced, can no longer touch the task.
-      const r = await ctx.mutate(who, (g) =>
+      const plan = (g: Parameters<typeof planRetry>[0]) =>
         planRetry(g, id, rc.liveness, who, {
-          debounceMs: rc.dispatch.retryDebounceMs,
-          ...(rc.config.dispatcher.max_retries !== undefined ? { maxRetries: rc.config.dispatcher.max_retries } : {}),
+          debounceMs: rc.settings.dispatcher.retryDebounceMs,
+          maxRetries: rc.settings.dispatcher.maxRetries,
           ...(flags.reason ? { reason: flags.reason } : {}),
-        }),
-      );
-      const killed = r.kill ? await rc.kill([r.kill], `killed by wg retry ${id}`) : [];
+        });
+      if (flags.dryRun) {
+        const p = rc.preview(plan);
+        ctx.out({ dry_run: true, noop: p.plan.result.noop ?? null, plan: p.json }, () => (p.plan.result.noop ? [p.plan.result.noop] : [DRY_RUN_HEADER, ...p.lines]));
+        return;
+      }
+      const { result: r, killed } = await rc.apply(who, plan);
       ctx.out({ task: r.task, noop: r.noop ?? null, killed: killed.map((k) => k.id), cleared: r.cleared }, () =>
         r.noop
           ? r.noop

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { Clock } from '../../core/time.js';
-import { loadConfig, resolveDispatcher } from '../../config.js';
 import { WgError } from '../../core/errors.js';
 import { decideDispatch } from '../../core/plans/dispatch.js';
 import { parseTimestamp } from '../../core/time.js';
@@ -61,12 +60,12 @@ export function register(program: Command): void {
       const overrides = overridesFrom(flags);
       if (flags.foreground) {
         const { openDaemon } = await import('../../service/daemon.js');
-        const d = await openDaemon(ctx.paths, { overrides, wgEntry: process.argv[1]! });
+        const d = await openDaemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]! });
         if (!d.acquire()) throw new WgError('already_exists', 'a service is already running on this workgraph', { hint: 'wg service status' });
         await d.run();
         await new Promise(() => undefined);
       }
-      loadConfig(ctx.paths.config); // a bad config fails here, with its one-line error, not in the daemon
+      await ctx.settings(); // a bad config fails here, with its one-line error, not in the daemon
       const r = await startService(ctx.paths, overrides, process.argv[1]!);
       ctx.out({ running: true, pid: r.pid, already_running: r.already }, () => (r.already ? `Service already running (PID ${r.pid})` : `Service started (PID ${r.pid})`));
     });
@@ -74,7 +73,8 @@ export function register(program: Command): void {
   startOpts(service.command('daemon', { hidden: true }).description('the service process itself (started by `service start`)')).action(async (flags: StartFlags, cmd: Command) => {
     const ctx = CliContext.from(cmd);
     const { openDaemon } = await import('../../service/daemon.js');
-    const d = await openDaemon(ctx.paths, { overrides: overridesFrom(flags), wgEntry: process.argv[1]!, ...hostClock(ctx) });
+    const overrides = overridesFrom(flags);
+    const d = await openDaemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]!, ...hostClock(ctx) });
     if (!d.acquire()) return; // another service won the race: it serves this .wg/
     await d.run();
     await new Promise(() => undefined);
@@ -87,7 +87,7 @@ export function register(program: Command): void {
     .action(async (flags: { killAgents?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       refuseAgent(ctx, 'stop');
-      const r = await stopService(ctx.paths, !!flags.killAgents, resolveDispatcher(loadConfig(ctx.paths.config)).killGraceMs);
+      const r = await stopService(ctx.paths, !!flags.killAgents, (await ctx.settings()).dispatcher.killGraceMs);
       ctx.out({ stopped: r.stopped, pid: r.pid ?? null }, () => (r.stopped ? `Service stopped (PID ${r.pid})${flags.killAgents ? '; agents killed' : ''}` : 'Service is not running'));
     });
 
@@ -95,7 +95,7 @@ export function register(program: Command): void {
     const ctx = CliContext.from(cmd);
     refuseAgent(ctx, 'restart');
     const previous = readServiceStateFile(ctx.paths)?.overrides ?? {};
-    loadConfig(ctx.paths.config);
+    await ctx.settings(); // a bad config fails here, before the running service is stopped
     await stopService(ctx.paths, false, 0);
     const r = await startService(ctx.paths, { ...previous, ...overridesFrom(flags) }, process.argv[1]!);
     ctx.out({ running: true, pid: r.pid }, () => `Service restarted (PID ${r.pid})`);
@@ -121,7 +121,8 @@ export function register(program: Command): void {
     const ctx = CliContext.from(cmd);
     if (await ping(ctx.paths)) throw new WgError('already_exists', 'the service is running; a foreground tick would race it', { hint: 'wg service stop first' });
     const { openDaemon } = await import('../../service/daemon.js');
-    const d = await openDaemon(ctx.paths, { overrides: overridesFrom(flags), wgEntry: process.argv[1]!, ...hostClock(ctx) });
+    const overrides = overridesFrom(flags);
+    const d = await openDaemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]!, ...hostClock(ctx) });
     if (!d.acquire()) throw new WgError('already_exists', 'a service holds this workgraph');
     // What the tick did, as its events tell it (agents it started keep running after we return).
     const did: string[] = [];
@@ -141,8 +142,8 @@ export function register(program: Command): void {
     .action(async (_flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const paths = ctx.paths;
-      const config = loadConfig(paths.config);
-      const d = resolveDispatcher(config);
+      const settings = await ctx.settings();
+      const d = settings.dispatcher;
       let live: Record<string, unknown> | undefined;
       if (await ping(paths)) {
         const r = await request(paths, { cmd: 'status' });
@@ -153,7 +154,7 @@ export function register(program: Command): void {
       const alive = [...liveness.values()].filter((l) => l.alive).length;
       const graph = await ctx.graph();
       const now = await ctx.now();
-      const paused = (live?.paused as boolean | undefined) ?? readPaused(paths) ?? config.dispatcher.paused;
+      const paused = (live?.paused as boolean | undefined) ?? readPaused(paths) ?? d.paused;
       const maxAgents = (live?.max_agents as number | undefined) ?? d.maxAgents;
       const path = `${join(paths.serviceDir, 'bin')}:${process.env.PATH ?? ''}`;
       const found = new Map<string, boolean>();
@@ -164,7 +165,7 @@ export function register(program: Command): void {
         paused,
         settlingDelayMs: d.settlingDelayMs,
         liveness,
-        executorFor: (task) => runnableExecutor(task, config, { override: live?.executor as string | undefined, path, found }),
+        executorFor: (task) => runnableExecutor(task, settings.executors, { defaultExecutor: (live?.executor as string | undefined) ?? d.executor, path, found }),
       });
       const backoff = graph.all().filter((t) => t.status === 'open' && t.ready_after && (parseTimestamp(t.ready_after)?.getTime() ?? 0) > now.getTime() && (t.retry_count ?? 0) > 0);
       const explanations = explainWaiting(decision, { running: !!live, backoff });

@@ -9,10 +9,12 @@ export function register(program: Command): void {
     .command('show')
     .description('the task page: metadata, description, dependencies, log')
     .argument('<id>', 'task id')
-    .action(async (id: string, _flags: unknown, cmd: Command) => {
+    .action((id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = await ctx.graph();
-      const task = requireTask(graph, id);
+      // Served from the index (one task, its neighbours), not a parse of the whole graph.
+      const store = ctx.store();
+      const graph = store.view();
+      const task = graph.get(id) ?? requireTask(store.loadFast(), id);
       const evaluation = latestEvaluation(readTaskEvaluations(ctx.paths, task.id), task.id);
       const page = taskPage(graph, task, evaluation);
       ctx.out(

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { readiness } from '../../core/readiness.js';
+import { READY_STATUSES } from '../../core/transitions.js';
 import { isSystemId, STATUSES, type Task } from '../../core/task.js';
-import { loadConfig, resolveDispatcher } from '../../config.js';
+import { readRegistry } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { processRunning } from '../../agents/process-table.js';
 import { readServiceStateFile } from '../../service/service-files.js';
@@ -15,8 +16,8 @@ export function register(program: Command): void {
     .option('--all', 'include system (dot) tasks')
     .action(async (flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = (await ctx.graph({ rows: true }));
-      const now = (await ctx.now());
+      const graph = ctx.store().loadFast();
+      const now = ctx.clock.now();
       const counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
       const ready: Task[] = [];
       const inProgress: Task[] = [];
@@ -27,17 +28,17 @@ export function register(program: Command): void {
         counts[t.status] = (counts[t.status] ?? 0) + 1;
         if (t.paused) paused++;
         if (t.status === 'in-progress') inProgress.push(t);
-        if (t.status === 'open' || t.status === 'incomplete') {
+        if (READY_STATUSES.has(t.status)) {
           if (readiness(graph, t, now, false).ready) ready.push(t);
           else blocked++;
         }
       }
       const state = readServiceStateFile(ctx.paths);
       const service: { running: boolean; pid?: number; socket_path?: string; started_at?: string } = state && processRunning(state.pid) ? { running: true, pid: state.pid, socket_path: state.socket_path, started_at: state.started_at } : { running: false };
-      const registry = await ctx.registry();
+      const registry = readRegistry(ctx.paths);
       const agents = Object.values(registry.agents);
       // Alive as the process table says, not just as the registry last recorded.
-      const liveness = registryLiveness(registry, now.getTime(), resolveDispatcher(loadConfig(ctx.paths.config)).heartbeatTimeoutMs, ctx.host);
+      const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
       ctx.out(
         {

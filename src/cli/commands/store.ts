@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { WgError } from '../../core/errors.js';
-import { storeUrl } from '../../store/store-url.js';
+import { storeUrl } from '../../store-url.js';
 import { CliContext } from '../context.js';
 
 /** The store URL of this project: $WG_STORE_URL (no .wg/ needed), else [store] url. */

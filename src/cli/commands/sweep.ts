@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { DEFAULT_MAX_RETRIES } from '../../core/liveness.js';
+import type { Graph } from '../../core/graph.js';
 import { planReconcile } from '../../core/plans/reconcile.js';
 import { CliContext } from '../context.js';
-import { recoveryContext } from '../recovery-context.js';
+import { DRY_RUN_HEADER, recoveryContext } from '../recovery-context.js';
 
 export function register(program: Command): void {
   program
@@ -13,13 +13,15 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
       const rc = await recoveryContext(ctx);
-      const opts = { maxRetries: rc.config.dispatcher.max_retries ?? DEFAULT_MAX_RETRIES };
-      const result = flags.dryRun ? planReconcile((await ctx.graph()), rc.liveness, who, opts).result : await ctx.mutate(who, (g) => planReconcile(g, rc.liveness, who, opts));
+      const plan = (g: Graph) => planReconcile(g, rc.liveness, who, { maxRetries: rc.settings.dispatcher.maxRetries });
+      const preview = flags.dryRun ? rc.preview(plan) : undefined;
+      const result = preview ? preview.plan.result : (await rc.apply(who, plan)).result;
       const verb = flags.dryRun ? 'Would clear' : 'Cleared';
-      ctx.out({ dry_run: !!flags.dryRun, reclaimed: result.reclaimed }, () =>
-        result.reclaimed.length
+      ctx.out({ dry_run: !!flags.dryRun, reclaimed: result.reclaimed, ...(preview ? { plan: preview.json } : {}) }, () => [
+        ...(result.reclaimed.length
           ? [`${verb} ${result.reclaimed.length} stale claim(s):`, ...result.reclaimed.map((c) => `  ${c.task_id}: ${c.agent} ${c.reason}${c.failed ? ' → failed (retries exhausted)' : ''}`)]
-          : 'No stale claims',
-      );
+          : ['No stale claims']),
+        ...(preview && result.reclaimed.length ? ['', DRY_RUN_HEADER, ...preview.lines] : []),
+      ]);
     });
 }

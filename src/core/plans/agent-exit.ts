@@ -11,6 +11,7 @@
  *      the task itself, as long as it still holds the claim at its epoch.
  *   3. what the registry says about the agent afterwards (`agentAfterExit`).
  */
+import { holdsClaim } from '../claims.js';
 import type { Graph } from '../graph.js';
 import type { Actor, Plan } from '../plan.js';
 import type { Task, TokenUsage } from '../task.js';
@@ -51,9 +52,8 @@ export function classifyExit(ex: ExitFacts, agent: Pick<ExitingAgent, 'status'>)
   return { deliberate: false, outcome };
 }
 
-/** Does `agent` still hold `task` at its own claim epoch? */
-export const holdsClaim = (task: Task | undefined, agent: Pick<ExitingAgent, 'id' | 'claim_epoch'>): task is Task =>
-  !!task && task.assigned === agent.id && (task.claim_epoch ?? 0) === (agent.claim_epoch ?? 0);
+/** Does the agent still hold the task at its own claim epoch? */
+const stillHolds = (task: Task | undefined, agent: Pick<ExitingAgent, 'id' | 'claim_epoch'>): task is Task => holdsClaim(task, agent.id, agent.claim_epoch ?? 0);
 
 const hasUsage = (u: AgentUsage): boolean => !!(u.token_usage || u.session_id);
 
@@ -73,7 +73,7 @@ export function planExitWithUsage(graph: Graph, agent: ExitingAgent, outcome: Ag
   // The agent finished the task itself (wg done / wg fail) and the exit changes nothing: the
   // usage still belongs on the task — never onto a task someone else holds now.
   const cur = graph.get(agent.task_id);
-  if (holdsClaim(cur, agent)) return { ...p, writes: [...p.writes, withUsage(cur, usage)] };
+  if (stillHolds(cur, agent)) return { ...p, writes: [...p.writes, withUsage(cur, usage)] };
   return p;
 }
 
@@ -108,7 +108,7 @@ export function agentAfterExit(
   usage: AgentUsage,
   now: Date,
 ): AgentExitRecord {
-  const underItsClaim = holdsClaim(taskNow, agent);
+  const underItsClaim = stillHolds(taskNow, agent);
   const own: AgentExitRecord['status'] =
     cls.deliberate || ex.signal || !underItsClaim ? 'dead' : taskNow.status === 'done' || taskNow.status === 'pending-eval' ? 'done' : taskNow.status === 'failed' ? 'failed' : 'dead';
   const wasDead = current.status === 'dead';

@@ -1,28 +1,19 @@
+import { claim, release } from '../claims.js';
 import { WgError } from '../errors.js';
 import type { Graph } from '../graph.js';
-import { appendLog, logEntry, nextEpoch, noChange, requireTask, type Actor, type Plan } from '../plan.js';
+import { appendLog, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
 import { byDispatchOrder, describeBlocker, readiness, readyTasks } from '../readiness.js';
-import { withFields, type Task } from '../task.js';
-import { formatTimestamp } from '../time.js';
+import type { Task } from '../task.js';
+import { requireFrom } from '../transitions.js';
 
 export interface ClaimResult {
   task: Task;
   already: boolean;
 }
 
-const CLAIMABLE = new Set(['open', 'incomplete', 'blocked']);
-
-/** The claimed copy of a task: in-progress, owned by `actor`, epoch+1. */
+/** The claimed copy of a task: in-progress, owned by `actor`, epoch+1, with a log entry. */
 export function claimedCopy(task: Task, actor: string, who: Actor, message: string): Task {
-  return appendLog(
-    withFields(task, {
-      status: 'in-progress',
-      assigned: actor,
-      claim_epoch: nextEpoch(task),
-      started_at: formatTimestamp(who.now),
-    }),
-    logEntry(who, message, actor),
-  );
+  return appendLog(claim(task, actor, who.now), logEntry(who, message, actor));
 }
 
 export function planClaim(graph: Graph, id: string, who: Actor, opts: { force?: boolean } = {}): Plan<ClaimResult> {
@@ -33,7 +24,7 @@ export function planClaim(graph: Graph, id: string, who: Actor, opts: { force?: 
       hint: `wait for it, or release it with 'wg unclaim ${id}'`,
     });
   }
-  if (!CLAIMABLE.has(task.status)) throw transitionError(task, 'claim it');
+  requireFrom('claim', task, 'claim it');
   if (task.assigned && task.assigned !== who.actor && !opts.force) {
     throw new WgError('invalid_transition', `task '${id}' is claimed by ${task.assigned} (epoch ${task.claim_epoch ?? 0})`, {
       hint: `release it first with 'wg unclaim ${id}'`,
@@ -63,29 +54,10 @@ export function planClaimNext(graph: Graph, who: Actor): Plan<ClaimResult | unde
 
 export function planUnclaim(graph: Graph, id: string, who: Actor, reason?: string): Plan<{ task: Task; was?: string }> {
   const task = requireTask(graph, id);
-  if (task.status !== 'in-progress' && task.status !== 'open' && task.status !== 'incomplete' && task.status !== 'blocked') throw transitionError(task, 'unclaim it');
+  requireFrom('unclaim', task, 'unclaim it');
   if (task.status === 'open' && !task.assigned) return noChange({ task });
   const was = task.assigned;
   const msg = `Task unclaimed${was ? ` (was ${was})` : ''}${reason ? `: ${reason}` : ''}`;
-  const next = appendLog(
-    withFields(task, { status: 'open', assigned: undefined, claim_epoch: nextEpoch(task) }),
-    logEntry(who, msg),
-  );
+  const next = appendLog(release(task, 'open'), logEntry(who, msg));
   return { writes: [next], ops: [{ op: 'unclaim', task_id: id, detail: { was } }], result: { task: next, ...(was ? { was } : {}) } };
-}
-
-/** One-line refusal for an illegal transition, naming the status and the command that helps. */
-export function transitionError(task: Task, command: string): WgError {
-  const id = task.id;
-  const help: Record<string, string> = {
-    failed: `use 'wg retry ${id}'`,
-    abandoned: `use 'wg reset ${id}' to reopen it`,
-    done: `use 'wg reset ${id}' to reopen it`,
-    'in-progress': `use 'wg unclaim ${id}' to release it`,
-    'pending-eval': `use 'wg approve ${id}' or wait for its evaluation`,
-    'pending-validation': `use 'wg approve ${id}' or 'wg reject ${id}'`,
-    'failed-pending-eval': `wait for its evaluation`,
-    waiting: `it is waiting on a condition`,
-  };
-  return new WgError('invalid_transition', `task '${id}' is ${task.status} — cannot ${command}; ${help[task.status] ?? `see 'wg show ${id}'`}`);
 }

@@ -3,12 +3,14 @@
  * the claim written before a process starts, its rollback when the spawn fails, and what to do
  * with a task whose agent exited while still holding it.
  */
+import { claim, deadClaim, holdsClaim, release } from '../claims.js';
 import type { Graph } from '../graph.js';
 import type { LivenessMap } from '../liveness.js';
-import { appendLog, logEntry, nextEpoch, noChange, type Actor, type Plan } from '../plan.js';
+import { appendLog, logEntry, noChange, type Actor, type Plan } from '../plan.js';
 import { byDispatchOrder, readyTasks } from '../readiness.js';
-import { isAgentActor, withFields, type Task } from '../task.js';
-import { formatTimestamp, parseTimestamp } from '../time.js';
+import type { Task } from '../task.js';
+import { parseTimestamp } from '../time.js';
+import { accepts } from '../transitions.js';
 import { planDone, planFail } from './finish.js';
 import { requeueAfterDeath, type ReclaimedClaim, type ReconcileOptions } from './reconcile.js';
 
@@ -29,6 +31,11 @@ export interface DispatchInput {
   liveness: LivenessMap;
   /** Resolves a task's executor; returns an error text when it cannot run here. */
   executorFor: (task: Task) => { executor: string; missing?: string };
+  /**
+   * The ready tasks in file order, when the caller keeps them (the service's ReadySet, current
+   * from the live graph's changes); absent: `readyTasks(graph, now)`, a pass over every task.
+   */
+  ready?: readonly Task[];
 }
 
 export interface DispatchDecision {
@@ -65,14 +72,13 @@ export function decideDispatch(graph: Graph, input: DispatchInput): DispatchDeci
   const waiting: DispatchDecision['waiting'] = [];
   let slots = Math.max(0, input.maxAgents - input.aliveAgents);
   const nowMs = input.now.getTime();
-  for (const row of byDispatchOrder(readyTasks(graph, input.now))) {
+  for (const row of byDispatchOrder(input.ready ?? readyTasks(graph, input.now))) {
     // Whole task: the executor choice and the settling delay read fields a row lacks (exec, log).
     const task = graph.get(row.id)!;
     if (task.assigned) {
-      const state = isAgentActor(task.assigned) ? input.liveness.get(task.assigned) : undefined;
-      if (isAgentActor(task.assigned) && !state?.alive) {
-        waiting.push({ task, reason: { kind: 'stale-claim', agent: task.assigned, detail: state ? (state.reason ?? 'dead') : 'unknown to the registry' } });
-      } else waiting.push({ task, reason: { kind: 'claimed', holder: task.assigned } });
+      const dead = deadClaim(task, input.liveness);
+      if (dead) waiting.push({ task, reason: { kind: 'stale-claim', agent: dead.agent, detail: dead.known ? (dead.reason ?? 'dead') : 'unknown to the registry' } });
+      else waiting.push({ task, reason: { kind: 'claimed', holder: task.assigned } });
       continue;
     }
     if (input.paused) {
@@ -103,15 +109,9 @@ export function decideDispatch(graph: Graph, input: DispatchInput): DispatchDeci
 export function planSpawnClaim(graph: Graph, taskId: string, agentId: string, executor: string, model: string | undefined, who: Actor): Plan<{ task: Task } | undefined> {
   const task = graph.get(taskId);
   // Re-checked under the lock: another claimant may have won since the decision.
-  if (!task || task.assigned || (task.status !== 'open' && task.status !== 'incomplete')) return noChange(undefined);
+  if (!task || task.assigned || !accepts('spawn', task.status)) return noChange(undefined);
   const next = appendLog(
-    withFields(task, {
-      status: 'in-progress',
-      assigned: agentId,
-      claim_epoch: nextEpoch(task),
-      started_at: formatTimestamp(who.now),
-      dispatch_count: (task.dispatch_count ?? 0) + 1,
-    }),
+    claim(task, agentId, who.now, { dispatch_count: (task.dispatch_count ?? 0) + 1 }),
     logEntry(who, `Spawned ${agentId} (executor ${executor}${model ? `, model ${model}` : ''})`, 'service'),
   );
   return { writes: [next], ops: [{ op: 'spawn', task_id: taskId, detail: { agent: agentId, executor, epoch: next.claim_epoch } }], result: { task: next } };
@@ -125,9 +125,9 @@ export function planSpawnClaim(graph: Graph, taskId: string, agentId: string, ex
  */
 export function planSpawnRollback(graph: Graph, taskId: string, agentId: string, epoch: number, error: string, who: Actor, readyAfter?: string): Plan<{ task: Task } | undefined> {
   const task = graph.get(taskId);
-  if (!task || task.assigned !== agentId || (task.claim_epoch ?? 0) !== epoch) return noChange(undefined);
+  if (!task || !holdsClaim(task, agentId, epoch)) return noChange(undefined);
   const next = appendLog(
-    withFields(task, { status: 'open', assigned: undefined, started_at: undefined, claim_epoch: nextEpoch(task), ...(readyAfter ? { ready_after: readyAfter } : {}) }),
+    release(task, 'open', { started_at: undefined, ...(readyAfter ? { ready_after: readyAfter } : {}) }),
     logEntry(who, `Spawn of ${agentId} failed: ${error}${readyAfter ? ` (next attempt after ${readyAfter})` : ''}`, 'service'),
   );
   return { writes: [next], ops: [{ op: 'spawn_failed', task_id: taskId, detail: { agent: agentId, error } }], result: { task: next } };
@@ -153,7 +153,7 @@ export interface AgentExitResult {
  */
 export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: ReconcileOptions = {}): Plan<AgentExitResult> {
   const task = graph.get(taskId);
-  if (!task || task.status !== 'in-progress' || task.assigned !== agentId || (task.claim_epoch ?? 0) !== epoch) return noChange({ action: 'none' });
+  if (!task || !holdsClaim(task, agentId, epoch) || !accepts('agent-exit', task.status)) return noChange({ action: 'none' });
   const asAgent: Actor = { ...who, actor: agentId, agentId, fenceTaskId: taskId, fenceEpoch: epoch };
   if (outcome.kind === 'exited' && outcome.code === 0) {
     try {

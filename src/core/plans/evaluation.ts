@@ -5,15 +5,16 @@
  * re-opens the task, up to `max_eval_rescues`, then fails it), abandoning the companion of an
  * abandoned task, and `wg assign` (the agency identity of a task). The service applies these.
  */
+import { companionId, companionSource, release } from '../claims.js';
 import { isValidTaskId } from '../ids.js';
 import type { Graph } from '../graph.js';
-import { appendLog, checkFence, logEntry, nextEpoch, noChange, requireTask, type Actor, type OperationRecord, type Plan } from '../plan.js';
-import { isSystemId, isTerminal, withFields, type Task } from '../task.js';
+import { appendLog, checkFence, logEntry, noChange, requireTask, type Actor, type OperationRecord, type Plan } from '../plan.js';
+import { isSystemId, withFields, type Task } from '../task.js';
 import { formatTimestamp, parseTimestamp } from '../time.js';
+import { accepts, AWAITING_EVALUATION, isTerminal } from '../transitions.js';
 import { iterateCycle } from './finish.js';
 
-export const EVAL_PREFIX = '.evaluate-';
-export const evalTaskId = (id: string): string => `${EVAL_PREFIX}${id}`;
+export const evalTaskId = (id: string): string => companionId('evaluate', id);
 /** Tasks with one of these tags get no evaluation (scaffolding itself, and the opt-out). */
 export const NO_EVAL_TAGS: ReadonlySet<string> = new Set(['evaluation', 'skip-eval', 'assignment', 'flip']);
 export const EVAL_TAGS = ['evaluation', 'agency'];
@@ -23,7 +24,7 @@ export function wantsEvaluation(graph: Graph, task: Task): boolean {
   if (isSystemId(task.id)) return false;
   if ((task.tags ?? []).some((t) => NO_EVAL_TAGS.has(t))) return false;
   // Finished work is not evaluated retroactively (it would re-gate dependents already running).
-  if (isTerminal(task.status) || task.status === 'pending-eval' || task.status === 'failed-pending-eval') return false;
+  if (isTerminal(task.status) || AWAITING_EVALUATION.has(task.status)) return false;
   const id = evalTaskId(task.id);
   return isValidTaskId(id) && !graph.has(id);
 }
@@ -111,11 +112,12 @@ export function evaluationWork(graph: Graph, among: Iterable<Task> = graph.tasks
   const pending: string[] = [];
   const orphans: string[] = [];
   for (const t of among) {
-    if (t.status === 'pending-eval' && !isSystemId(t.id)) {
+    const source = companionSource(t.id, 'evaluate');
+    if (accepts('eval-promote', t.status) && !isSystemId(t.id)) {
       const e = graph.get(evalTaskId(t.id));
       if (!e || isTerminal(e.status)) pending.push(t.id);
-    } else if (t.id.startsWith(EVAL_PREFIX) && (t.status === 'open' || t.status === 'incomplete' || t.status === 'blocked')) {
-      const src = graph.get(t.id.slice(EVAL_PREFIX.length));
+    } else if (source !== undefined && accepts('eval-orphan', t.status)) {
+      const src = graph.get(source);
       if (!src || src.status === 'abandoned') orphans.push(t.id);
     }
   }
@@ -147,21 +149,11 @@ export function planResolveEvaluations(graph: Graph, who: Actor, opts: ResolveOp
       const notes = ev.notes ? ` — evaluator notes: ${oneLine(ev.notes)}` : '';
       if (rescues < opts.maxRescues) {
         const rescue = rescues + 1;
-        let next = withFields(task, {
-          status: 'open',
-          assigned: undefined,
-          claim_epoch: task.assigned ? nextEpoch(task) : task.claim_epoch,
-          started_at: undefined,
-          completed_at: undefined,
-          rescue_count: rescue,
-        });
+        let next = release(task, 'open', { started_at: undefined, completed_at: undefined, rescue_count: rescue });
         next = appendLog(next, logEntry(who, `Evaluation scored ${fmt(ev.score)}, below eval_gate_threshold ${fmt(opts.threshold)}: re-opened for another attempt (rescue ${rescue}/${opts.maxRescues})${notes}`, 'service'));
         writes.push(next);
         if (e) {
-          let en = withFields(e, {
-            status: 'open',
-            assigned: undefined,
-            claim_epoch: e.assigned ? nextEpoch(e) : e.claim_epoch,
+          let en = release(e, 'open', {
             started_at: undefined,
             completed_at: undefined,
             failure_reason: undefined,
@@ -199,7 +191,7 @@ export function planResolveEvaluations(graph: Graph, who: Actor, opts: ResolveOp
   }
   for (const id of orphans) {
     const e = graph.get(id)!;
-    const srcId = id.slice(EVAL_PREFIX.length);
+    const srcId = companionSource(id, 'evaluate')!;
     const why = graph.has(srcId) ? `source task '${srcId}' was abandoned` : `source task '${srcId}' does not exist`;
     writes.push(appendLog(withFields(e, { status: 'abandoned', failure_reason: why }), logEntry(who, `Task abandoned: ${why}`, 'service')));
     ops.push({ op: 'abandon', task_id: id, detail: { reason: why } });

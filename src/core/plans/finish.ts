@@ -1,12 +1,11 @@
 import { usageError, WgError } from '../errors.js';
 import { edgeKey, type Graph } from '../graph.js';
-import { appendLog, checkFence, logEntry, nextEpoch, noChange, requireTask, type Actor, type Plan } from '../plan.js';
+import { companionId, release } from '../claims.js';
+import { appendLog, checkFence, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
 import { dependencySatisfied } from '../readiness.js';
-import { FAILURE_CLASSES, isSystemId, isTerminal, withFields, type Task } from '../task.js';
+import { FAILURE_CLASSES, isSystemId, withFields, type Task } from '../task.js';
 import { formatTimestamp, parseDurationMs } from '../time.js';
-import { transitionError } from './claim.js';
-
-const DONE_FROM = new Set(['in-progress', 'open', 'incomplete', 'waiting', 'blocked']);
+import { accepts, isNoop, isTerminal, requireFrom, SATISFYING_STATUSES } from '../transitions.js';
 
 export interface DoneResult {
   task: Task;
@@ -17,9 +16,8 @@ export interface DoneResult {
 export function planDone(graph: Graph, id: string, who: Actor, opts: { converged?: boolean } = {}): Plan<DoneResult> {
   const task = requireTask(graph, id);
   checkFence(task, who);
-  if (task.status === 'done') return noChange({ task, already: true, reopened: [] });
-  if (task.status === 'pending-eval') return noChange({ task, already: true, reopened: [] });
-  if (!DONE_FROM.has(task.status)) throw transitionError(task, 'mark it done');
+  if (isNoop('done', task.status)) return noChange({ task, already: true, reopened: [] });
+  requireFrom('done', task, 'mark it done');
   const cycles = graph.cycleAnalysis();
   const unmet = (task.after ?? []).filter((depId) => {
     const dep = graph.get(depId);
@@ -31,7 +29,7 @@ export function planDone(graph: Graph, id: string, who: Actor, opts: { converged
     const names = unmet.map((d) => `${d} (${graph.get(d)?.status ?? 'missing'})`).join(', ');
     throw new WgError('not_ready', `task '${id}' cannot be done: waiting on ${names}`, { hint: `finish those first, or remove the dependency with 'wg rm-dep ${id} DEP'` });
   }
-  const evalTask = graph.get(`.evaluate-${id}`);
+  const evalTask = graph.get(companionId('evaluate', id));
   const pendingEval = !isSystemId(id) && !!evalTask && !isTerminal(evalTask.status);
   const status = pendingEval ? 'pending-eval' : 'done';
   let next = withFields(task, {
@@ -59,7 +57,7 @@ export function iterateCycle(graph: Graph, justDone: Task, who: Actor, writes: T
   const owner = current(ownerId);
   const config = owner.cycle_config!;
   const all = members.map(current);
-  if (!all.every((t) => t.status === 'done' || t.status === 'abandoned')) return [];
+  if (!all.every((t) => SATISFYING_STATUSES.has(t.status))) return [];
   if (!config.no_converge && all.some((t) => (t.tags ?? []).includes('converged'))) return [];
   const iteration = (owner.loop_iteration ?? 0) + 1;
   const max = config.max_iterations ?? 0;
@@ -68,14 +66,11 @@ export function iterateCycle(graph: Graph, justDone: Task, who: Actor, writes: T
   const delayMs = typeof config.delay === 'string' ? parseDurationMs(config.delay) : undefined;
   const reopened: string[] = [];
   for (const t of all) {
-    if (t.status === 'abandoned') continue;
-    let r = withFields(t, {
-      status: 'open',
-      assigned: undefined,
+    if (!accepts('cycle-iterate', t.status)) continue; // abandoned members stay abandoned
+    let r = release(t, 'open', {
       started_at: undefined,
       completed_at: undefined,
       loop_iteration: iteration,
-      claim_epoch: t.assigned ? nextEpoch(t) : t.claim_epoch,
       ready_after: t.id === ownerId && delayMs ? formatTimestamp(new Date(who.now.getTime() + delayMs)) : undefined,
     });
     r = appendLog(r, logEntry(who, `Re-activated by cycle iteration (iteration ${iteration}/${max || 'unlimited'})`));
@@ -104,8 +99,8 @@ export function planFail(graph: Graph, id: string, who: Actor, opts: { reason?: 
   }
   const task = requireTask(graph, id);
   checkFence(task, who);
-  if (task.status === 'failed') return noChange({ task, already: true });
-  if (isTerminal(task.status)) throw transitionError(task, 'fail it');
+  if (isNoop('fail', task.status)) return noChange({ task, already: true });
+  requireFrom('fail', task, 'fail it');
   let next = withFields(task, {
     status: 'failed',
     failure_reason: opts.reason ?? task.failure_reason,
@@ -118,8 +113,8 @@ export function planFail(graph: Graph, id: string, who: Actor, opts: { reason?: 
 
 export function planAbandon(graph: Graph, id: string, who: Actor, opts: { reason?: string } = {}): Plan<{ task: Task; already: boolean }> {
   const task = requireTask(graph, id);
-  if (task.status === 'abandoned') return noChange({ task, already: true });
-  if (task.status === 'done') throw transitionError(task, 'abandon it');
+  if (isNoop('abandon', task.status)) return noChange({ task, already: true });
+  requireFrom('abandon', task, 'abandon it');
   let next = withFields(task, { status: 'abandoned', failure_reason: opts.reason ?? task.failure_reason });
   next = appendLog(next, logEntry(who, `Task abandoned${opts.reason ? `: ${opts.reason}` : ''}`));
   return { writes: [next], ops: [{ op: 'abandon', task_id: id, detail: { reason: opts.reason } }], result: { task: next, already: false } };

@@ -5,8 +5,10 @@
  */
 import { usageError } from '../errors.js';
 import type { Graph } from '../graph.js';
-import { appendLog, logEntry, nextEpoch, type Actor, type Plan } from '../plan.js';
-import { isStatus, isSystemId, withFields, type Task } from '../task.js';
+import { companionIds, release } from '../claims.js';
+import { appendLog, logEntry, type Actor, type Plan } from '../plan.js';
+import { isSystemId, withFields, type Task } from '../task.js';
+import { accepts, isStatus } from '../transitions.js';
 
 export type RecoverFilter = (t: Task) => boolean;
 
@@ -60,8 +62,6 @@ export interface RecoverResult {
   abandoned: string[];
 }
 
-const COMPANIONS = ['.evaluate-', '.flip-', '.assign-'];
-
 export function planRecover(graph: Graph, opts: RecoverOptions, who: Actor): Plan<RecoverResult> {
   const parsed = opts.filters.map(parseRecoverFilter);
   // Without a status filter, recover means failed tasks.
@@ -72,7 +72,7 @@ export function planRecover(graph: Graph, opts: RecoverOptions, who: Actor): Pla
     if (isSystemId(row.id)) continue;
     const t = graph.get(row.id)!; // filters read fields a row may lack (failure_reason)
     if (!filters.every((f) => f(t))) continue;
-    if (t.status !== 'failed' && t.status !== 'incomplete') {
+    if (!accepts('recover', t.status)) {
       result.skipped.push({ id: t.id, why: `is ${t.status}, not failed` });
       continue;
     }
@@ -82,15 +82,15 @@ export function planRecover(graph: Graph, opts: RecoverOptions, who: Actor): Pla
     }
     writes.push(
       appendLog(
-        withFields(t, { status: 'open', assigned: undefined, claim_epoch: t.assigned ? nextEpoch(t) : t.claim_epoch, retry_count: (t.retry_count ?? 0) + 1, failure_reason: undefined, failure_class: undefined, ready_after: undefined }),
+        release(t, 'open', { retry_count: (t.retry_count ?? 0) + 1, failure_reason: undefined, failure_class: undefined, ready_after: undefined }),
         logEntry(who, `Re-queued by 'wg recover' (was failed: ${t.failure_reason ?? 'no reason'})${opts.reason ? ` — reason: ${opts.reason}` : ''}`),
       ),
     );
     result.recovered.push(t.id);
     if (opts.keepAgency) continue;
-    for (const prefix of COMPANIONS) {
-      const c = graph.get(`${prefix}${t.id}`);
-      if (!c || c.status !== 'failed') continue;
+    for (const cid of companionIds(t.id)) {
+      const c = graph.get(cid);
+      if (!c || !accepts('recover-companion', c.status)) continue;
       writes.push(appendLog(withFields(c, { status: 'abandoned' }), logEntry(who, `Abandoned by 'wg recover' of '${t.id}'`)));
       result.abandoned.push(c.id);
     }

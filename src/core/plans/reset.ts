@@ -5,9 +5,10 @@
  */
 import type { Graph } from '../graph.js';
 import { isValidTaskId } from '../ids.js';
+import { hasLiveAgent, release } from '../claims.js';
 import type { LivenessMap } from '../liveness.js';
-import { appendLog, logEntry, nextEpoch, requireTask, type Actor, type Plan } from '../plan.js';
-import { isAgentActor, withFields, type Status, type Task } from '../task.js';
+import { appendLog, logEntry, requireTask, type Actor, type Plan } from '../plan.js';
+import type { Status, Task } from '../task.js';
 import { usageError } from '../errors.js';
 
 export type Direction = 'forward' | 'backward' | 'both';
@@ -32,15 +33,12 @@ export function planReset(graph: Graph, seed: string, direction: Direction, live
   const kill: string[] = [];
   for (const id of ids) {
     const t = graph.get(id)!;
-    const liveHolder = isAgentActor(t.assigned) && !!liveness.get(t.assigned!)?.alive;
+    const liveHolder = hasLiveAgent(t, liveness);
     if (liveHolder) kill.push(t.assigned!);
     entries.push({ id, from: t.status, ...(t.assigned ? { assigned: t.assigned } : {}), ...(liveHolder ? { kill: t.assigned! } : {}) });
     writes.push(
       appendLog(
-        withFields(t, {
-          status: 'open',
-          assigned: undefined,
-          claim_epoch: nextEpoch(t),
+        release(t, 'open', {
           retry_count: undefined,
           started_at: undefined,
           completed_at: undefined,
@@ -52,5 +50,10 @@ export function planReset(graph: Graph, seed: string, direction: Direction, live
       ),
     );
   }
-  return { writes, ops: [{ op: 'reset', task_id: seed, detail: { direction, tasks: ids } }], result: { entries, kill } };
+  return {
+    writes,
+    ops: [{ op: 'reset', task_id: seed, detail: { direction, tasks: ids } }],
+    kills: kill.map((agent) => ({ agent, reason: `killed by wg reset ${seed}` })),
+    result: { entries, kill },
+  };
 }

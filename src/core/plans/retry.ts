@@ -6,11 +6,12 @@
  */
 import { WgError } from '../errors.js';
 import type { Graph } from '../graph.js';
+import { deadClaim, hasLiveAgent, release } from '../claims.js';
 import { DEFAULT_MAX_RETRIES, type LivenessMap } from '../liveness.js';
-import { appendLog, logEntry, nextEpoch, noChange, requireTask, type Actor, type Plan } from '../plan.js';
-import { isAgentActor, isSystemId, isTerminal, withFields, type Task } from '../task.js';
+import { appendLog, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
+import { isSystemId, type Task } from '../task.js';
 import { parseTimestamp } from '../time.js';
-import { transitionError } from './claim.js';
+import { accepts, releasedStatus, requireFrom } from '../transitions.js';
 
 /** Every retry writes a log entry starting with this; the debounce looks for it. */
 export const RETRY_LOG_PREFIX = 'Retry requested';
@@ -39,21 +40,15 @@ function lastRetryMs(task: Task): number | undefined {
   return undefined;
 }
 
-const isDeadClaim = (t: Task, liveness: LivenessMap): boolean => isAgentActor(t.assigned) && !liveness.get(t.assigned!)?.alive;
-
 /** Downstream (transitive dependents, not system, not terminal) claims held by dead/unknown agents. */
 export function clearDownstreamStaleClaims(graph: Graph, seed: string, liveness: LivenessMap, who: Actor, message: string): Task[] {
   const writes: Task[] = [];
   for (const id of graph.closure([seed], 'forward')) {
     if (id === seed) continue;
     const t = graph.get(id)!;
-    if (isSystemId(id) || isTerminal(t.status) || !isDeadClaim(t, liveness)) continue;
-    writes.push(
-      appendLog(
-        withFields(t, { status: t.status === 'in-progress' ? 'open' : t.status, assigned: undefined, claim_epoch: nextEpoch(t) }),
-        logEntry(who, `${message} (was ${t.assigned}, ${liveness.get(t.assigned!)?.reason ?? 'unknown to the registry'})`),
-      ),
-    );
+    const dead = isSystemId(id) || !accepts('clear-stale-claim', t.status) ? undefined : deadClaim(t, liveness);
+    if (!dead) continue;
+    writes.push(appendLog(release(t, releasedStatus(t.status)), logEntry(who, `${message} (was ${dead.agent}, ${dead.reason ?? 'unknown to the registry'})`)));
   }
   return writes;
 }
@@ -66,13 +61,12 @@ export function planRetry(graph: Graph, id: string, liveness: LivenessMap, who: 
     return noChange({ task, noop: `'${id}' was retried ${ago}s ago (within retry_debounce); nothing done`, cleared: [] });
   }
   const holder = task.assigned;
-  const holderAlive = isAgentActor(holder) && !!liveness.get(holder!)?.alive;
-  const stuck = task.status === 'in-progress' || (task.status === 'open' && !!holder);
-  const requeueable = stuck || task.status === 'failed' || task.status === 'incomplete';
+  const holderAlive = hasLiveAgent(task, liveness);
   if (task.status === 'open' && !holder) {
     return noChange({ task, noop: `'${id}' is already open and unclaimed; nothing to retry`, cleared: [] });
   }
-  if (!requeueable) throw transitionError(task, 'retry it');
+  // in-progress, open with a (stale) claim, failed, incomplete
+  requireFrom('retry', task, 'retry it');
   const max = task.max_retries ?? opts.maxRetries ?? DEFAULT_MAX_RETRIES;
   const count = task.retry_count ?? 0;
   if (count >= max) {
@@ -83,10 +77,7 @@ export function planRetry(graph: Graph, id: string, liveness: LivenessMap, who: 
   const from = task.status === 'open' ? 'open (stale claim)' : task.status;
   const msg = `${RETRY_LOG_PREFIX} from ${from} (attempt ${count + 2})${holder ? `; ${holderAlive ? 'killing' : 'releasing'} ${holder}` : ''}${opts.reason ? ` — reason: ${opts.reason}` : ''}`;
   const next = appendLog(
-    withFields(task, {
-      status: 'open',
-      assigned: undefined,
-      claim_epoch: holder ? nextEpoch(task) : (task.claim_epoch ?? 0) + 1,
+    release(task, 'open', {
       retry_count: count + 1,
       failure_reason: undefined,
       failure_class: undefined,
@@ -98,6 +89,9 @@ export function planRetry(graph: Graph, id: string, liveness: LivenessMap, who: 
   return {
     writes: [next, ...downstream],
     ops: [{ op: 'retry', task_id: id, detail: { from: task.status, retry_count: count + 1, ...(holder ? { released: holder } : {}), ...(opts.reason ? { reason: opts.reason } : {}), cleared: downstream.map((d) => d.id) } }],
+    // The graph changes first (claim released, epoch+1), then the old agent is killed: fenced,
+    // it can no longer touch the task, and the service may respawn at once.
+    kills: holderAlive ? [{ agent: holder!, reason: `killed by wg retry ${id}` }] : [],
     result: { task: next, ...(holderAlive ? { kill: holder! } : {}), cleared: downstream.map((d) => d.id) },
   };
 }

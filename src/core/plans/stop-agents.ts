@@ -8,8 +8,10 @@
  *   - claim-lost: the task is gone, or held by someone else, or at another epoch (another
  *     process unclaimed, reset or re-claimed it) — unless it is done.
  */
+import { holdsClaim } from '../claims.js';
 import type { Graph } from '../graph.js';
-import { isTerminal } from '../task.js';
+import type { Plan } from '../plan.js';
+import { isTerminal } from '../transitions.js';
 
 export interface RunningAgent {
   agent: string;
@@ -24,26 +26,27 @@ export interface AgentStop {
   reason: 'task-terminal' | 'claim-lost';
 }
 
-export interface StopPlan {
+export interface StopResult {
   stop: AgentStop[];
   /** For the agents still given their grace: when the service first saw the task terminal (ms). */
-  terminalSince: Map<string, number>;
+  terminalSince: Record<string, number>;
   /** When the earliest grace runs out (ms), if any: the service wakes then. */
   wakeAtMs: number | undefined;
 }
 
-export function planStopAgents(graph: Graph, running: Iterable<RunningAgent>, nowMs: number, killGraceMs: number, terminalSince: ReadonlyMap<string, number>): StopPlan {
+/** A plan that writes nothing and kills the agents to stop (applied through src/apply.ts). */
+export function planStopAgents(graph: Graph, running: Iterable<RunningAgent>, nowMs: number, killGraceMs: number, terminalSince: Readonly<Record<string, number>>): Plan<StopResult> {
   const stop: AgentStop[] = [];
-  const since = new Map<string, number>();
+  const since: Record<string, number> = {};
   let wakeAtMs: number | undefined;
   for (const r of running) {
     // The whole task: claim_epoch is not a row field. One per running agent, so a handful.
     const task = graph.get(r.task);
-    const claimMoved = !task || task.assigned !== r.agent || (r.epoch !== undefined && (task.claim_epoch ?? 0) !== r.epoch);
+    const claimMoved = !holdsClaim(task, r.agent, r.epoch);
     if (task && isTerminal(task.status) && task.assigned === r.agent) {
-      const seen = terminalSince.get(r.agent) ?? nowMs;
+      const seen = terminalSince[r.agent] ?? nowMs;
       if (nowMs - seen < killGraceMs) {
-        since.set(r.agent, seen);
+        since[r.agent] = seen;
         wakeAtMs = Math.min(wakeAtMs ?? Infinity, seen + killGraceMs);
         continue;
       }
@@ -52,5 +55,5 @@ export function planStopAgents(graph: Graph, running: Iterable<RunningAgent>, no
       stop.push({ agent: r.agent, task: r.task, reason: 'claim-lost' });
     }
   }
-  return { stop, terminalSince: since, wakeAtMs };
+  return { writes: [], ops: [], kills: stop.map((s) => ({ agent: s.agent, reason: s.reason })), result: { stop, terminalSince: since, wakeAtMs } };
 }

@@ -50,6 +50,7 @@ export class RowCache {
   /** What changed since the last takeChanges(): ids (read or written), or everything. */
   private changedIds = new Set<string>();
   private reloaded = true;
+  private structural = true;
   /** For tests and logs. */
   readonly stats = { reloads: 0, refreshed: 0, fetchedWhole: 0 };
 
@@ -152,9 +153,10 @@ export class RowCache {
   }
 
   /** What changed in the copy since the last call (the service's task index is fed with it). */
-  takeChanges(): { reload: boolean; ids: Set<string> } {
-    const out = { reload: this.reloaded, ids: this.changedIds };
+  takeChanges(): { reload: boolean; ids: Set<string>; structural: boolean } {
+    const out = { reload: this.reloaded, ids: this.changedIds, structural: this.structural };
     this.reloaded = false;
+    this.structural = false;
     this.changedIds = new Set();
     return out;
   }
@@ -164,11 +166,16 @@ export class RowCache {
     this.built = undefined;
     const a = before?.after ?? [];
     const b = after.after ?? [];
-    if (a.length !== b.length || a.some((x, i) => x !== b[i])) this.acyclic = undefined;
+    if (!before || a.length !== b.length || a.some((x, i) => x !== b[i]) || JSON.stringify(before.cycle_config) !== JSON.stringify(after.cycle_config)) {
+      this.structural = true;
+      if (before) this.acyclic = undefined;
+    }
+    if (!before && b.length) this.acyclic = undefined;
   }
 
   private remove(id: string): void {
     this.changedIds.add(id);
+    this.structural = true;
     this.built = undefined;
     this.acyclic = undefined;
     this.rows.delete(id);

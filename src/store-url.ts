@@ -5,7 +5,7 @@
  * whole file is validated as usual.
  */
 import { readFileSync } from 'node:fs';
-import type { WgPaths } from './paths.js';
+import type { WgPaths } from './store/paths.js';
 
 export async function storeUrl(paths: WgPaths, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (env.WG_STORE_URL) return env.WG_STORE_URL;
@@ -16,6 +16,6 @@ export async function storeUrl(paths: WgPaths, env: NodeJS.ProcessEnv): Promise<
     return undefined;
   }
   if (!/^\s*\[\s*store\s*\]/m.test(text)) return undefined;
-  const { parseConfig } = await import('../config.js');
+  const { parseConfig } = await import('./config.js');
   return parseConfig(text, paths.config).store?.url;
 }

@@ -1,0 +1,62 @@
+/**
+ * Import boundaries (issue 8), checked by `npm test` (and so by .ci/run): the layers of
+ * docs/architecture.md. Type-only imports count too (tsPreCompilationDeps): a type is a
+ * dependency on the layer that owns it.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-is-pure',
+      comment: 'src/core is pure: it imports only src/core — no node:fs/child_process/net, no package, nothing above it.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { pathNot: '^src/core/' },
+    },
+    {
+      name: 'store-only-core',
+      comment: 'src/store builds on src/core only (packages and node: modules are its job).',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/', pathNot: '^src/(core|store)/' },
+    },
+    {
+      name: 'render-only-core',
+      comment: 'src/render turns core data into text/HTML: it imports src/core only.',
+      severity: 'error',
+      from: { path: '^src/render/' },
+      to: { path: '^src/', pathNot: '^src/(core|render)/' },
+    },
+    {
+      name: 'agency-not-service-or-cli',
+      severity: 'error',
+      from: { path: '^src/agency/' },
+      to: { path: '^src/(service|cli)/' },
+    },
+    {
+      name: 'agents-not-service-or-cli',
+      severity: 'error',
+      from: { path: '^src/agents/' },
+      to: { path: '^src/(service|cli)/' },
+    },
+    {
+      name: 'service-not-cli',
+      severity: 'error',
+      from: { path: '^src/service/' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      comment: 'An import that does not resolve is a typo (or a missing dependency).',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.d.ts'] },
+  },
+};
