@@ -91,5 +91,5 @@ describe.each(STORES)('claim --next race (%s store)', (store) => {
     // one provenance line per successful claim, none for the empty-handed
     const ops = (await p.operations()).slice(opsBefore);
     expect(ops.map((o) => `${o.op} ${o.task_id ?? ''} ${o.actor ?? ''}`).sort()).toEqual([...claimedBy].map(([id, a]) => `claim ${id} ${a}`).sort());
-  }, 60_000);
+  }, 120_000);
 });

@@ -121,5 +121,5 @@ describe.each(STORES)('concurrent writers (%s store)', (store) => {
     expect(ops.map((o) => `${o.op} ${o.task_id ?? ''}`).sort()).toEqual([...expectedOps].sort());
 
     expect(graphTemps(p.wgDir)).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 });
