@@ -40,7 +40,10 @@ export async function planRunner(ctx: CliContext): Promise<PlanRunner> {
   };
   const deps = { store, killer, kick: () => ctx.kick() };
   return {
-    apply: (who, plan) => applyPlan(deps, who, plan),
+    apply: (who, plan) => {
+      if (pg) who.now = pg.clock.now(); // with PostgreSQL, time is the database's
+      return applyPlan(deps, who, plan);
+    },
     preview(source) {
       const { plan, graph } = previewPlan(store, source);
       return { plan, json: planJson(graph, plan), lines: renderPlan(describePlan(graph, plan)) };

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--dim <name=value>', `a dimension score (repeatable): ${DIMENSIONS.join(', ')}`, collect)
     .option('--notes <text>', 'what was good, what was missing')
     .option('--source <source>', 'manual | llm | system | flip | outcome:<name>', 'manual')
-    .action((taskId: string, flags: { score: string; dim?: string[]; notes?: string; source: string }, cmd: Command) => {
+    .action(async (taskId: string, flags: { score: string; dim?: string[]; notes?: string; source: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       // Every flag is checked before anything is read or written.
       const score = parseScoreFlag(flags.score);
@@ -39,7 +39,7 @@ export function register(program: Command): void {
         dimensions[name] = value;
       }
       const source = parseSourceFlag(flags.source);
-      const task = requireTask(ctx.store().load().graph, taskId);
+      const task = requireTask(await ctx.graph(), taskId);
       const who = ctx.actor();
       const { evaluation, file } = recordEvaluation(ctx.paths, task, { score, dimensions, notes: flags.notes?.trim() || undefined, evaluator: who.actor, source }, who.now);
       ctx.out({ evaluation, file }, () => `Recorded ${evaluation.id} for '${taskId}': ${summary(evaluation)}`);
@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .action(async (taskId: string, flags: { printPrompt?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const settings = await ctx.settings();
-      const task = requireTask(ctx.store().load().graph, taskId);
+      const task = requireTask(await ctx.graph(), taskId);
       const prompt = buildRubricPrompt({
         task,
         artifacts: artifactsForRubric(ctx.paths, task),
@@ -107,9 +107,9 @@ export function register(program: Command): void {
     .command('show')
     .description("a task's evaluations, newest first, with the dimensions of the latest")
     .argument('<task>', 'task id')
-    .action((taskId: string, _flags: unknown, cmd: Command) => {
+    .action(async (taskId: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const task = requireTask(ctx.store().load().graph, taskId);
+      const task = requireTask(await ctx.graph(), taskId);
       const evals = readTaskEvaluations(ctx.paths, task.id).sort((a, b) => (Date.parse(b.timestamp) || 0) - (Date.parse(a.timestamp) || 0));
       ctx.out(evals, () => {
         if (!evals.length) return `No evaluations for '${taskId}'`;
