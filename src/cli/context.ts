@@ -8,14 +8,14 @@ import type { Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import type { Graph } from '../core/graph.js';
 import type { Actor, Plan } from '../core/plan.js';
-import { planClaimNext, type ClaimResult } from '../core/plans/claim.js';
+import type { ClaimResult } from '../core/plans/claim.js';
 import { systemClock, type Clock } from '../core/time.js';
 import type { ServiceOverrides, Settings } from '../settings.js';
 import { emptyShadowWarning, findWgResolution, pathsFor, type WgPaths } from '../store/paths.js';
 import { JsonlStore } from '../store/store.js';
 import { storeUrl } from '../store-url.js';
 import type { PgStore } from '../store/pg/pg-store.js';
-import { readRegistry, updateRegistry, type Registry } from '../store/registry.js';
+import type { Registry } from '../store/registry.js';
 import { kickService } from './kick.js';
 
 export interface GlobalOptions {
@@ -94,7 +94,7 @@ export class CliContext {
   /** The agent registry: service/registry.json, or every host's agents with PostgreSQL. */
   async registry(): Promise<Registry> {
     const pg = await this.pg();
-    if (!pg) return readRegistry(this.paths);
+    if (!pg) return (await import('../store/registry.js')).readRegistry(this.paths);
     const { PgRegistry } = await import('../store/pg/registry.js');
     return (await new PgRegistry(pg.pool, this.host).read()).registry;
   }
@@ -102,7 +102,7 @@ export class CliContext {
   /** Read-modify-write of the registry (the file's lock, or PostgreSQL's advisory lock). */
   async updateRegistry<R>(fn: (reg: Registry) => R): Promise<R> {
     const pg = await this.pg();
-    if (!pg) return updateRegistry(this.paths, fn);
+    if (!pg) return (await import('../store/registry.js')).updateRegistry(this.paths, fn);
     const { PgRegistry } = await import('../store/pg/registry.js');
     return new PgRegistry(pg.pool, this.host).update(fn);
   }
@@ -190,7 +190,10 @@ export class CliContext {
    */
   async claimNext(who: Actor): Promise<ClaimResult | undefined> {
     const pg = await this.pg();
-    if (!pg) return this.mutate(who, (g) => planClaimNext(g, who));
+    if (!pg) {
+      const { planClaimNext } = await import('../core/plans/claim.js');
+      return this.mutate(who, (g) => planClaimNext(g, who));
+    }
     who.now = pg.clock.now();
     return pg.claimNext(who, { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) });
   }
