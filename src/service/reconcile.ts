@@ -20,7 +20,23 @@ export async function reconcile(ctx: StepContext, liveness: LivenessMap, now: Da
     }
   }
   if (!stale) return [];
-  const { reclaimed } = await ctx.graph.mutate((g) => planReconcile(g, liveness, serviceActor(now), { maxRetries: ctx.settings.dispatcher.maxRetries }), now);
+  // The plan runs on the graph as the store has it at write time, which may hold claims made
+  // after the registry was read (another host's spawn, with PostgreSQL): those agents are not
+  // in `liveness`, and "unknown" would reclaim a claim just made. Only a claim this tick saw —
+  // same holder, same epoch — is judged; a newer one waits for the next tick.
+  const seen = new Map<string, string>();
+  for (const id of ctx.graph.claimedTasks()) {
+    const t = graph.peek(id);
+    if (t?.assigned) seen.set(id, `${t.assigned}@${t.claim_epoch ?? 0}`);
+  }
+  const judged = (g: typeof graph): LivenessMap => {
+    const m = new Map(liveness);
+    for (const t of g.tasks.values()) {
+      if (t.assigned && !m.has(t.assigned) && seen.get(t.id) !== `${t.assigned}@${t.claim_epoch ?? 0}`) m.set(t.assigned, { alive: true });
+    }
+    return m;
+  };
+  const { reclaimed } = await ctx.graph.mutate((g) => planReconcile(g, judged(g), serviceActor(now), { maxRetries: ctx.settings.dispatcher.maxRetries }), now);
   for (const c of reclaimed) ctx.events.emit('claim:reclaimed', { task: c.task_id, agent: c.agent, reason: c.reason, failed: c.failed });
   return reclaimed;
 }

@@ -206,7 +206,14 @@ describe('the database restarted under load', () => {
     startService(b);
     await until('some jobs done', async () => (await tasks(url)).some((t) => t.status === 'done'), 20_000);
     execFileSync('bash', [cluster, 'restart', dir, 'fast']);
-    await until('all 16 jobs done', async () => (await tasks(url).catch(() => [] as TaskLine[])).filter((t) => t.status === 'done').length === 16, 60_000);
+    try {
+      await until('all 16 jobs done', async () => (await tasks(url).catch(() => [] as TaskLine[])).filter((t) => t.status === 'done').length === 16, 60_000);
+    } catch (e) {
+      const open = (await tasks(url)).filter((t) => t.status !== 'done');
+      const agents = await sql(url, `SELECT id, host, task_id, status FROM wg_agents WHERE status <> 'done'`);
+      const errors = [a, b].map((h) => readFileSync(join(h.dir, '.wg', 'service', 'daemon.log'), 'utf8').split('\n').filter((l) => /error|store:|spawn:failed/.test(l)).slice(-6).join('\n'));
+      throw new Error(`${(e as Error).message}\nnot done: ${JSON.stringify(open)}\nagents: ${JSON.stringify(agents)}\n${errors.join('\n---\n')}`);
+    }
     const ts = await tasks(url);
     for (const t of ts) {
       expect(t.status, t.id).toBe('done');
