@@ -9,7 +9,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { ReadySet } from '../src/core/ready-set.js';
 import { LiveGraph } from '../src/store/live-graph.js';
 import { pathsFor } from '../src/store/paths.js';
-import { JsonlStore, loadState, openGraph } from '../src/store/store.js';
+import { loadState, openGraph } from '../src/store/store.js';
 import { readIndexFile } from '../src/store/graph-index.js';
 
 const [dir, wgEntry, runsArg] = process.argv.slice(2) as [string, string, string];
@@ -120,7 +120,6 @@ for (let i = 0; i < Math.min(runs, 3); i++) {
   full.push(m.wall);
   fullCpu.push(m.cpu);
 }
-void JsonlStore;
 
 console.log(
   JSON.stringify({

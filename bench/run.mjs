@@ -1,7 +1,7 @@
 // Runs every benchmark scenario and writes docs/benchmarks.md (`npm run bench` builds first).
 // Options: --quick (fewer runs, no 100k; for iterating), --out FILE (default docs/benchmarks.md),
 // --json FILE (also dump the raw results), --baseline FILE (raw results of an earlier run, e.g.
-// of another build via WG_BENCH_BIN: adds a "before" column), --from FILE (render the report from
+// of another build via WG_BENCH_BIN: adds a "before" column; --baseline-name TEXT says which build), --from FILE (render the report from
 // saved results instead of running).
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -121,7 +121,7 @@ L.push(`- Date: ${date}${commit ? ` (commit ${commit}, plus working-tree changes
 L.push(`- Full bench run: ${totalSec.toFixed(0)} s${quick ? ' (--quick)' : ''}`);
 L.push(`- Load average (1/5/15 min) at start: ${loadBefore.map((x) => x.toFixed(1)).join(' / ')}; at end: ${loadAfter.map((x) => x.toFixed(1)).join(' / ')}. Wall times are only comparable between quiet runs; the CPU column (user+sys of the \`wg\` process, from /usr/bin/time) is much less sensitive to other load.`, '');
 L.push('## Command latency', '');
-if (baseline) L.push('"before" is the same bench run against the unoptimized build (the last commit built as-is, run with', '`WG_BENCH_BIN=<that build>/dist/wg.mjs node bench/run.mjs --json before.json`) right after this run; the', 'report was rendered with `--from after.json --baseline before.json`.', '');
+if (baseline) L.push(`"before" is the same bench run against ${opt('--baseline-name') ?? 'the previous build'} (built as-is in a temp dir, run with`, '`WG_BENCH_BIN=<that build>/dist/wg.mjs node bench/run.mjs --json before.json`) in the same session; the', 'report was rendered with `--from after.json --baseline before.json`.', '');
 const head = baseline ? '| command | tasks | median | p95 | CPU median | before: median / CPU | target | |' : '| command | tasks | median | p95 | CPU median | target | |';
 L.push(head, head.replace(/[^|]+/g, (m) => '-'.repeat(Math.max(3, m.length))));
 for (const row of rows.filter((r) => r.median !== undefined && !r.scenario.startsWith('service-'))) {

@@ -4,7 +4,8 @@
 // (`wg service start`); each kick over its socket causes one tick, whose own measure (`ms` of
 // its `tick:done` line in daemon.log) is read back. Also, from /proc/<daemon>/: CPU time and
 // bytes read (`rchar`: every read(2), sockets and /proc included) per idle tick, and the
-// daemon's peak RSS (VmHWM) over the whole run, which includes its start and its first tick.
+// daemon's peak RSS (VmHWM) over the whole run, which includes its start and its first tick
+// (the project has its graph index, as after any first command).
 //   node bench/service-idle.mjs [--sizes 1000,10000]
 import { connect } from 'node:net';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -54,13 +55,14 @@ async function measure(size, kicks) {
     // The generated graph's in-progress tasks are claimed by agent ids this project's registry
     // never knew: the first tick would re-queue thousands of them. Give those claims to humans.
     writeFileSync(p.graph, readFileSync(p.graph, 'utf8').replaceAll('"assigned":"agent-', '"assigned":"bot-'));
+    wg(['ready'], { cwd: p.dir }); // builds the graph index, as any first command does
     writeFileSync(join(p.wgDir, 'config.toml'), '[dispatcher]\nexecutor = "shell"\npaused = true\nsettling_delay = "0ms"\npoll_interval = "60s"\n');
     const log = join(p.wgDir, 'service', 'daemon.log');
     const socket = join(p.wgDir, 'service', 'daemon.sock');
     const started = wg(['service', 'start', '--json'], { cwd: p.dir, check: false });
-    if (started.code !== 0) throw new Error(`wg service start failed: ${started.stderr}${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''}`);
+    if (started.code !== 0) throw new Error(`wg service start failed: ${started.stdout}${started.stderr}${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''}`);
     pid = JSON.parse(started.stdout).pid;
-    // The first tick loads the graph (and indexes it, first run): not idle.
+    // The first tick loads the graph and decides: not idle.
     let seen = (await nextTick(log, 0)).length;
     await sleep(300);
     seen = ticks(log).length;
@@ -74,8 +76,10 @@ async function measure(size, kicks) {
       await sleep(20);
     }
     const after = proc(pid);
-    // One change by another process: a `wg log` on a task (it kicks the service), then the tick.
-    const id = /"id":"([^"]+)"/.exec(readFileSync(p.graph, 'utf8').split('\n', 1)[0])[1];
+    // One change by another process: a `wg log` (it kicks the service) on a ready task — one the
+    // dispatcher looked at — then the tick.
+    const line = readFileSync(p.graph, 'utf8').split('\n').find((l) => l.includes('"status":"open"') && !l.includes('"after"') && !l.includes('"paused"'));
+    const id = /"id":"([^"]+)"/.exec(line)[1];
     wg(['log', id, 'bench: one change'], { cwd: p.dir });
     const t = await nextTick(log, seen);
     const changed = t[seen].ms;

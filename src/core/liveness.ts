@@ -107,18 +107,3 @@ export function judgeAgent(a: AgentFacts, proc: ProcessFacts | undefined, s: Liv
   const renewLease = sinceHb > s.heartbeatTimeoutMs / LEASE_RENEW_FRACTION;
   return { alive: true, ...(renewLease ? { renewLease } : {}), ...(supervised ? {} : { adopt: true }) };
 }
-
-/** Crash-loop guard: death #1 respawns at once, then 2 s, 4 s, 8 s … capped at 5 min. */
-export function crashBackoffMs(deaths: number, baseMs = 1000, capMs = 5 * 60_000): number {
-  if (deaths <= 1) return 0;
-  return Math.min(capMs, baseMs * 2 ** (deaths - 1));
-}
-
-/**
- * After a failed spawn, the task waits 1 s, 2 s, 4 s … 5 min before the next attempt, so a spawn
- * that always fails (a broken executable) is not retried in a hot loop. `failures` counts the
- * task's consecutive failed spawns (this one included); it resets on a successful spawn.
- */
-export const spawnFailureBackoffMs = (failures: number): number => crashBackoffMs(failures + 1, 500);
-
-export const DEFAULT_MAX_RETRIES = 3;

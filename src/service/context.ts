@@ -23,7 +23,6 @@ export interface GraphSource {
   index(): TaskIndex;
   readySet(): ReadySet;
   takeReadyMoved(): boolean;
-  claimedTasks(): Iterable<string>;
   mutate<R>(plan: (g: Graph) => Plan<R>, now: Date): Promise<R>;
   /** A spawn's claim (PostgreSQL: skips a task another host's dispatcher holds, never waits). */
   claim<R>(taskId: string, plan: (g: Graph) => Plan<R | undefined>, now: Date): Promise<R | undefined>;

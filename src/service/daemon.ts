@@ -44,6 +44,12 @@ export type { TickSummary } from './events.js';
 
 /** Adopted agents are not our children: their exit is seen by polling /proc this often. */
 const ADOPTED_POLL_MS = 200;
+/**
+ * The first tick loads the graph — seconds at 100k tasks without an index, with the event loop
+ * busy — so it waits for the first request on the socket (`service start`'s ping, which then
+ * returns at once, or a kick), at most this long.
+ */
+const FIRST_TICK_WAIT_MS = 1000;
 
 export interface DaemonOptions {
   overrides?: ServiceOverrides;
@@ -99,16 +105,20 @@ export class Daemon {
   private timer: NodeJS.Timeout | undefined;
   private safety: NodeJS.Timeout | undefined;
   private running = false;
+  private firstTick: NodeJS.Timeout | undefined;
   private ticking = false;
   private last: Promise<unknown> = Promise.resolve();
   private tickAgain = false;
   private stopping = false;
   private paused = false;
   private prepared = false;
-  private readonly memo = newDispatchMemo();
-  private readonly agencyMemo: AgencyMemo = { generation: -1, retry: false };
-  private readonly spawnFailures = new Map<string, number>();
-  private readonly grace: GraceState = { terminalSince: {}, wakeAtMs: undefined };
+  /** What the steps remember between ticks (each step owns its part). */
+  private readonly memory = {
+    dispatch: newDispatchMemo(),
+    agency: { generation: -1, retry: false } as AgencyMemo,
+    spawnFailures: new Map<string, number>(),
+    grace: { terminalSince: {}, wakeAtMs: undefined } as GraceState,
+  };
   lastTick: TickSummary | undefined;
 
   constructor(
@@ -133,12 +143,13 @@ export class Daemon {
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
     };
+    const first = <T>(fn: () => T) => (): T => (this.startTicking(), fn());
     this.handlers = {
-      ping: () => ({ ok: true, pid: process.pid }),
-      kick: () => (this.requestTick(0), { ok: true }),
-      status: () => ({ ok: true, ...this.statusView() }),
-      pause: () => this.setPaused(true),
-      resume: () => this.setPaused(false),
+      ping: first(() => ({ ok: true, pid: process.pid })),
+      kick: first(() => (this.requestTick(0), { ok: true })),
+      status: first(() => ({ ok: true, ...this.statusView() })),
+      pause: first(() => this.setPaused(true)),
+      resume: first(() => this.setPaused(false)),
       stop: (killAgents) => (setImmediate(() => void this.shutdown(killAgents)), { ok: true, pid: process.pid }),
     };
   }
@@ -188,7 +199,16 @@ export class Daemon {
     }
     this.safety = setInterval(() => this.requestTick(0), this.settings.dispatcher.pollIntervalMs);
     if (this.opts.handleSignals !== false) for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void this.shutdown(false));
-    this.requestTick(0);
+    this.firstTick = setTimeout(() => this.startTicking(), FIRST_TICK_WAIT_MS);
+  }
+
+  /** Lets ticks run (after the first request answered, or FIRST_TICK_WAIT_MS). */
+  private startTicking(): void {
+    if (!this.firstTick) return;
+    clearTimeout(this.firstTick);
+    this.firstTick = undefined;
+    // After the response is written: the tick may hold the event loop for a while.
+    setImmediate(() => this.requestTick(0));
   }
 
   private setPaused(paused: boolean): { ok: true; paused: boolean } {
@@ -214,7 +234,7 @@ export class Daemon {
   }
 
   requestTick(delayMs: number): void {
-    if (this.stopping || !this.running) return;
+    if (this.stopping || !this.running || this.firstTick) return;
     if (this.ticking) {
       this.tickAgain = true;
       return;
@@ -298,13 +318,12 @@ export class Daemon {
           })) ?? [])
         : reconcile(ctx, liveness, now),
     );
-    await step('agency', () => agencyStep(ctx, this.agencyMemo, now));
-    await step('stop', () => stopAgents(ctx, this.grace, now));
-    const d = await step('dispatch', () => dispatchStep(ctx, this.memo, this.spawnFailures, { now, alive, liveness, paused: this.paused }));
+    const m = this.memory;
+    await step('agency', () => agencyStep(ctx, m.agency, now));
+    await step('stop', () => stopAgents(ctx, m.grace, now));
+    const d = await step('dispatch', () => dispatchStep(ctx, m.dispatch, m.spawnFailures, { now, alive, liveness, paused: this.paused }));
 
-    const waiting: Record<string, number> = {};
-    for (const w of d.decision.waiting) waiting[w.reason.kind] = (waiting[w.reason.kind] ?? 0) + 1;
-    const summary: TickSummary = { alive: alive + d.spawned, ready: d.decision.spawn.length + d.decision.waiting.length, spawned: d.spawned, reclaimed: reclaimed.length, exits: exits.length, waiting, ms: performance.now() - t0, decided: d.decided, steps };
+    const summary: TickSummary = { alive: alive + d.spawned, ready: d.decision.spawn.length + d.decision.waiting.length, spawned: d.spawned, reclaimed: reclaimed.length, exits: exits.length, waiting: { ...m.dispatch.waiting }, ms: performance.now() - t0, decided: d.decided, steps };
     this.lastTick = summary;
     this.events.emit('tick:done', summary);
     return summary;
@@ -313,7 +332,7 @@ export class Daemon {
   /** When to wake without an event: a time gate opens, a kill grace ends, a deadline, adopted agents. */
   private nextWakeMs(): number | undefined {
     const nowMs = this.clock.now().getTime();
-    const times = [dispatchWakeMs(this.ctx, this.memo), this.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
+    const times = [dispatchWakeMs(this.ctx, this.memory.dispatch), this.memory.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
     const next = Math.min(...times.map((t) => t ?? Infinity));
     return next === Infinity ? undefined : Math.max(5, next - nowMs + 5);
   }
@@ -322,6 +341,7 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.firstTick) clearTimeout(this.firstTick);
     if (this.safety) clearInterval(this.safety);
     this.watcher?.close();
     this.server?.close();
@@ -334,6 +354,7 @@ export class Daemon {
     this.events.emit('service:stopped', { kill_agents: killAgents });
     rmSync(this.paths.socket, { force: true });
     removeServiceState(this.paths);
+    this.ctx.graph.close();
     this.lock?.release();
     this.log?.close();
     this.log = undefined;

@@ -14,22 +14,33 @@ import { spawnAgent, type SpawnFailures } from './spawn.js';
 
 export interface DispatchMemo {
   decision: DispatchDecision | undefined;
-  /** The ready tasks of that decision, whole, as it saw them (to tell whether a change matters). */
-  decided: Map<string, Task>;
+  /** The ready tasks of that decision, as it saw them (to tell whether a change matters). */
+  decided: Map<string, Decided>;
   /** Which agents were alive, and pause, as that decision saw them. */
   key: string;
   /** When the earliest settling delay of that decision ends (ms). */
   settleMs: number | undefined;
   decidedAtMs: number;
+  /** Its waiting tasks counted by reason (the tick summary; counted once per decision). */
+  waiting: Record<string, number>;
+  /** It waits on a missing executor (looked for again once per poll interval). */
+  missingExecutor: boolean;
 }
 
-export const newDispatchMemo = (): DispatchMemo => ({ decision: undefined, decided: new Map(), key: '', settleMs: undefined, decidedAtMs: 0 });
+export const newDispatchMemo = (): DispatchMemo => ({ decision: undefined, decided: new Map(), key: '', settleMs: undefined, decidedAtMs: 0, waiting: {}, missingExecutor: false });
 
 /**
- * What the decision reads of a ready task besides its readiness: its claim, its place in the
- * dispatch order, how it would run, when it was last shaped (settling).
+ * What the decision read of a ready task besides its readiness: its claim and its place in the
+ * dispatch order (the row), and — when it got that far — how it would run and when it was last
+ * shaped (the whole task: exec, exec_mode, settling).
  */
-const shape = (t: Task): string => `${t.assigned ?? ''}\0${t.priority}\0${t.dispatch_count ?? 0}\0${t.exec ?? ''}\0${t.exec_mode ?? ''}\0${lastChangeMs(t)}`;
+interface Decided {
+  whole: boolean;
+  shape: string;
+}
+const rowShape = (t: Task): string => `${t.assigned ?? ''}\0${t.priority}\0${t.dispatch_count ?? 0}`;
+const wholeShape = (t: Task): string => `${rowShape(t)}\0${t.exec ?? ''}\0${t.exec_mode ?? ''}\0${lastChangeMs(t)}`;
+const ROW_REASONS: ReadonlySet<string> = new Set(['claimed', 'stale-claim', 'paused']);
 
 /**
  * Did the graph change in a way the decision depends on? The ready set changed (a task became
@@ -44,8 +55,9 @@ function graphChangeMatters(ctx: StepContext, memo: DispatchMemo): boolean {
   const graph = ctx.graph.graph();
   for (const id of c.ids) {
     const before = memo.decided.get(id);
-    const now = before && graph.get(id);
-    if (before && (!now || shape(before) !== shape(now))) return true;
+    if (!before) continue;
+    const now = before.whole ? graph.get(id) : graph.peek(id);
+    if (!now || (before.whole ? wholeShape(now) : rowShape(now)) !== before.shape) return true;
   }
   return false;
 }
@@ -78,7 +90,7 @@ export async function dispatchStep(ctx: StepContext, memo: DispatchMemo, failure
   const ready = ctx.graph.readySet(); // current, time gates opened by now included
   const changed = graphChangeMatters(ctx, memo);
   // A missing executor may be installed meanwhile: look again once per poll interval.
-  const missingExec = !!memo.decision?.waiting.some((w) => w.reason.kind === 'executor-missing') && nowMs - memo.decidedAtMs >= ctx.settings.dispatcher.pollIntervalMs;
+  const missingExec = memo.missingExecutor && nowMs - memo.decidedAtMs >= ctx.settings.dispatcher.pollIntervalMs;
   const settled = memo.settleMs !== undefined && nowMs >= memo.settleMs;
   if (memo.decision && !changed && key === memo.key && !settled && !missingExec) return { decision: memo.decision, spawned: 0, decided: false };
   const graph = ctx.graph.graph();
@@ -94,10 +106,16 @@ export async function dispatchStep(ctx: StepContext, memo: DispatchMemo, failure
     ready: ready.tasks(graph),
   });
   let settleMs: number | undefined;
-  for (const w of decision.waiting) if (w.reason.kind === 'settling') settleMs = Math.min(settleMs ?? Infinity, w.reason.untilMs);
-  const decided = new Map<string, Task>();
-  for (const x of [...decision.spawn, ...decision.waiting]) decided.set(x.task.id, x.task);
-  Object.assign(memo, { decision, decided, key, settleMs, decidedAtMs: nowMs });
+  const waiting: Record<string, number> = {};
+  const decided = new Map<string, Decided>();
+  for (const x of decision.spawn) decided.set(x.task.id, { whole: true, shape: wholeShape(x.task) });
+  for (const w of decision.waiting) {
+    const whole = !ROW_REASONS.has(w.reason.kind);
+    decided.set(w.task.id, { whole, shape: whole ? wholeShape(w.task) : rowShape(w.task) });
+    waiting[w.reason.kind] = (waiting[w.reason.kind] ?? 0) + 1;
+    if (w.reason.kind === 'settling') settleMs = Math.min(settleMs ?? Infinity, w.reason.untilMs);
+  }
+  Object.assign(memo, { decision, decided, key, settleMs, decidedAtMs: nowMs, waiting, missingExecutor: !!waiting['executor-missing'] });
   let spawned = 0;
   for (const s of decision.spawn) if (await spawnAgent(ctx, failures, s.task, s.executor, input.now)) spawned++;
   return { decision, spawned, decided: true };

@@ -1,10 +1,10 @@
 /**
  * Tick step 1: agents whose process ended since the last tick. The decisions are pure
- * (core/plans/agent-exit.ts: deliberate kill or crash, what happens to the task, the usage the
+ * (core/plans/agent-death.ts: deliberate kill or crash, what happens to the task, the usage the
  * agent printed, the registry status afterwards); this step reads the agent's output for its
  * usage, applies the plan under the graph lock, then records the exit in the registry.
  */
-import { agentAfterExit, classifyExit, planExitWithUsage, type AgentUsage } from '../core/plans/agent-exit.js';
+import { agentAfterExit, classifyExit, planExitWithUsage, type AgentUsage } from '../core/plans/agent-death.js';
 import { summarizeStreamFile } from '../agents/executors/stream.js';
 import { serviceActor, type StepContext } from './context.js';
 import type { AgentExit } from './supervisor.js';

@@ -93,17 +93,6 @@ export class GraphView {
     return m;
   }
 
-  /** Tasks an agent may hold that the reconciler watches: in-progress, and open ones with a claimant. */
-  *claimedTasks(): Iterable<string> {
-    const live = this.copy();
-    yield* live.withStatus('in-progress');
-    const open = live.withStatus('open');
-    const claimed = live.claimed();
-    if (open.size < claimed.size) {
-      for (const id of open) if (claimed.has(id)) yield id;
-    } else for (const id of claimed) if (open.has(id)) yield id;
-  }
-
   /** Applies `plan` under the graph lock (on fresh data); a no-op on the copy is skipped. */
   async mutate<R>(plan: (g: Graph) => Plan<R>, now: Date): Promise<R> {
     const dry = plan(this.graph());

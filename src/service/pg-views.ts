@@ -80,13 +80,6 @@ export class PgGraphView implements GraphSource {
     return m;
   }
 
-  /** In-progress tasks, and open ones an agent still holds (what the reconciler watches). */
-  *claimedTasks(): Iterable<string> {
-    for (const t of this.graph().tasks.values()) {
-      if (t.status === 'in-progress' || (t.status === 'open' && t.assigned)) yield t.id;
-    }
-  }
-
   /** Applies `plan` in one transaction (writes version-checked); a no-op on the copy is skipped. */
   async mutate<R>(plan: (g: Graph) => Plan<R>, now: Date): Promise<R> {
     const dry = plan(this.graph());

@@ -60,6 +60,7 @@ export class LiveGraph {
   private readonly whole = new Map<string, Task>();
   private readonly idx: LiveIndexes;
   private view: Graph | undefined;
+  private changes = 0;
   private cycles: CycleAnalysis | undefined;
   private pending: GraphChange = { reload: true, ids: new Set(), structural: true };
   private readonly cursor: JournalCursor;
@@ -72,9 +73,13 @@ export class LiveGraph {
     this.reload();
   }
 
-  /** Generation of the copy (the index's `gen`). */
+  /**
+   * Bumped on every change of the copy (a reload, a replayed entry, an own write): compare it
+   * to tell whether anything derived from the graph is stale. Monotonic within this process
+   * (the index's own `gen` counts writes on disk and can restart after a rebuild).
+   */
   get generation(): number {
-    return this.state.gen;
+    return this.changes;
   }
 
   /** The current graph (rows; whole tasks on demand). Same object until the copy changes. */
@@ -277,6 +282,7 @@ export class LiveGraph {
     this.pin(fd, statKeyOf(stat));
     this.pending = { reload: true, ids: new Set(), structural: true };
     this.stats.reloads++;
+    this.changes++;
   }
 
   /** Replays journal entries from the copy's identity to `target`; false when they do not reach it. */
@@ -355,6 +361,7 @@ export class LiveGraph {
     // a loop in the graph, recomputing it costs ~100 ms).
     this.cycles ??= this.view?.computedCycles();
     this.view = undefined;
+    this.changes++;
     if (structural) this.cycles = undefined;
     this.pending.ids.add(row.id);
     if (structural) this.pending.structural = true;

@@ -54,20 +54,28 @@ describe('an idle service', () => {
     }
 
     // A change by another process is seen (the watcher or the kick wakes the service, or this
-    // tick), and the decision is taken again.
+    // tick); the decision is taken again only if it matters to it.
     const ticksAfter = (mark: number) => s!.events.slice(mark).filter((e) => e.event === 'tick:done').map((e) => e.data as { decided: boolean; waiting: Record<string, number> });
-    let mark = s.events.length;
-    await p.wg(['edit', 'noexec', '--exec', 'true']);
-    await s.daemon.tick();
-    expect(ticksAfter(mark).some((t) => t.decided)).toBe(true);
-    expect(ticksAfter(mark).at(-1)!.waiting).toEqual({ paused: 1 });
-    // A log entry by another process changes nothing the decision reads.
-    mark = s.events.length;
-    await p.wg(['log', 'noexec', 'a note']);
-    await s.daemon.tick();
-    expect(ticksAfter(mark).length).toBeGreaterThan(0);
-    expect(ticksAfter(mark).every((t) => !t.decided)).toBe(true);
-
+    const after = async (args: string[]): Promise<Array<{ decided: boolean; waiting: Record<string, number> }>> => {
+      const mark = s!.events.length;
+      expect((await p!.wg(args)).code).toBe(0);
+      await s!.daemon.tick();
+      return ticksAfter(mark);
+    };
+    // A new ready task: decided again.
+    let ticks = await after(['add', 'Another', '--id', 'another', '--exec', 'true']);
+    expect(ticks.some((t) => t.decided)).toBe(true);
+    expect(ticks.at(-1)!.waiting).toEqual({ paused: 2 });
+    // While paused, how a ready task would run does not matter; a log entry never does.
+    for (const args of [['edit', 'noexec', '--exec', 'true'], ['log', 'noexec', 'a note']]) {
+      ticks = await after(args);
+      expect(ticks.length).toBeGreaterThan(0);
+      expect(ticks.every((t) => !t.decided), args.join(' ')).toBe(true);
+    }
+    // Resumed: decided again, and both run.
+    expect(s.daemon.handlers.resume()).toEqual({ ok: true, paused: false });
+    await s.next('agent:spawned', { task: 'another' });
+    await s.next('agent:spawned', { task: 'noexec' });
   });
 
   it('a supervised agent costs one small /proc read per tick', async () => {

@@ -4,11 +4,13 @@
  * change behind wg's back goes unnoticed — not even one that puts the file's size and mtime back.
  */
 import fc from 'fast-check';
-import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pathsFor } from '../../src/store/paths.js';
-import { JsonlStore } from '../../src/store/store.js';
+import { planAdd } from '../../src/core/plans/add.js';
+import { readIndexFile } from '../../src/store/graph-index.js';
+import { JsonlStore, loadState, openGraph } from '../../src/store/store.js';
 import { IndexView } from '../../src/store/index-view.js';
 import { seedGraph } from '../helpers/files.js';
 import { bareTempDir, project as tempProject } from '../helpers/project.js';
@@ -66,6 +68,21 @@ describe('IndexView', () => {
     utimesSync(p.graphPath, st.atime, st.mtime); // and the old mtime: the identity is unchanged
     expect(p.run(['ready', '--json']).json<Array<{ id: string }>>().map((t) => t.id)).toEqual(['build']);
     expect(p.run(['show', 'design', '--json']).json<{ status: string }>().status).toBe('done');
+  });
+
+  it('after every write, the next reader trusts the index by identity (no hashing): the index is never racy', async () => {
+    p = tempProject();
+    const paths = pathsFor(p.wgDir);
+    const store = new JsonlStore(paths);
+    for (let i = 0; i < 20; i++) {
+      await store.mutate((g) => planAdd(g, { title: `T${i}` }, { now: new Date(), actor: 'tester' }), { now: new Date() });
+      const { fd, stat } = openGraph(paths);
+      try {
+        expect(loadState(fd, stat, readIndexFile(paths.dir)).trusted).toBe(true);
+      } finally {
+        closeSync(fd);
+      }
+    }
   });
 
   it('wg show names a missing task with a suggestion, from the index path too', () => {

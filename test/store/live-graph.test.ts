@@ -205,10 +205,14 @@ describe('LiveGraph (the service copy) equals a fresh full load', () => {
       expect(live.refresh()).toBe(false);
       expect(live.takeChanges().reload).toBe(true); // the initial load
       const reloads = live.stats.reloads;
+      const gen = live.generation;
+      expect(live.refresh()).toBe(false);
+      expect(live.generation).toBe(gen);
       expect(wg(p.dir, ['log', 't1', 'progress']).code).toBe(0);
       expect(wg(p.dir, ['add', 'More', '--id', 'more', '--after', 't2']).code).toBe(0);
       expect(wg(p.dir, ['done', 't0']).code).toBe(0);
       expect(live.refresh()).toBe(true);
+      expect(live.generation).toBeGreaterThan(gen);
       expect(live.stats.reloads).toBe(reloads);
       expect(live.stats.replayed).toBe(3);
       const c = live.takeChanges();

@@ -4,8 +4,9 @@
  * merged into the task, the registry status after an exit, the back-off after a failed spawn.
  */
 import { describe, expect, it } from 'vitest';
-import { judgeAgent, spawnFailureBackoffMs, type AgentFacts, type ServiceKnowledge } from '../../src/core/liveness.js';
-import { agentAfterExit, classifyExit, exitReason, planExitWithUsage, type ExitingAgent } from '../../src/core/plans/agent-exit.js';
+import { judgeAgent, type AgentFacts, type ServiceKnowledge } from '../../src/core/liveness.js';
+import { spawnFailureBackoffMs } from '../../src/core/plans/dispatch.js';
+import { agentAfterExit, classifyExit, exitReason, planExitWithUsage, type ExitingAgent } from '../../src/core/plans/agent-death.js';
 import { planStopAgents } from '../../src/core/plans/stop-agents.js';
 import { graph, iso, MIN, NOW, task, who, written } from './fixtures.js';
 
