@@ -79,11 +79,15 @@ export class CliContext {
     return { now: () => new Date(base.now().getTime() + skew) };
   }
 
-  /** The graph for a read-only command: rows when `rows` (readiness, structure), else whole tasks. */
-  async graph(opts: { rows?: boolean } = {}): Promise<Graph> {
+  /**
+   * The graph for a read-only command: rows when `rows` (readiness, structure), else whole tasks.
+   * With rows, `get()` returns whole tasks only for the ids in `whole` on every store (the JSONL
+   * index reads any task; PostgreSQL fetches just these with the rows).
+   */
+  async graph(opts: { rows?: boolean; whole?: readonly string[] } = {}): Promise<Graph> {
     const pg = await this.pg();
     if (!pg) return opts.rows ? this.store().loadFast() : this.store().load().graph;
-    return opts.rows ? pg.loadRows() : pg.load();
+    return opts.rows ? pg.loadRows(opts.whole) : pg.load();
   }
 
   /** This host's id: $WG_HOST_ID, else the host name (agents are registered and judged by it). */

@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .argument('<id>', 'task id')
     .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = (await ctx.graph({ rows: true }));
+      const graph = await ctx.graph({ rows: true, whole: [id] });
       const task = requireTask(graph, id);
       const r = readiness(graph, task, (await ctx.now()));
       ctx.out({ id, ready: r.ready, blockers: r.blockers }, () => (r.ready ? `'${id}' is ready` : [`'${id}' is blocked by:`, ...r.blockers.map((b) => `  ${describeBlocker(b)}`)]));

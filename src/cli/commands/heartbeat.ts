@@ -19,7 +19,7 @@ export function register(program: Command): void {
       if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7');
       // Fencing: an agent whose claim was taken away must stop, not keep renewing a lease.
       if (who.agentId && who.fenceTaskId) {
-        const task = (await ctx.graph({ rows: true })).get(who.fenceTaskId);
+        const task = (await ctx.graph({ rows: true, whole: [who.fenceTaskId] })).get(who.fenceTaskId);
         if (task) checkFence(task, who);
       }
       const pg = await ctx.pg();

@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .action(async (id: string, message: string | undefined, flags: { actor?: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       if (message === undefined) {
-        const task = requireTask((await ctx.graph({ rows: true })), id);
+        const task = requireTask(await ctx.graph({ rows: true, whole: [id] }), id);
         const log = task.log ?? [];
         ctx.out(log, () => (log.length ? log.map((e) => `${e.timestamp}  ${e.actor ? `[${e.actor}] ` : ''}${e.message}`) : `No log entries for '${id}'`));
         return;

@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .argument('<id>', 'task id')
     .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = (await ctx.graph({ rows: true }));
+      const graph = await ctx.graph({ rows: true, whole: [id] });
       const now = (await ctx.now());
       const task = requireTask(graph, id);
       const direct = readiness(graph, task, now);

@@ -138,11 +138,16 @@ export class PgStore {
     });
   }
 
-  /** The rows (for readiness, dispatch order, structure); whole tasks are not available. */
-  async loadRows(): Promise<Graph> {
+  /**
+   * The rows (for readiness, dispatch order, structure); of whole tasks only those named in
+   * `whole` (the one task a command prints or checks) — `get()` of any other throws.
+   */
+  async loadRows(whole: readonly string[] = []): Promise<Graph> {
     return this.withClient(async (client) => {
       try {
         await this.cache.refresh(client, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ');
+        const need = whole.filter((id) => this.cache.hasTask(id));
+        if (need.length) await this.cache.fetchWhole(client, need);
         return this.cache.graph(new Set());
       } finally {
         await client.query('COMMIT');
