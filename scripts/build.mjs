@@ -53,7 +53,9 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   // fs-ext is a native addon (flock); it must stay a real require of the installed package.
-  external: ['fs-ext'],
+  // pg (node-postgres, the PostgreSQL store only) stays a real import of the installed package,
+  // loaded only when a store URL is configured; pg-native is its optional native binding.
+  external: ['fs-ext', 'pg', 'pg-native'],
   // Full minification was measured too: no start-up gain beyond noise, and it makes stack
   // traces (WG_DEBUG=1) unreadable, so only syntax is minified.
   minifySyntax: true,

@@ -60,6 +60,12 @@ export const configSchema = z.strictObject({
   dispatcher: z.prefault(z.strictObject(dispatcherShape), {}),
   agency: z.prefault(z.strictObject(agencyShape), {}),
   executors: z._default(z.record(z.string(), executorSchema), {}),
+  // The PostgreSQL store (SPEC §7): absent, the graph is .wg/graph.jsonl. $WG_STORE_URL wins.
+  store: z.optional(
+    z.strictObject({
+      url: z.optional(z.string().check(z.refine((s) => /^postgres(ql)?:\/\//.test(s), { message: 'expected a URL like "postgres://user:password@host:5432/database"' }))),
+    }),
+  ),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -55,6 +55,6 @@ export function assessAgents(reg: Registry, o: AssessOptions): Assessment {
 }
 
 /** The CLI's view: liveness of every registered agent as any process on this host can judge it. */
-export function registryLiveness(reg: Registry, nowMs: number, heartbeatTimeoutMs: number): Map<string, AgentLiveness> {
-  return assessAgents(reg, { nowMs, heartbeatTimeoutMs }).liveness;
+export function registryLiveness(reg: Registry, nowMs: number, heartbeatTimeoutMs: number, host?: string): Map<string, AgentLiveness> {
+  return assessAgents(reg, { nowMs, heartbeatTimeoutMs, ...(host ? { host } : {}) }).liveness;
 }

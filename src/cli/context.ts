@@ -3,15 +3,19 @@
  * who is acting, the clock, the settings, and how to print. Commands receive it; nothing reads
  * globals.
  */
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import type { Graph } from '../core/graph.js';
 import type { Actor, Plan } from '../core/plan.js';
+import type { ClaimResult } from '../core/plans/claim.js';
 import { systemClock, type Clock } from '../core/time.js';
 import type { ServiceOverrides, Settings } from '../settings.js';
 import { emptyShadowWarning, findWgResolution, pathsFor, type WgPaths } from '../store/paths.js';
 import { JsonlStore } from '../store/store.js';
+import { storeUrl } from '../store-url.js';
+import type { PgStore } from '../store/pg/pg-store.js';
+import type { Registry } from '../store/registry.js';
 import { kickService } from './kick.js';
 
 export interface GlobalOptions {
@@ -58,6 +62,67 @@ export class CliContext {
     if (this.warned.has(message)) return;
     this.warned.add(message);
     this.note(`warning: ${message}`);
+  }
+
+  private pgStore: Promise<PgStore | undefined> | undefined;
+
+  /**
+   * The PostgreSQL store when the project names one (`$WG_STORE_URL`, `[store] url`), else
+   * undefined (the JSONL store). Loaded and connected once, on first use.
+   */
+  pg(): Promise<PgStore | undefined> {
+    return (this.pgStore ??= (async () => {
+      const url = await storeUrl(this.paths, this.env);
+      if (!url) return undefined;
+      const { PgStore } = await import('../store/pg/pg-store.js');
+      return PgStore.open(url, { name: `wg ${this.env.WG_HOST_ID ?? ''}`.trim(), exitOnIdle: true, maxConnections: 1, ...(this.hostClock ? { hostClock: this.hostClock } : {}) });
+    })());
+  }
+
+  /** Tests skew a host's clock ($WG_CLOCK_SKEW_MS) to show that the PostgreSQL store never trusts it. */
+  private get hostClock(): Clock | undefined {
+    const skew = Number(this.env.WG_CLOCK_SKEW_MS);
+    if (!skew) return undefined;
+    const base = this.clock;
+    return { now: () => new Date(base.now().getTime() + skew) };
+  }
+
+  /**
+   * The graph for a read-only command: rows when `rows` (readiness, structure), else whole tasks.
+   * With rows, `get()` returns whole tasks only for the ids in `whole` on every store (the JSONL
+   * index reads any task; PostgreSQL fetches just these with the rows).
+   */
+  async graph(opts: { rows?: boolean; whole?: readonly string[] } = {}): Promise<Graph> {
+    const pg = await this.pg();
+    if (!pg) return opts.rows ? this.store().loadFast() : this.store().load().graph;
+    return opts.rows ? pg.loadRows(opts.whole) : pg.load();
+  }
+
+  /** This host's id: $WG_HOST_ID, else the host name (agents are registered and judged by it). */
+  get host(): string {
+    return this.env.WG_HOST_ID || hostname();
+  }
+
+  /** The agent registry: service/registry.json, or every host's agents with PostgreSQL. */
+  async registry(): Promise<Registry> {
+    const pg = await this.pg();
+    if (!pg) return (await import('../store/registry.js')).readRegistry(this.paths);
+    const { PgRegistry } = await import('../store/pg/registry.js');
+    return (await new PgRegistry(pg.pool, this.host).read()).registry;
+  }
+
+  /** Read-modify-write of the registry (the file's lock, or PostgreSQL's advisory lock). */
+  async updateRegistry<R>(fn: (reg: Registry) => R): Promise<R> {
+    const pg = await this.pg();
+    if (!pg) return (await import('../store/registry.js')).updateRegistry(this.paths, fn);
+    const { PgRegistry } = await import('../store/pg/registry.js');
+    return new PgRegistry(pg.pool, this.host).update(fn);
+  }
+
+  /** `now` as the store judges it: the database's clock with PostgreSQL, else this host's. */
+  async now(): Promise<Date> {
+    const pg = await this.pg();
+    return pg ? pg.clock.now() : this.clock.now();
   }
 
   /**
@@ -119,10 +184,30 @@ export class CliContext {
    * graph changed. Returns the plan's result.
    */
   async mutate<R>(who: Actor, plan: (graph: Graph) => Plan<R>): Promise<R> {
+    const pg = await this.pg();
+    if (pg) {
+      // With PostgreSQL, time is the database's: hosts whose clocks disagree still agree on it.
+      who.now = pg.clock.now();
+      return (await pg.mutate(plan, { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) })).result;
+    }
     // (The store refuses a new task whose id a resource or unknown-kind line owns.)
     const outcome = await this.store().mutate(plan, { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) });
     if (outcome.written) this.kick();
     return outcome.result;
+  }
+
+  /**
+   * `claim --next`: with PostgreSQL, contenders on every host skip each other's rows
+   * (FOR UPDATE SKIP LOCKED) instead of queueing on one lock; with JSONL, the graph lock.
+   */
+  async claimNext(who: Actor): Promise<ClaimResult | undefined> {
+    const pg = await this.pg();
+    if (!pg) {
+      const { planClaimNext } = await import('../core/plans/claim.js');
+      return this.mutate(who, (g) => planClaimNext(g, who));
+    }
+    who.now = pg.clock.now();
+    return pg.claimNext(who, { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) });
   }
 
   /** Best-effort nudge to a running service after a graph change. */

@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'lock_timeout'
   | 'verify_failed'
   | 'unmerged'
+  | 'store_unavailable'
+  | 'store_schema'
   | 'io';
 
 export class WgError extends Error {

@@ -72,5 +72,8 @@ export async function assess(ctx: StepContext, now: Date): Promise<AssessResult>
     });
     for (const d of dead) ctx.events.emit('agent:dead', { agent: d.agent.id, task: d.agent.task_id, reason: d.reason });
   }
-  return { liveness: a.liveness, alive: a.alive };
+  // max_agents bounds this host's agents: with a shared (PostgreSQL) registry, other hosts'
+  // live agents are in it too, and do not take this host's slots.
+  const alive = a.verdicts.filter((v) => v.verdict.alive && (!v.agent.host || v.agent.host === ctx.host)).length;
+  return { liveness: a.liveness, alive };
 }

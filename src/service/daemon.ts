@@ -36,6 +36,11 @@ import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServi
 import { killAllAgents, stopAgents, type GraceState } from './stop.js';
 import { Supervisor } from './supervisor.js';
 import { resumeWaiting, waitWakeMs } from './wait-step.js';
+import { storeUrl } from '../store-url.js';
+import type { PgStore } from '../store/pg/pg-store.js';
+import type { PgRegistry } from '../store/pg/registry.js';
+import type { Listener } from '../store/pg/listen.js';
+import { PgGraphView, PgRegistryView } from './pg-views.js';
 
 export type { TickSummary } from './events.js';
 
@@ -60,6 +65,28 @@ export interface DaemonOptions {
   exit?: () => void;
   /** Stop on SIGTERM / SIGINT / SIGHUP (default true; in-process tests pass false). */
   handleSignals?: boolean;
+  /** The PostgreSQL store (openDaemon connects it when the project names one). */
+  pg?: { url: string; store: PgStore; registry: PgRegistry };
+  /** This host's id ($WG_HOST_ID, else the host name): agents are registered and judged by it. */
+  host?: string;
+}
+
+/** How often a change-feed row is kept (readers older than this reload instead). */
+const CHANGE_FEED_KEEP_MS = 60 * 60_000;
+
+/**
+ * A daemon for `paths`, on the project's store: JSONL, or PostgreSQL when `[store] url` or
+ * $WG_STORE_URL names one (connected here, with `opts.clock` as this host's clock — the
+ * service then keeps time by the database's).
+ */
+export async function openDaemon(paths: WgPaths, opts: DaemonOptions): Promise<Daemon> {
+  const url = await storeUrl(paths, process.env);
+  if (!url) return new Daemon(paths, opts);
+  const host = opts.host ?? (process.env.WG_HOST_ID || hostname());
+  const { PgStore } = await import('../store/pg/pg-store.js');
+  const { PgRegistry } = await import('../store/pg/registry.js');
+  const store = await PgStore.open(url, { name: `wg service ${host}`, maxConnections: 4, ...(opts.clock ? { hostClock: opts.clock } : {}) });
+  return new Daemon(paths, { ...opts, host, pg: { url, store, registry: new PgRegistry(store.pool, host) } });
 }
 
 export class Daemon {
@@ -74,6 +101,8 @@ export class Daemon {
   private log: ServiceLog | undefined;
   private server: Server | undefined;
   private watcher: FSWatcher | undefined;
+  private listener: Listener | undefined;
+  private lastPrune = 0;
   private lock: LockHandle | undefined;
   private timer: NodeJS.Timeout | undefined;
   private safety: NodeJS.Timeout | undefined;
@@ -98,7 +127,8 @@ export class Daemon {
     readonly paths: WgPaths,
     private readonly opts: DaemonOptions,
   ) {
-    this.clock = opts.clock ?? systemClock;
+    // With PostgreSQL, the service keeps the database's time (leases, gates, timestamps).
+    this.clock = opts.pg ? opts.pg.store.clock : (opts.clock ?? systemClock);
     this.startedAt = this.clock.now();
     this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
     const d = this.settings.dispatcher;
@@ -107,11 +137,13 @@ export class Daemon {
     this.ctx = {
       paths,
       settings: this.settings,
-      host: hostname(),
+      host: opts.host ?? (process.env.WG_HOST_ID || hostname()),
       events: this.events,
       supervisor: this.supervisor,
-      graph: new GraphView(paths, this.settings.agency.autoEvaluate, (m) => this.log?.logger.warn({ event: 'graph:warning' }, m)),
-      registry: new ServiceRegistry(paths),
+      graph: opts.pg
+        ? new PgGraphView(opts.pg.store, this.settings.agency.autoEvaluate)
+        : new GraphView(paths, this.settings.agency.autoEvaluate, (m) => this.log?.logger.warn({ event: 'graph:warning' }, m)),
+      registry: opts.pg ? new PgRegistryView(opts.pg.registry) : new ServiceRegistry(paths),
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
     };
@@ -160,6 +192,14 @@ export class Daemon {
       });
     } catch {
       this.ctx.warn('watch:failed', {}, 'cannot watch graph.jsonl; relying on kicks and the poll timer');
+    }
+    if (this.opts.pg) {
+      // Every host's writes end with NOTIFY: a change anywhere wakes this service (the poll stays).
+      const { listen } = await import('../store/pg/listen.js');
+      this.listener = listen(this.opts.pg.url, () => this.requestTick(20), {
+        name: `wg listen ${this.ctx.host}`,
+        onState: (state, error) => this.events.emit(state === 'connected' ? 'store:connected' : 'store:lost', { ...(error ? { error } : {}) }),
+      });
     }
     this.safety = setInterval(() => this.requestTick(0), this.settings.dispatcher.pollIntervalMs);
     if (this.opts.handleSignals !== false) for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void this.shutdown(false));
@@ -254,7 +294,15 @@ export class Daemon {
       }
     };
     this.log?.rotateIfNeeded();
+    const pg = this.opts.pg;
+    if (pg) {
+      // This host's service, alive while it renews its lease (three poll intervals).
+      await step('register', () => pg.registry.registerService(process.pid, 3 * this.settings.dispatcher.pollIntervalMs, { dir: this.paths.dir, max_agents: this.settings.dispatcher.maxAgents }));
+    }
     await step('refresh', () => ctx.graph.refresh(now));
+    // The registry after the graph: an agent's record is committed before its claim (spawn.ts),
+    // so every claim this tick sees has its agent in the registry read next.
+    if (pg) await step('registry', () => ctx.registry.refresh?.());
     // Hard timeouts: the kills start here; their exits come back as exits.
     await step('timeouts', () => {
       for (const id of supervisor.poll(now.getTime())) this.events.emit('agent:killed', { agent: id, task: ctx.registry.current().agents[id]?.task_id ?? '?', reason: 'timeout' });
@@ -262,7 +310,18 @@ export class Daemon {
     const exits = supervisor.drainExits();
     await step('exits', () => handleExits(ctx, exits, now));
     const { liveness, alive } = await step('assess', () => assess(ctx, now));
-    const reclaimed = await step('reconcile', () => reconcile(ctx, liveness, now));
+    // With PostgreSQL, one reconciler at a time across hosts (an advisory lock; the others skip).
+    const reclaimed = await step('reconcile', async () =>
+      pg
+        ? ((await pg.registry.asReconciler(async () => {
+            if (Date.now() - this.lastPrune > 60_000) {
+              this.lastPrune = Date.now();
+              await pg.registry.pruneChanges(CHANGE_FEED_KEEP_MS);
+            }
+            return reconcile(ctx, liveness, now);
+          })) ?? [])
+        : reconcile(ctx, liveness, now),
+    );
     const m = this.memory;
     await step('agency', () => agencyStep(ctx, m.agency, now));
     await step('wait', () => resumeWaiting(ctx, now));
@@ -292,6 +351,11 @@ export class Daemon {
     this.watcher?.close();
     this.server?.close();
     if (killAgents) await killAllAgents(this.ctx, this.clock.now());
+    await this.listener?.close();
+    if (this.opts.pg) {
+      await this.opts.pg.registry.unregisterService().catch(() => undefined);
+      await this.opts.pg.store.close();
+    }
     this.events.emit('service:stopped', { kill_agents: killAgents });
     rmSync(this.paths.socket, { force: true });
     removeServiceState(this.paths);

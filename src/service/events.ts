@@ -33,6 +33,9 @@ export interface TickSummary {
 
 export interface ServiceEventMap {
   'service:started': { dir: string; pid: number; max_agents: number; executor: string; paused: boolean };
+  /** PostgreSQL: the LISTEN connection is up (again) / was lost (it reconnects by itself). */
+  'store:connected': Record<string, never> | { error?: string };
+  'store:lost': { error?: string };
   'service:stopped': { kill_agents: boolean };
   'service:paused': Record<string, never>;
   'service:resumed': Record<string, never>;

@@ -38,5 +38,15 @@ export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date): Pr
 }
 
 export async function handleExits(ctx: StepContext, exits: AgentExit[], now: Date): Promise<void> {
-  for (const ex of exits) await handleExit(ctx, ex, now);
+  for (let i = 0; i < exits.length; i++) {
+    try {
+      await handleExit(ctx, exits[i]!, now);
+    } catch (e) {
+      // The store failed under us (a PostgreSQL restart): the exits not yet applied go back in
+      // the queue for the next tick — an exit is never lost, so its task is never re-run.
+      // Applying one twice is harmless: its plan is fenced on (agent, epoch).
+      ctx.supervisor.requeueExits(exits.slice(i));
+      throw e;
+    }
+  }
 }

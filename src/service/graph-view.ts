@@ -87,6 +87,11 @@ export class GraphView {
     return this.tasks;
   }
 
+  /** A spawn's claim: with JSONL, the graph lock makes it one step like any write. */
+  claim<R>(_taskId: string, plan: (g: Graph) => Plan<R | undefined>, now: Date): Promise<R | undefined> {
+    return this.mutate(plan, now);
+  }
+
   /** The ready set, current (time gates opened by the tick's `now` included). */
   readySet(): ReadySet {
     this.sync();

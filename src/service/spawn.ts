@@ -45,9 +45,21 @@ function promptExtras(ctx: StepContext, task: Task): { identity?: Identity; feed
 export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task: Task, executor: string, now: Date): Promise<boolean> {
   const model = task.model ?? ctx.settings.dispatcher.model;
   const who = serviceActor(now);
-  const agentId = await ctx.registry.update((r: Registry) => `agent-${r.next_agent_id++}`);
-  const claim = await ctx.graph.mutate((g) => planSpawnClaim(g, task.id, agentId, executor, model, who), now);
-  if (!claim) return false;
+  // The agent is in the registry (starting) before its claim is in the graph: a reconciler —
+  // another host's, with PostgreSQL — that sees the claim also sees the agent, never an
+  // "unknown" claimant to reclaim from. A claim lost to another host removes the record again.
+  const agentId = await ctx.registry.update((r: Registry) => {
+    const id = `agent-${r.next_agent_id++}`;
+    r.agents[id] = { id, task_id: task.id, executor, ...(model ? { model } : {}), started_at: formatTimestamp(now), last_heartbeat: formatTimestamp(now), host: ctx.host, status: 'starting' };
+    return id;
+  });
+  const claim = await ctx.graph.claim(task.id, (g) => planSpawnClaim(g, task.id, agentId, executor, model, who), now);
+  if (!claim) {
+    await ctx.registry.update((r) => {
+      delete r.agents[agentId];
+    });
+    return false;
+  }
   const claimed = claim.task;
   const epoch = claimed.claim_epoch ?? 0;
   const agentDir = join(ctx.paths.agentsDir, agentId);
@@ -68,10 +80,12 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
     ctx.events.emit('spawn:failed', { task: task.id, agent: agentId, error, retry_after: retryAfter });
     return false;
   };
+  let started: Awaited<ReturnType<typeof ctx.supervisor.start>>;
+  let queued: ReturnType<typeof queuedMessages> = [];
   try {
     mkdirSync(agentDir, { recursive: true });
     workspace = await prepareWorkspace(ctx, agentId, claimed, now);
-    const queued = queuedMessages(ctx, task.id, agentId, executor);
+    queued = queuedMessages(ctx, task.id, agentId, executor);
     writeFileSync(promptFile, buildPrompt(ctx.graph.graph(), claimed, agentId, { ...promptExtras(ctx, claimed), messages: queued, worktree: workspace.worktree }));
     const spec = launchSpec(claimed, ctx.settings.executors, { promptFile, model, executor });
     if ('missing' in spec) return await fail(spec.missing);
@@ -95,22 +109,48 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
     // Nested Claude Code sessions refuse to start when these leak in from a parent session.
     delete env.CLAUDECODE;
     delete env.CLAUDE_CODE_ENTRYPOINT;
-    const started = await ctx.supervisor.start(agentId, spec.argv, {
+    started = await ctx.supervisor.start(agentId, spec.argv, {
       cwd: workspace.cwd,
       env,
       ...(spec.promptOnStdin ? { stdinFile: promptFile } : {}),
       outputFile,
       ...(timeoutMs > 0 ? { deadlineMs: now.getTime() + timeoutMs } : {}),
     });
-    await ctx.registry.update((r) => {
-      const a = r.agents[agentId];
-      if (a) Object.assign(a, { pid: started.pid, pgid: started.pgid, ...(started.procStart ? { proc_start: started.procStart } : {}), status: 'working' });
-    });
-    failures.delete(task.id);
-    ctx.events.emit('agent:spawned', { agent: agentId, task: task.id, pid: started.pid, executor, epoch });
-    deliverMessages(ctx, task.id, agentId, queued);
-    return true;
   } catch (e) {
     return await fail((e as Error).message);
   }
+  // The agent runs: from here its claim stands whatever the store does. If recording its PID
+  // fails (a PostgreSQL restart), try again for a while rather than roll back a running agent.
+  const s = started;
+  await persist(() =>
+    ctx.registry.update((r) => {
+      const a = r.agents[agentId];
+      if (a) Object.assign(a, { pid: s.pid, pgid: s.pgid, ...(s.procStart ? { proc_start: s.procStart } : {}), status: 'working' });
+    }),
+  );
+  failures.delete(task.id);
+  ctx.events.emit('agent:spawned', { agent: agentId, task: task.id, pid: s.pid, executor, epoch });
+  deliverMessages(ctx, task.id, agentId, queued);
+  return true;
 }
+
+/** The store is momentarily unreachable (a PostgreSQL restart; never the case with files). */
+function transient(e: unknown): boolean {
+  const { code = '', message = '' } = e as { code?: string; message?: string };
+  return code === 'store_unavailable' || /^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(code) || /Connection terminated|connection error/i.test(message);
+}
+
+/** Retries `fn` while the store is unreachable (up to 30 s), then gives up with its error. */
+async function persist(fn: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      await fn();
+      return;
+    } catch (e) {
+      if (!transient(e) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+

@@ -46,7 +46,7 @@ export async function killAllAgents(ctx: StepContext, now: Date): Promise<void> 
   }
   const all = supervisor.watchedIds();
   const who = serviceActor(now);
-  ctx.graph.refresh(now);
+  await ctx.graph.refresh(now);
   // Write (claims released, epoch+1: the agents are fenced) → kill (and wait for the groups).
   await applyServicePlan(ctx, who, (g) => ({ ...planReleaseClaims(g, new Set(all), 'service stopped with --kill-agents', who), kills: all.map((agent) => ({ agent, reason: 'stop' })) }), true);
   const stamp = formatTimestamp(now);

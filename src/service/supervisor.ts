@@ -156,6 +156,11 @@ export class Supervisor {
     return this.exits.splice(0, this.exits.length);
   }
 
+  /** Exits a tick could not apply: first in line for the next one. */
+  requeueExits(exits: AgentExit[]): void {
+    this.exits.unshift(...exits);
+  }
+
   private recordExit(w: Watched, exit: AgentExit): void {
     if (w.exited) return;
     w.exited = true;

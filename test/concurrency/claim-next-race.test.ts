@@ -1,29 +1,30 @@
 /**
- * 16 real processes race `wg claim --next`: the graph lock makes pick-and-claim one step, so a
- * task is never handed to two claimants, and a process that gets nothing says so (exit 1).
+ * 16 real processes race `wg claim --next`, on both stores: a task is never handed to two
+ * claimants, and a process that gets nothing says so (exit 1). JSONL: the graph lock makes
+ * pick-and-claim one step; PostgreSQL: FOR UPDATE SKIP LOCKED, contenders pass each other by.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { project, type Project } from '../helpers/project.js';
-import { operations, readGraphStrict, seedGraph, seedTask } from '../helpers/files.js';
+import { STORES, storeProject, type StoreProject } from '../helpers/stores.js';
+import { seedTask, strictParseGraph } from '../helpers/files.js';
 import { Procs } from '../helpers/proc.js';
 
 const RACERS = 16;
 
-describe('claim --next race', () => {
-  let proj: Project | undefined;
+describe.each(STORES)('claim --next race (%s store)', (store) => {
+  let project: StoreProject | undefined;
   const procs = new Procs();
   afterEach(async () => {
     await procs.killAll();
-    proj?.cleanup();
-    proj = undefined;
+    await project?.cleanup();
+    project = undefined;
   });
 
-  it.each([5, 16, 24])('claim_next_race_never_double_claims (%i ready tasks)', async (n) => {
-    proj = project();
-    const p = proj;
+  it.each(store === 'jsonl' ? [5, 16, 24] : [5, 24])('claim_next_race_never_double_claims (%i ready tasks)', async (n) => {
+    project = await storeProject(store);
+    const p = project;
     const ready = Array.from({ length: n }, (_, i) => `ready-${String(i).padStart(2, '0')}`);
     // Decoys that are never claimable by --next: blocked, paused, already claimed, done.
-    seedGraph(p.graphPath, [
+    await p.seed([
       seedTask('gate'),
       ...ready.map((id, i) => seedTask(id, { priority: 10 + (i % 3) })),
       seedTask('blocked-1', { after: ['gate'], priority: 99 }),
@@ -33,7 +34,7 @@ describe('claim --next race', () => {
     ]);
     // 'gate' is itself ready; claim it first so only the `ready` tasks are on offer.
     expect(p.run(['claim', 'gate', '--actor', 'gatekeeper']).code).toBe(0);
-    const opsBefore = operations(p.wgDir).length;
+    const opsBefore = (await p.operations()).length;
 
     const racers = Array.from({ length: RACERS }, (_, k) => ({ actor: `agent-${k}`, proc: procs.wg(p.dir, ['claim', '--next', '--actor', `agent-${k}`, '--json']) }));
     const results = await Promise.all(racers.map((r) => r.proc.result));
@@ -60,7 +61,7 @@ describe('claim --next race', () => {
     expect(losers).toBe(RACERS - winners);
     for (const id of claimedBy.keys()) expect(ready).toContain(id);
 
-    const tasks = readGraphStrict(p.graphPath);
+    const tasks = strictParseGraph(await p.graphText());
     for (const id of ready) {
       const t = tasks.get(id)!;
       const winner = claimedBy.get(id);
@@ -88,7 +89,7 @@ describe('claim --next race', () => {
     expect(tasks.get('done-1')!.status).toBe('done');
 
     // one provenance line per successful claim, none for the empty-handed
-    const ops = operations(p.wgDir).slice(opsBefore);
+    const ops = (await p.operations()).slice(opsBefore);
     expect(ops.map((o) => `${o.op} ${o.task_id ?? ''} ${o.actor ?? ''}`).sort()).toEqual([...claimedBy].map(([id, a]) => `claim ${id} ${a}`).sort());
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,30 +1,31 @@
 /**
  * 32 real `wg` processes mutate one graph at the same time: adds, log entries, claims and
- * completions. The flock serialises them; nothing may be lost, duplicated or torn.
+ * completions, on both stores (JSONL: the flock serialises them; PostgreSQL: version-checked
+ * transactions re-run on a lost race). Nothing may be lost, duplicated or torn.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { project, type Project } from '../helpers/project.js';
-import { graphTemps, logMessageCounts, operations, readGraphStrict, seedGraph, seedTask } from '../helpers/files.js';
+import { STORES, storeProject, type StoreProject } from '../helpers/stores.js';
+import { graphTemps, logMessageCounts, seedTask, strictParseGraph } from '../helpers/files.js';
 import { Procs } from '../helpers/proc.js';
 
-describe('concurrent writers', () => {
-  let proj: Project | undefined;
+describe.each(STORES)('concurrent writers (%s store)', (store) => {
+  let project: StoreProject | undefined;
   const procs = new Procs();
   afterEach(async () => {
     await procs.killAll();
-    proj?.cleanup();
-    proj = undefined;
+    await project?.cleanup();
+    project = undefined;
   });
 
   it('mixed_writers_lose_nothing', async () => {
-    proj = project();
-    const p = proj;
+    project = await storeProject(store);
+    const p = project;
     const ROUNDS = 2; // two storms of 32, the second on the graph the first one left
     const shared = ['shared-a', 'shared-b'];
     const claimTargets = Array.from({ length: 6 * ROUNDS }, (_, i) => `claim-me-${i}`);
     const doneTargets = Array.from({ length: 6 * ROUNDS }, (_, i) => `finish-me-${i}`);
-    seedGraph(p.graphPath, [...shared, ...claimTargets, ...doneTargets].map((id) => seedTask(id)));
-    const opsBefore = operations(p.wgDir).length;
+    await p.seed([...shared, ...claimTargets, ...doneTargets].map((id) => seedTask(id)));
+    const opsBefore = (await p.operations()).length;
 
     type Kind = 'add' | 'add-title' | 'log' | 'claim' | 'done';
     const expectedOps: string[] = [];
@@ -82,7 +83,7 @@ describe('concurrent writers', () => {
       });
     }
 
-    const tasks = readGraphStrict(p.graphPath); // throws on a torn line or a duplicate id
+    const tasks = strictParseGraph(await p.graphText()); // throws on a torn line or a duplicate id
     // every add present exactly once, with the id its process reported
     expect(new Set(addedIds).size).toBe(addedIds.length);
     for (const id of addedIds) expect(tasks.has(id), `added task ${id} is missing`).toBe(true);
@@ -115,10 +116,10 @@ describe('concurrent writers', () => {
     for (const id of shared) expect(tasks.get(id)!.log).toHaveLength(1 + messages.filter((m) => m.task === id).length);
 
     // provenance: exactly one operations line per successful mutating command
-    const ops = operations(p.wgDir).slice(opsBefore);
+    const ops = (await p.operations()).slice(opsBefore);
     expect(ops).toHaveLength(32 * ROUNDS);
     expect(ops.map((o) => `${o.op} ${o.task_id ?? ''}`).sort()).toEqual([...expectedOps].sort());
 
     expect(graphTemps(p.wgDir)).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 });

@@ -121,7 +121,7 @@ export function register(program: Command): void {
     .command('show')
     .description('show an agent identity: role, tradeoff, tasks, mean evaluation score and count')
     .argument('<agent>', 'agent name or unique id prefix')
-    .action((ref: string, _flags: unknown, cmd: Command) => {
+    .action(async (ref: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const a = resolveRef('agent', ref, readAgents(ctx.paths), 'wg agent list');
       const roles = readRoles(ctx.paths);
@@ -130,7 +130,7 @@ export function register(program: Command): void {
       const tradeoff = tradeoffs.find((t) => t.id === a.tradeoff_id);
       const evals = readEvaluations(ctx.paths);
       const r = rollup(evals, a.id);
-      const tasks = [...ctx.store().load().graph.tasks.values()].filter((t) => t.agent === a.id).map((t) => ({ id: t.id, status: t.status }));
+      const tasks = [...(await ctx.graph()).tasks.values()].filter((t) => t.agent === a.id).map((t) => ({ id: t.id, status: t.status }));
       ctx.out({ ...a, role: role ?? null, tradeoff: tradeoff ?? null, evaluations: r.count, mean_score: r.mean ?? null, tasks }, () => [
         `Agent ${shortId(a.id)}${a.name ? ` (${a.name})` : ''}`,
         `  id           ${a.id}`,

@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .action(async (id: string, path: string | undefined, flags: { remove?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       if (path === undefined) {
-        const task = requireTask(ctx.store().loadFast(), id);
+        const task = requireTask(await ctx.graph({ rows: true, whole: [id] }), id);
         const arts = task.artifacts ?? [];
         ctx.out(arts, () => (arts.length ? arts : `No artifacts on '${id}'`));
         return;

@@ -8,11 +8,11 @@ export function register(program: Command): void {
     .command('blocked')
     .description('the direct reasons a task is not ready (its unmet dependencies and gates)')
     .argument('<id>', 'task id')
-    .action((id: string, _flags: unknown, cmd: Command) => {
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = ctx.store().loadFast();
+      const graph = await ctx.graph({ rows: true, whole: [id] });
       const task = requireTask(graph, id);
-      const r = readiness(graph, task, ctx.clock.now());
+      const r = readiness(graph, task, (await ctx.now()));
       ctx.out({ id, ready: r.ready, blockers: r.blockers }, () => (r.ready ? `'${id}' is ready` : [`'${id}' is blocked by:`, ...r.blockers.map((b) => `  ${describeBlocker(b)}`)]));
     });
 }

@@ -6,7 +6,7 @@ import { isStaleClaimCandidate } from '../../core/plans/reconcile.js';
 import { isNonIntegerPriority } from '../../core/task-line.js';
 import { parseTimestamp } from '../../core/time.js';
 import { TERMINAL_STATUSES } from '../../core/transitions.js';
-import { isEndedStatus, readRegistry } from '../../store/registry.js';
+import { isEndedStatus } from '../../store/registry.js';
 import { JsonlStore } from '../../store/store.js';
 import { CliContext } from '../context.js';
 
@@ -23,11 +23,15 @@ export function register(program: Command): void {
     .command('check')
     .description('check the graph: dangling dependencies (error), cycles without loop config, stale agent claims, legacy values, lines the Rust tool could not load (warnings)')
     .option('--strict', "also report before/after mirrors that disagree (the Rust tool maintains them loosely, so they are noise by default)")
-    .action((flags: { strict?: boolean }, cmd: Command) => {
+    .action(async (flags: { strict?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      // With PostgreSQL there is no graph.jsonl: the file-level checks (legacy values, the Rust
+      // tool's loadability, repeated ids) are for the JSONL store only.
+      const pg = await ctx.pg();
       // No read warning for a repeated id: it is one of the findings.
-      const { graph, file } = new JsonlStore(ctx.paths).load();
-      const registry = readRegistry(ctx.paths);
+      const jsonl = pg ? undefined : new JsonlStore(ctx.paths).load();
+      const graph = jsonl ? jsonl.graph : await ctx.graph();
+      const registry = await ctx.registry();
       const findings: Finding[] = [];
       for (const t of graph.tasks.values()) {
         for (const dep of t.after ?? []) {
@@ -52,8 +56,8 @@ export function register(program: Command): void {
       for (const c of graph.cycleAnalysis().cycles) {
         if (!c.configOwner) findings.push({ level: 'warning', kind: 'unconfigured-cycle', task_id: c.header, message: `cycle without cycle_config (deadlocked): ${c.members.join(' → ')} (wg rm-dep, or wg edit ${c.header} --max-iterations N)` });
       }
-      findings.push(...legacyValues(file.lines), ...rustLoadability(ctx.paths.graph, ctx.paths.registry));
-      for (const d of file.duplicates) {
+      if (jsonl) findings.push(...legacyValues(jsonl.file.lines), ...rustLoadability(ctx.paths.graph, ctx.paths.registry));
+      for (const d of jsonl?.file.duplicates ?? []) {
         findings.push({ level: 'warning', kind: 'duplicate-id', task_id: d.id, line: d.lines.at(-1)!, message: `'${d.id}' is on lines ${d.lines.join(', ')} of graph.jsonl: line ${d.lines.at(-1)} is used (as by the Rust tool); writes to it are refused until one line is removed` });
       }
       const errors = findings.filter((f) => f.level === 'error').length;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
-import { planClaim, planClaimNext } from '../../core/plans/claim.js';
+import { planClaim } from '../../core/plans/claim.js';
 import { ExitCode } from '../../core/errors.js';
 import { CliContext } from '../context.js';
 
@@ -18,7 +18,7 @@ export function register(program: Command): void {
       if (flags.next && id) throw usageError('give either a task id or --next, not both');
       if (!flags.next && !id) throw usageError('missing task id', 'wg claim ID, or wg claim --next');
       if (flags.next) {
-        const r = await ctx.mutate(who, (g) => planClaimNext(g, who));
+        const r = await ctx.claimNext(who);
         if (!r) {
           ctx.out({ claimed: null }, () => 'No ready, unclaimed task to claim');
           process.exitCode = ExitCode.refused;

@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--dim <name=value>', `a dimension score (repeatable): ${DIMENSIONS.join(', ')}`, collect)
     .option('--notes <text>', 'what was good, what was missing')
     .option('--source <source>', 'manual | llm | system | flip | outcome:<name>', 'manual')
-    .action((positional: string | undefined, flags: { task?: string; score: string; dim?: string[]; notes?: string; source: string }, cmd: Command) => {
+    .action(async (positional: string | undefined, flags: { task?: string; score: string; dim?: string[]; notes?: string; source: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       if (positional !== undefined && flags.task !== undefined && positional !== flags.task) throw usageError(`two tasks given: '${positional}' and --task '${flags.task}'`, 'give the task once');
       const taskId = positional ?? flags.task;
@@ -43,7 +43,7 @@ export function register(program: Command): void {
         dimensions[name] = value;
       }
       const source = parseSourceFlag(flags.source);
-      const task = requireTask(ctx.store().load().graph, taskId);
+      const task = requireTask(await ctx.graph(), taskId);
       const who = ctx.actor();
       const { evaluation, file } = recordEvaluation(ctx.paths, task, { score, dimensions, notes: flags.notes?.trim() || undefined, evaluator: who.actor, source }, who.now);
       ctx.out({ evaluation, file }, () => `Recorded ${evaluation.id} for '${taskId}': ${summary(evaluation)}`);
@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .action(async (taskId: string, flags: { printPrompt?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const settings = await ctx.settings();
-      const task = requireTask(ctx.store().load().graph, taskId);
+      const task = requireTask(await ctx.graph(), taskId);
       const prompt = buildRubricPrompt({
         task,
         artifacts: artifactsForRubric(ctx.paths, task),
@@ -111,9 +111,9 @@ export function register(program: Command): void {
     .command('show')
     .description("a task's evaluations, newest first, with the dimensions of the latest")
     .argument('<task>', 'task id')
-    .action((taskId: string, _flags: unknown, cmd: Command) => {
+    .action(async (taskId: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const task = requireTask(ctx.store().load().graph, taskId);
+      const task = requireTask(await ctx.graph(), taskId);
       const evals = readTaskEvaluations(ctx.paths, task.id).sort((a, b) => (Date.parse(b.timestamp) || 0) - (Date.parse(a.timestamp) || 0));
       ctx.out(evals, () => {
         if (!evals.length) return `No evaluations for '${taskId}'`;

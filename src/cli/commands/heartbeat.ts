@@ -19,8 +19,16 @@ export function register(program: Command): void {
       if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7');
       // Fencing: an agent whose claim was taken away must stop, not keep renewing a lease.
       if (who.agentId && who.fenceTaskId) {
-        const task = ctx.store().loadFast().get(who.fenceTaskId);
+        const task = (await ctx.graph({ rows: true, whole: [who.fenceTaskId] })).get(who.fenceTaskId);
         if (task) checkFence(task, who);
+      }
+      const pg = await ctx.pg();
+      if (pg) {
+        // PostgreSQL: the lease is stamped now() by the database, whatever this host's clock says.
+        const { PgRegistry } = await import('../../store/pg/registry.js');
+        if (!(await new PgRegistry(pg.pool, ctx.host).heartbeat(agentId))) throw new WgError('not_found', `agent '${agentId}' is not a live agent in the registry`, { hint: "'wg agents' lists known agents" });
+        ctx.out({ agent: agentId, last_heartbeat: formatTimestamp(pg.clock.now()) }, () => `Heartbeat recorded for ${agentId}`);
+        return;
       }
       const stamp = formatTimestamp(who.now);
       await updateRegistry(ctx.paths, (reg) => {

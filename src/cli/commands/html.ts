@@ -11,11 +11,11 @@ export function register(program: Command): void {
     .description('write the graph as a static site: index.html and a page per task')
     .requiredOption('--out <dir>', 'the site directory (created, or replaced if wg html wrote it)')
     .option('--all', 'include system (dot) tasks')
-    .action((flags: { out: string; all?: boolean }, cmd: Command) => {
+    .action(async (flags: { out: string; all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       // Refuse a bad --out before reading anything; writeSite checks again just before writing.
       checkSiteTarget(flags.out);
-      const { graph } = ctx.store().load();
+      const graph = await ctx.graph();
       const evals = readEvaluations(ctx.paths);
       const site = buildSite(graph, {
         all: !!flags.all,

@@ -9,6 +9,9 @@ export type Register = (program: Command) => void;
 export const commandLoaders: Record<string, () => Promise<{ register: Register }>> = {
   'init': () => import('./init.js'),
   'which': () => import('./which.js'),
+  'store': () => import('./store.js'),
+  'export': () => import('./export.js'),
+  'import': () => import('./import.js'),
   'add': () => import('./add.js'),
   'edit': () => import('./edit.js'),
   'show': () => import('./show.js'),

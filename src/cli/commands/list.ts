@@ -13,10 +13,11 @@ export function register(program: Command): void {
     .option('--tag <tag>', 'only tasks with this tag (repeatable: all must match)', collect)
     .option('--paused', 'only paused tasks')
     .option('--all', 'include system (dot) tasks')
-    .action((flags: { status?: string[]; tag?: string[]; paused?: boolean; all?: boolean }, cmd: Command) => {
+    .action(async (flags: { status?: string[]; tag?: string[]; paused?: boolean; all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       for (const s of flags.status ?? []) if (!isStatus(s)) throw usageError(`unknown status '${s}'`, `use one of: ${STATUSES.join(', ')}`);
-      const graph = ctx.store().loadFast();
+      // --json prints whole task objects: read them whole (the listing itself needs only rows).
+      const graph = await ctx.graph({ rows: !ctx.json });
       const tasks = graph
         .all()
         .filter((t) => flags.all || !isSystemId(t.id))

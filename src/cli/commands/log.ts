@@ -16,7 +16,7 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       if (flags.list && message !== undefined) throw usageError('--list lists the log: give no message with it', `wg log ${id} --list  ·  wg log ${id} "what happened"`);
       if (message === undefined) {
-        const task = requireTask(ctx.store().loadFast(), id);
+        const task = requireTask(await ctx.graph({ rows: true, whole: [id] }), id);
         const log = task.log ?? [];
         ctx.out(log, () => (log.length ? log.map((e) => `${e.timestamp}  ${e.actor ? `[${e.actor}] ` : ''}${e.message}`) : `No log entries for '${id}'`));
         return;

@@ -8,10 +8,10 @@ export function register(program: Command): void {
     .command('ready')
     .description('tasks ready to work on, highest priority first')
     .option('--all', 'include system (dot) tasks')
-    .action((flags: { all?: boolean }, cmd: Command) => {
+    .action(async (flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = ctx.store().loadFast();
-      const now = ctx.clock.now();
+      const graph = (await ctx.graph({ rows: true }));
+      const now = (await ctx.now());
       const tasks = byDispatchOrder(readyTasks(graph, now)).filter((t) => flags.all || !t.id.startsWith('.'));
       ctx.out(
         tasks.map((t) => ({ id: t.id, title: t.title, priority: t.priority, assigned: t.assigned ?? null, ready: true })),

@@ -21,7 +21,7 @@ export function register(program: Command): void {
       const opts = { filters: flags.filter ?? [], keepAgency: !!flags.keepAgency, maxAttempts: parseCount('--max-attempts', flags.maxAttempts), ...(flags.reason ? { reason: flags.reason } : {}) };
       const plan = (g: Graph) => planRecover(g, opts, who);
       const apply = !!flags.yes && !flags.dryRun;
-      const rc = planRunner(ctx);
+      const rc = await planRunner(ctx);
       const preview = apply ? undefined : rc.preview(plan);
       const r = preview ? preview.plan.result : (await rc.apply(who, plan)).result;
       const verb = apply ? 'Re-queued' : 'Would re-queue';

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
+import type { Clock } from '../../core/time.js';
 import { WgError } from '../../core/errors.js';
 import { decideDispatch } from '../../core/plans/dispatch.js';
 import { parseTimestamp } from '../../core/time.js';
 import { explainWaiting } from '../../render/service-status.js';
 import { awaitingHuman } from '../../core/human.js';
 import { unmergedWork } from '../../store/worktrees.js';
-import { readRegistry } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { runnableExecutor } from '../../agents/executors/index.js';
 import { request } from '../../service/ipc.js';
@@ -39,6 +39,12 @@ function refuseAgent(ctx: CliContext, what: string): void {
   if (agent) throw new WgError('invalid_transition', `an agent (${agent}) cannot ${what} the service`, { hint: 'ask a human, or finish your task with wg done / wg fail' });
 }
 
+/** $WG_CLOCK_SKEW_MS (tests): this host's clock, skewed; the PostgreSQL store corrects it to the database's. */
+function hostClock(ctx: CliContext): { clock?: Clock } {
+  const skew = Number(ctx.env.WG_CLOCK_SKEW_MS);
+  return skew ? { clock: { now: () => new Date(Date.now() + skew) } } : {};
+}
+
 export function register(program: Command): void {
   const service = program.command('service').description('the agent service: start, stop, status, restart, pause, resume, tick');
 
@@ -55,8 +61,8 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       const overrides = overridesFrom(flags);
       if (flags.foreground) {
-        const { Daemon } = await import('../../service/daemon.js');
-        const d = new Daemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]! });
+        const { openDaemon } = await import('../../service/daemon.js');
+        const d = await openDaemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]! });
         if (!d.acquire()) throw new WgError('already_exists', 'a service is already running on this workgraph', { hint: 'wg service status' });
         await d.run();
         await new Promise(() => undefined);
@@ -68,9 +74,9 @@ export function register(program: Command): void {
 
   startOpts(service.command('daemon', { hidden: true }).description('the service process itself (started by `service start`)')).action(async (flags: StartFlags, cmd: Command) => {
     const ctx = CliContext.from(cmd);
-    const { Daemon } = await import('../../service/daemon.js');
+    const { openDaemon } = await import('../../service/daemon.js');
     const overrides = overridesFrom(flags);
-    const d = new Daemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]! });
+    const d = await openDaemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]!, ...hostClock(ctx) });
     if (!d.acquire()) return; // another service won the race: it serves this .wg/
     await d.run();
     await new Promise(() => undefined);
@@ -116,9 +122,9 @@ export function register(program: Command): void {
   startOpts(service.command('tick').description('run one tick in the foreground (debugging)')).action(async (flags: StartFlags, cmd: Command) => {
     const ctx = CliContext.from(cmd);
     if (await ping(ctx.paths)) throw new WgError('already_exists', 'the service is running; a foreground tick would race it', { hint: 'wg service stop first' });
-    const { Daemon } = await import('../../service/daemon.js');
+    const { openDaemon } = await import('../../service/daemon.js');
     const overrides = overridesFrom(flags);
-    const d = new Daemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]! });
+    const d = await openDaemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]!, ...hostClock(ctx) });
     if (!d.acquire()) throw new WgError('already_exists', 'a service holds this workgraph');
     // What the tick did, as its events tell it (agents it started keep running after we return).
     const did: string[] = [];
@@ -146,11 +152,11 @@ export function register(program: Command): void {
         const r = await request(paths, { cmd: 'status' });
         if (r.ok) live = r;
       }
-      const registry = readRegistry(paths);
-      const liveness = registryLiveness(registry, ctx.clock.now().getTime(), d.heartbeatTimeoutMs);
+      const registry = await ctx.registry();
+      const liveness = registryLiveness(registry, (await ctx.now()).getTime(), d.heartbeatTimeoutMs, ctx.host);
       const alive = [...liveness.values()].filter((l) => l.alive).length;
-      const { graph } = ctx.store().load();
-      const now = ctx.clock.now();
+      const graph = await ctx.graph();
+      const now = await ctx.now();
       const paused = (live?.paused as boolean | undefined) ?? readPaused(paths) ?? d.paused;
       const maxAgents = (live?.max_agents as number | undefined) ?? d.maxAgents;
       const path = `${join(paths.serviceDir, 'bin')}:${process.env.PATH ?? ''}`;

@@ -10,12 +10,13 @@ export function register(program: Command): void {
     .command('show')
     .description('the task page: metadata, description, dependencies, log')
     .argument('<id>', 'task id')
-    .action((id: string, _flags: unknown, cmd: Command) => {
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      // Served from the index (one task, its neighbours), not a parse of the whole graph.
+      // JSONL: served from the index (one task, its neighbours), not a parse of the whole graph.
+      const pg = await ctx.pg();
       const store = ctx.store();
-      const graph = store.view();
-      const task = graph.get(id) ?? requireTask(store.loadFast(), id);
+      const graph = pg ? await ctx.graph() : store.view();
+      const task = graph.get(id) ?? requireTask(pg ? await ctx.graph() : store.loadFast(), id);
       const evaluation = latestEvaluation(readTaskEvaluations(ctx.paths, task.id), task.id);
       const worktrees = new WorktreeRecords(ctx.paths).ofTask(task.id).map((r) => ({
         agent: r.agent,

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { readiness } from '../../core/readiness.js';
 import { READY_STATUSES } from '../../core/transitions.js';
 import { isSystemId, STATUSES, type Task } from '../../core/task.js';
-import { readRegistry } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { processRunning } from '../../agents/process-table.js';
 import { readServiceStateFile } from '../../service/service-files.js';
@@ -26,8 +25,8 @@ export function register(program: Command): void {
     .option('--all', 'include system (dot) tasks')
     .action(async (flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = ctx.store().loadFast();
-      const now = ctx.clock.now();
+      const graph = await ctx.graph({ rows: true });
+      const now = await ctx.now();
       const counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
       const ready: Task[] = [];
       const inProgress: Task[] = [];
@@ -45,10 +44,10 @@ export function register(program: Command): void {
       }
       const state = readServiceStateFile(ctx.paths);
       const service: { running: boolean; pid?: number; socket_path?: string; started_at?: string } = state && processRunning(state.pid) ? { running: true, pid: state.pid, socket_path: state.socket_path, started_at: state.started_at } : { running: false };
-      const registry = readRegistry(ctx.paths);
+      const registry = await ctx.registry();
       const agents = Object.values(registry.agents);
       // Alive as the process table says, not just as the registry last recorded.
-      const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs);
+      const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs, ctx.host);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
       const human = awaitingHuman(graph, unmergedWork(ctx.paths));
       const held = agents.filter((a) => liveness.get(a.id)?.held).length;

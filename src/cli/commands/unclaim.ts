@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(async (id: string, flags: { reason?: string; dryRun?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
-      const rc = planRunner(ctx);
+      const rc = await planRunner(ctx);
       const plan = (g: Graph) => planUnclaim(g, id, who, flags.reason);
       if (flags.dryRun) {
         const p = rc.preview(plan);

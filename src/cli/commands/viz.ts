@@ -7,12 +7,12 @@ export function register(program: Command): void {
     .command('viz')
     .description('draw the dependency graph as ASCII (status, assignee, age per task)')
     .option('--all', 'include system (dot) tasks and finished work')
-    .action((flags: { all?: boolean }, cmd: Command) => {
+    .action(async (flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const { graph } = ctx.store().load();
+      const graph = await ctx.graph();
       const all = !!flags.all;
       const layout = vizLayout(graph, { includeSystem: all, includeFinished: all });
-      const now = ctx.clock.now();
+      const now = (await ctx.now());
       ctx.out(
         {
           nodes: layout.rows.map((r) => ({

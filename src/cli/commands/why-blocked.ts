@@ -9,10 +9,10 @@ export function register(program: Command): void {
     .command('why-blocked')
     .description('the root causes a task is not ready, through the whole dependency chain')
     .argument('<id>', 'task id')
-    .action((id: string, _flags: unknown, cmd: Command) => {
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = ctx.store().loadFast();
-      const now = ctx.clock.now();
+      const graph = await ctx.graph({ rows: true, whole: [id] });
+      const now = (await ctx.now());
       const task = requireTask(graph, id);
       const direct = readiness(graph, task, now);
       const roots = rootCauses(graph, id, now);
