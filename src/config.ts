@@ -75,6 +75,8 @@ const WG_KEYS: Record<'dispatcher' | 'agency', readonly string[]> = { dispatcher
 const isWgKey = (path: readonly string[]): boolean => {
   const [section, name] = path;
   if (section === 'executors') return true;
+  // [store] url: the PostgreSQL store (wg's own; the Rust tool ignores the table).
+  if (section === 'store') return path.length === 1 || (path.length === 2 && name === 'url');
   if (section !== 'dispatcher' && section !== 'agency') return false;
   return path.length === 1 || (path.length === 2 && WG_KEYS[section].includes(name!));
 };

@@ -133,6 +133,9 @@ describe("the Rust tool's config.toml", () => {
       killGraceMs: 5000,
       retryDebounceMs: 10_000,
       settlingDelayMs: 2000, // settling_delay_ms = 2000
+      worktreeIsolation: true, // [coordinator] worktree_isolation = true (the same key in both tools)
+      maxRejections: 3, // wg's default
+      verifyTimeoutMs: 15 * 60_000, // wg's default
     });
     expect(config.agency).toMatchObject({ auto_evaluate: true, eval_gate_threshold: 0.7, max_eval_rescues: 3, evaluator_model: 'claude:haiku' });
     const use = Object.fromEntries(report.keys.map((k) => [k.key, k.use]));
@@ -152,7 +155,7 @@ describe("the Rust tool's config.toml", () => {
       'native_executor.permissions.deny_tools': 'ignored',
       'agent.command_template': 'obsolete',
     });
-    expect(report.keys.filter((k) => k.use === 'ignored')).toHaveLength(34);
+    expect(report.keys.filter((k) => k.use === 'ignored')).toHaveLength(33); // worktree_isolation is wg's own key too (the agent loop)
     // Every key is located, for `wg config lint`.
     for (const k of report.keys) expect(k.line, k.key).toBeGreaterThan(0);
     expect(report.keys.find((k) => k.key === 'agent.heartbeat_timeout')).toEqual({ key: 'agent.heartbeat_timeout', line: 8, use: 'mapped', note: '→ dispatcher.heartbeat_timeout (minutes)' });
