@@ -10,6 +10,7 @@ import type { Graph } from '../core/graph.js';
 import type { Actor, Plan } from '../core/plan.js';
 import { systemClock, type Clock } from '../core/time.js';
 import type { ServiceOverrides, Settings } from '../settings.js';
+import { guardHuman, oneLine } from '../render/escape.js';
 import { emptyShadowWarning, findWgResolution, pathsFor, type WgPaths } from '../store/paths.js';
 import { JsonlStore } from '../store/store.js';
 import { kickService } from './kick.js';
@@ -90,20 +91,28 @@ export class CliContext {
     return who;
   }
 
-  /** Prints a JSON value (with --json) or the human text. */
-  out(jsonValue: unknown, human: () => string | string[]): void {
+  /**
+   * Prints a JSON value (with --json, exact) or the human text: lines (an array: one element per
+   * line) or a text. Control characters from user data are escaped on the way (guardHuman);
+   * `painted` keeps the colour codes of a renderer that escapes its fields itself.
+   */
+  out(jsonValue: unknown, human: () => string | string[], opts: { painted?: boolean } = {}): void {
     if (this.json) {
       process.stdout.write(JSON.stringify(jsonValue, null, 2) + '\n');
       return;
     }
-    const text = human();
-    const s = Array.isArray(text) ? text.join('\n') : text;
+    const s = guardHuman(human(), opts);
     if (s) process.stdout.write(s.endsWith('\n') ? s : s + '\n');
   }
 
   /** A note on stderr (never with --json, which keeps stdout machine-readable). */
   note(text: string): void {
-    if (!this.json) process.stderr.write(text + '\n');
+    if (!this.json) process.stderr.write(oneLine(text) + '\n');
+  }
+
+  /** A warning on stderr, with --json too (stdout stays machine-readable). */
+  warn(text: string): void {
+    process.stderr.write(`warning: ${oneLine(text)}\n`);
   }
 
   /**

@@ -12,7 +12,7 @@ const PRIORITY_NAMES: Record<string, number> = { critical: 100, high: 50, normal
 
 export function parsePriority(value: string): number {
   const v = value.trim().toLowerCase();
-  if (v in PRIORITY_NAMES) return PRIORITY_NAMES[v]!;
+  if (Object.hasOwn(PRIORITY_NAMES, v)) return PRIORITY_NAMES[v]!;
   if (!/^\d+$/.test(v) || Number(v) > 1_000_000) throw usageError(`invalid priority '${value}'`, 'use an integer 0..1000000 (higher runs first) or critical|high|normal|low|idle');
   return Number(v);
 }

@@ -9,6 +9,7 @@ import { WgError } from '../core/errors.js';
 import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
+import { MAX_JSON_DEPTH, nestedTooDeeply } from './json-depth.js';
 import { describeIssue, valueAt } from './validation.js';
 
 export const AGENT_STATUSES = ['starting', 'working', 'done', 'failed', 'dead'] as const;
@@ -50,6 +51,7 @@ export function readRegistry(paths: WgPaths): Registry {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { agents: {}, next_agent_id: 1 };
     throw e;
   }
+  if (nestedTooDeeply(text)) throw new WgError('corrupt_graph', `${paths.registry}: nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`, { hint: 'fix or remove that file' });
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -61,7 +63,9 @@ export function readRegistry(paths: WgPaths): Registry {
     const i = r.error.issues[0]!;
     throw new WgError('corrupt_graph', `${paths.registry}: ${describeIssue(i, valueAt(raw, i.path))}`);
   }
-  return r.data;
+  // Agents by id in a null-prototype object: `agents['toString']` is an unknown agent, never
+  // Object.prototype's function, whichever lookup a caller makes.
+  return { ...r.data, agents: Object.assign(Object.create(null) as Registry['agents'], r.data.agents) };
 }
 
 /** Read-modify-write of the registry under `service/registry.lock`. */

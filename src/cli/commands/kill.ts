@@ -28,7 +28,7 @@ export function register(program: Command): void {
       }
       const { result: r, killed } = await rc.apply(who, plan);
       ctx.out({ agent: agentId, was_alive: killed[0]?.wasAlive ?? false, task: r.task ?? null }, () =>
-        `Killed ${agentId}${killed[0]?.wasAlive ? '' : ' (it was not running)'}${r.task ? `; '${rec.task_id}' released${flags.redispatch ? '' : ' and paused (wg resume ' + rec.task_id + ')'}` : ''}`,
+        `${killed[0]?.notSignalled ? `Marked ${agentId} dead (not signalled)` : `Killed ${agentId}`}${killed[0]?.wasAlive ? '' : ' (it was not running)'}${r.task ? `; '${rec.task_id}' released${flags.redispatch ? '' : ' and paused (wg resume ' + rec.task_id + ')'}` : ''}`,
       );
     });
 }
