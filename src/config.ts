@@ -9,7 +9,7 @@ import { WgError } from './core/errors.js';
 import { parseDurationMs } from './core/time.js';
 import { describeIssue, valueAt } from './store/validation.js';
 
-const duration = z.string().check(z.refine((s) => parseDurationMs(s) !== undefined, { message: 'expected a duration like "500ms", "5s", "30m", "1h"' }));
+const duration = z.string().check(z.refine((s) => parseDurationMs(s) !== undefined, { message: 'expected a duration like "500ms", "5s", "30m", "1h" (at most 100 years)' }));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().check(z.gte(min), z.lte(max));
 
 const executorSchema = z.strictObject({

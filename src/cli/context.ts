@@ -76,7 +76,7 @@ export class CliContext {
     const epochText = this.env.WG_CLAIM_EPOCH;
     let fenceEpoch: number | undefined;
     if (epochText !== undefined && epochText !== '') {
-      if (!/^\d+$/.test(epochText)) throw usageError(`invalid WG_CLAIM_EPOCH '${epochText}'`, 'it must be a non-negative integer (set by the service)');
+      if (!/^\d+$/.test(epochText) || !Number.isSafeInteger(Number(epochText))) throw usageError(`invalid WG_CLAIM_EPOCH '${epochText}'`, 'it must be a non-negative integer (set by the service)');
       fenceEpoch = Number(epochText);
     }
     const who: Actor = {

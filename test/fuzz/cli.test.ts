@@ -25,7 +25,7 @@ const FLAGS = [
   '--paused', '--not-before', '--allow-phantom', '--add-after', '--remove-after', '--add-tag', '--remove', '--alive', '--dead', '--kill-agents', '--max-agents',
   '--interval', '--executor', '--immediate', '-h', '--help', '-V', '--version', '--bogus', '-x', '--__proto__', '--constructor', '--no-json', '--json=1', '--dir=',
 ];
-const VALUES = [...WEIRD_STRINGS.filter((s) => !s.startsWith('/') && !s.includes('..')), ...WEIRD_NUMBERS.map(String), ...TASK_IDS, 'status=failed', 'attempts<=2', 'error~boom', 'id-prefix=t-', 'forward', 'backward', 'both', 'sideways', '1h', '0', 'site', '.wg', 'sub', 'agent-2'];
+const VALUES = [...WEIRD_STRINGS.filter((s) => !s.startsWith('/') && !s.includes('..')), ...WEIRD_NUMBERS.map(String), ...TASK_IDS, '99999999999999d', '+99999999999999999999h', '99999999999999999999', '1e400', '2026-02-30T00:00:00Z', '275760-09-13T00:00:01Z', 'status=failed', 'attempts<=2', 'error~boom', 'id-prefix=t-', 'forward', 'backward', 'both', 'sideways', '1h', '0', 'site', '.wg', 'sub', 'agent-2'];
 
 const token = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FLAGS) }, { weight: 4, arbitrary: fc.constantFrom(...VALUES) }, { weight: 1, arbitrary: fc.constantFrom(...SUBWORDS) }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) });
 
