@@ -1,7 +1,7 @@
 // Runs every benchmark scenario and writes docs/benchmarks.md (`npm run bench` builds first).
 // Options: --quick (fewer runs, no 100k; for iterating), --out FILE (default docs/benchmarks.md),
 // --json FILE (also dump the raw results), --baseline FILE (raw results of an earlier run, e.g.
-// of another build via WG_BENCH_BIN: adds a "before" column), --from FILE (render the report from
+// of another build via WG_BENCH_BIN: adds a "before" column; --baseline-name TEXT says which build), --from FILE (render the report from
 // saved results instead of running).
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -16,6 +16,8 @@ import { run as contention } from './contention.mjs';
 import { run as memory } from './memory.mjs';
 import { run as retryLatency } from './retry-latency.mjs';
 import { run as killRedispatch } from './kill-redispatch.mjs';
+import { run as show } from './show.mjs';
+import { run as refresh } from './refresh.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -46,10 +48,13 @@ if (from) rows = from.rows;
 else try {
   await step('start-up', () => startup(quick ? { runs: 10 } : {}));
   await step('ready', () => ready({ sizes }));
+  await step('show', () => show({ sizes }));
   await step('add', () => add({ sizes }));
   await step('claim --next + done', () => claimDone({ sizes }));
   await step('8-process contention', () => contention(quick ? { seconds: 5 } : {}));
   if (!quick) await step('memory', () => memory());
+  // In-process (the source's LiveGraph): meaningless against another build's `wg`.
+  if (!process.env.WG_BENCH_BIN) await step('service graph refresh', () => refresh({ sizes }));
   await step('wg retry → new agent', () => retryLatency(quick ? { runs: 8 } : {}));
   await step('kill -9 → new agent', () => killRedispatch(quick ? { runs: 8 } : {}));
 } finally {
@@ -64,6 +69,7 @@ if (opt('--json')) writeFileSync(opt('--json'), JSON.stringify({ meta: { totalSe
 // ---- targets ----------------------------------------------------------------------------------
 /** Wall-time targets (ms, median, including Node start-up) on the 2-core reference machine. */
 function target(row) {
+  if (row.scenario === 'show' && row.size === 100_000) return { ms: 3 * row.nodeMedian, text: '≤ 3× `node -e 0`' };
   if (row.size === 100_000 && ['ready', 'add', 'claim', 'done'].includes(row.scenario)) return { ms: 1500, text: '≤ 1500 ms' };
   if (row.size === 10_000 && row.scenario === 'ready') return { ms: 150, text: '≤ 150 ms' };
   if (row.size === 10_000 && row.scenario === 'add') return { ms: 200, text: '≤ 200 ms' };
@@ -109,7 +115,7 @@ L.push(`- Date: ${date}${commit ? ` (commit ${commit}, plus working-tree changes
 L.push(`- Full bench run: ${totalSec.toFixed(0)} s${quick ? ' (--quick)' : ''}`);
 L.push(`- Load average (1/5/15 min) at start: ${loadBefore.map((x) => x.toFixed(1)).join(' / ')}; at end: ${loadAfter.map((x) => x.toFixed(1)).join(' / ')}. Wall times are only comparable between quiet runs; the CPU column (user+sys of the \`wg\` process, from /usr/bin/time) is much less sensitive to other load.`, '');
 L.push('## Command latency', '');
-if (baseline) L.push('"before" is the same bench run against the unoptimized build (the last commit built as-is, run with', '`WG_BENCH_BIN=<that build>/dist/wg.mjs node bench/run.mjs --json before.json`) right after this run; the', 'report was rendered with `--from after.json --baseline before.json`.', '');
+if (baseline) L.push(`"before" is the same bench run against ${opt('--baseline-name') ?? 'the previous build'} (built as-is in a temp dir, run with`, '`WG_BENCH_BIN=<that build>/dist/wg.mjs node bench/run.mjs --json before.json`) in the same session; the', 'report was rendered with `--from after.json --baseline before.json`.', '');
 const head = baseline ? '| command | tasks | median | p95 | CPU median | before: median / CPU | target | |' : '| command | tasks | median | p95 | CPU median | target | |';
 L.push(head, head.replace(/[^|]+/g, (m) => '-'.repeat(Math.max(3, m.length))));
 for (const row of rows.filter((r) => r.median !== undefined)) {
@@ -120,6 +126,22 @@ for (const row of rows.filter((r) => r.median !== undefined)) {
   const bc = before(row, 'cpuMedian');
   const cpu = row.cpuMedian !== undefined ? fmt(row.cpuMedian) : '–';
   L.push(`| ${row.name}${note} | ${size(row.size)} | ${fmt(row.median)} | ${fmt(row.p95)} | ${cpu} |${baseline ? ` ${b !== undefined ? fmt(b) : '–'} / ${bc !== undefined ? fmt(bc) : '–'} |` : ''} ${t?.text ?? '–'} | ${verdict} |`);
+}
+L.push('');
+L.push('## The service\'s in-memory graph', '');
+L.push('`LiveGraph` (src/store/live-graph.ts) measured in a fresh process (bench/refresh-probe.ts): the initial load, an idle');
+L.push('`refresh()` (nothing changed: one `stat`, the file reads counted by wrapping node:fs), the `refresh()` after one');
+L.push('`wg log` run by another (real) process, and, for comparison, one full re-read of the index by hash — what the');
+L.push('service did up to four times per tick before. RSS is the holder process (Node itself ~44 MB).', '');
+L.push('The last two columns: building the incremental ready set (src/core/ready-set.ts) once, and updating it from');
+L.push('the change after that `wg log` (readiness asked again of the logged task and its dependents only; then the');
+L.push('ready list in file order).', '');
+L.push('Times are wall / CPU (user+sys of the probe process; CPU is what to compare on a busy machine).', '');
+L.push('| tasks | load | idle refresh | files read when idle | refresh after `wg log` | read for it | full re-read (before) | RSS steady / peak | ready set: build / update |');
+L.push('|-------|------|--------------|----------------------|------------------------|-------------|-----------------------|-------------------|---------------------------|');
+for (const row of rows.filter((r) => r.scenario === 'refresh')) {
+  const us = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : fmt(ms));
+  L.push(`| ${size(row.size)} | ${fmt(row.loadMs)} | ${us(row.idleMedianMs)} / ${us(row.idleCpuMs)} | ${row.idleIo.open + row.idleIo.read} (${row.idleIo.stat} stats / 200 refreshes) | ${us(row.afterLogMedianMs)} / ${us(row.afterLogCpuMs)} | journal, ${row.afterLogIo.readBytes} bytes | ${fmt(row.fullReadMedianMs)} / ${fmt(row.fullReadCpuMs)} | ${row.rssSteadyMb.toFixed(0)} / ${row.maxRssMb.toFixed(0)} MB | ${fmt(row.readyBuildMs)} / ${us(row.readyUpdateMedianMs)} (${row.readyCount} ready) |`);
 }
 L.push('');
 L.push('## Contention', '');

@@ -23,11 +23,24 @@ const zodStar = {
   },
 };
 
+// commander requires node:child_process at load time (for executable subcommands, which wg does
+// not use); loading it pulls in net, stream and more. A lazy stand-in defers that to first use.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'wg-lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'wg-lazy' }, () => ({
+      contents: "let real; module.exports = new Proxy({}, { get: (_, k) => (real ??= require('node:child_process'))[k] });",
+      loader: 'js',
+    }));
+  },
+};
+
 const result = // A clean dist/: chunk names carry content hashes, and stale chunks would pile up.
 rmSync('dist', { recursive: true, force: true });
 
 await build({
-  plugins: [zodStar],
+  plugins: [zodStar, lazyChildProcess],
   entryPoints: ['src/cli/main.ts'],
   outdir: 'dist',
   entryNames: 'wg',

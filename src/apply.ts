@@ -28,7 +28,7 @@ export interface Killer {
 
 /** What the apply path needs of a store (JsonlStore has it). */
 export interface PlanStore {
-  mutate<R>(plan: (graph: Graph) => Plan<R>, ctx: { now: Date; actor?: string; user?: string }): Promise<{ result: R; written: boolean }>;
+  mutate<R>(plan: (graph: Graph) => Plan<R>, ctx: { now: Date; actor?: string; user?: string }): Promise<{ result: R; written: boolean; warnings?: string[] }>;
   load(): { graph: Graph };
 }
 
@@ -60,6 +60,7 @@ export async function applyPlan<R>(deps: ApplyDeps, who: Actor, source: PlanSour
   let plan: Plan<R>;
   let written = false;
   let pending: { clear(): void } | undefined;
+  const warnings: string[] = [];
   if (typeof source === 'function') {
     let planned: Plan<R> | undefined;
     try {
@@ -73,6 +74,7 @@ export async function applyPlan<R>(deps: ApplyDeps, who: Actor, source: PlanSour
         { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) },
       );
       written = out.written;
+      warnings.push(...(out.warnings ?? []));
     } catch (e) {
       pending?.clear();
       throw e;
@@ -84,7 +86,6 @@ export async function applyPlan<R>(deps: ApplyDeps, who: Actor, source: PlanSour
     plan = source;
   }
   let killed: KilledAgent[] = [];
-  const warnings: string[] = [];
   if (plan.kills?.length) {
     try {
       killed = await deps.killer.kill(plan.kills);

@@ -9,10 +9,10 @@
  * Names are labels only: renaming never changes an identity. Ids are lowercase hex, displayed
  * by their 8-character prefix and accepted by any unique prefix.
  */
-import { createHash } from 'node:crypto';
 import { usageError, WgError } from '../core/errors.js';
 
-export const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+// node:crypto on first use: `wg show` and other readers load this module but rarely hash (~10 ms of start-up).
+export const sha256 = (text: string): string => process.getBuiltinModule('node:crypto').createHash('sha256').update(text, 'utf8').digest('hex');
 export const shortId = (id: string): string => id.slice(0, 8);
 
 export interface RoleContent {

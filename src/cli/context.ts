@@ -122,6 +122,8 @@ export class CliContext {
   async mutate<R>(who: Actor, plan: (graph: Graph) => Plan<R>): Promise<R> {
     // (The store refuses a new task whose id a resource or unknown-kind line owns.)
     const outcome = await this.store().mutate(plan, { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) });
+    // After the commit the change stands: what failed then is a warning, and the command succeeds.
+    for (const w of outcome.warnings ?? []) this.warn(w);
     if (outcome.written) this.kick();
     return outcome.result;
   }

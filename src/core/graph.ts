@@ -5,27 +5,86 @@
  */
 import { isSystemId, type Task } from './task.js';
 
-export class Graph {
+/** Point reads: what a task page needs (Graph, and the store's index view for `wg show`). */
+export interface TaskView {
+  /** The whole task. */
+  get(id: string): Task | undefined;
+  /** The task as held (possibly a row: structure, title, status). */
+  peek(id: string): Task | undefined;
+  has(id: string): boolean;
+  /** Ids of tasks whose `after` contains `id`, in file order. */
+  dependents(id: string): string[];
+}
+
+/**
+ * A graph assembled from parts a long-lived holder maintains (the service's in-memory copy,
+ * store/live-graph.ts): the maps are used as given, not copied, and must not change while this
+ * Graph is in use — the holder hands out a new Graph after each change.
+ */
+export interface GraphParts {
+  tasks: ReadonlyMap<string, Task>;
+  materialize?: (id: string) => Task;
+  /** The dependents index, if the holder keeps one (same content as Graph builds). */
+  dependents?: ReadonlyMap<string, string[]>;
+  /** A cycle analysis still valid for this structure. */
+  cycles?: CycleAnalysis;
+  knownAcyclic?: boolean;
+  /** File order of a task (any increasing numbering). */
+  position?: (id: string) => number;
+}
+
+export class Graph implements TaskView {
   /**
    * Every task in file order. With a `materialize` function these may be *rows* (tasks
    * without their bulky fields, see store/graph-index.ts): fine to read for structure and
    * readiness; a plan that writes a task takes it from `get()`, which returns it whole.
    */
   readonly tasks: ReadonlyMap<string, Task>;
-  private dependentsIndex: Map<string, string[]> | undefined;
+  private dependentsIndex: ReadonlyMap<string, string[]> | undefined;
   private cycles: CycleAnalysis | undefined;
   private readonly whole = new Map<string, Task>();
+  private readonly materialize: ((id: string) => Task) | undefined;
+  private positions: Map<string, number> | undefined;
+  private readonly positionOf: ((id: string) => number) | undefined;
 
   /** Set when the caller already knows there is no dependency cycle (the store's index). */
   knownAcyclic = false;
 
-  constructor(
-    tasks: Iterable<Task>,
-    private readonly materialize?: (id: string) => Task,
-  ) {
-    const map = new Map<string, Task>();
-    for (const t of tasks) map.set(t.id, t);
-    this.tasks = map;
+  constructor(tasks: Iterable<Task> | GraphParts, materialize?: (id: string) => Task) {
+    if (Symbol.iterator in tasks) {
+      const map = new Map<string, Task>();
+      for (const t of tasks) map.set(t.id, t);
+      this.tasks = map;
+      this.materialize = materialize;
+      this.positionOf = undefined;
+      return;
+    }
+    this.tasks = tasks.tasks;
+    this.materialize = tasks.materialize;
+    this.dependentsIndex = tasks.dependents;
+    this.cycles = tasks.cycles;
+    this.positionOf = tasks.position;
+    this.knownAcyclic = tasks.knownAcyclic === true;
+  }
+
+  static fromParts(parts: GraphParts): Graph {
+    return new Graph(parts);
+  }
+
+  /** The task's place in file order (for sorting subsets the way a full scan would list them). */
+  position(id: string): number {
+    if (this.positionOf) return this.positionOf(id);
+    if (!this.positions) {
+      this.positions = new Map();
+      let i = 0;
+      for (const k of this.tasks.keys()) this.positions.set(k, i++);
+    }
+    return this.positions.get(id) ?? Infinity;
+  }
+
+  /** The cycle analysis if already computed (a holder keeps it across non-structural changes). */
+  computedCycles(): CycleAnalysis | undefined {
+    return this.cycles;
   }
 
   /** The whole task (parsed on demand when the graph holds rows). */
@@ -53,17 +112,7 @@ export class Graph {
 
   /** Ids of tasks whose `after` contains `id`, in file order. */
   dependents(id: string): string[] {
-    if (!this.dependentsIndex) {
-      const idx = new Map<string, string[]>();
-      for (const t of this.tasks.values()) {
-        for (const dep of t.after ?? []) {
-          let list = idx.get(dep);
-          if (!list) idx.set(dep, (list = []));
-          if (!list.includes(t.id)) list.push(t.id);
-        }
-      }
-      this.dependentsIndex = idx;
-    }
+    this.dependentsIndex ??= dependentsIndex(this.tasks.values());
     return this.dependentsIndex.get(id) ?? [];
   }
 
@@ -96,6 +145,19 @@ export class Graph {
     // this as soon as any open task has an unfinished dependency.
     return (this.cycles ??= this.knownAcyclic || isAcyclic(this) ? { cycles: [], cycleOf: new Map(), backEdges: new Set() } : analyzeCycles(this));
   }
+}
+
+/** Dependency id → ids of the tasks whose `after` holds it, in file order, each once. */
+export function dependentsIndex(tasks: Iterable<Task>): Map<string, string[]> {
+  const idx = new Map<string, string[]>();
+  for (const t of tasks) {
+    for (const dep of t.after ?? []) {
+      let list = idx.get(dep);
+      if (!list) idx.set(dep, (list = []));
+      if (!list.includes(t.id)) list.push(t.id);
+    }
+  }
+  return idx;
 }
 
 export interface Cycle {

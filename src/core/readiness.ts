@@ -31,6 +31,22 @@ export function dependencySatisfied(dependent: Task, dep: Task | undefined): boo
   return (isSystemId(dependent.id) ? SATISFYING_STATUSES_SYSTEM : SATISFYING_STATUSES).has(dep.status);
 }
 
+/**
+ * When the time gates of `task` (not_before, ready_after) have both passed, in ms; undefined
+ * when it has none (or an unreadable one, which blocks until fixed). A holder of the graph
+ * wakes at this time instead of polling.
+ */
+export function gateOpensMs(task: Task): number | undefined {
+  let at: number | undefined;
+  for (const v of [task.not_before, task.ready_after]) {
+    if (!v) continue;
+    const d = parseTimestamp(v);
+    if (!d) return undefined;
+    at = Math.max(at ?? -Infinity, d.getTime());
+  }
+  return at;
+}
+
 function timeGate(task: Task, field: 'not_before' | 'ready_after', now: Date, out: Blocker[]): void {
   const v = task[field];
   if (!v) return;

@@ -2,7 +2,7 @@
  * The task page (SPEC §6): a metadata block, then Description, Depends on, Required by, Log —
  * the layout of the Rust tool's task page, shared by `wg show` and (later) `wg html`.
  */
-import type { Graph } from '../core/graph.js';
+import type { TaskView } from '../core/graph.js';
 import type { Task } from '../core/task.js';
 import { oneLine, textLine } from './escape.js';
 
@@ -19,7 +19,7 @@ export interface TaskPage {
   log: Task['log'];
 }
 
-export function taskPage(graph: Graph, task: Task, evaluation?: EvalSummary): TaskPage {
+export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary): TaskPage {
   const md: Array<[string, string]> = [];
   const add = (k: string, v: string | undefined): void => {
     if (v !== undefined && v !== '') md.push([k, v]);
@@ -50,12 +50,13 @@ export function taskPage(graph: Graph, task: Task, evaluation?: EvalSummary): Ta
   return {
     metadata: md,
     description: task.description,
+    // Rows (graph.peek) carry title and status: no whole-task parse per neighbour.
     dependsOn: (task.after ?? []).map((id) => {
-      const d = graph.get(id);
+      const d = graph.peek(id);
       return { id, title: d?.title, status: d ? d.status : 'missing' };
     }),
     requiredBy: graph.dependents(task.id).map((id) => {
-      const d = graph.get(id)!;
+      const d = graph.peek(id)!;
       return { id, title: d.title, status: d.status };
     }),
     log: task.log,

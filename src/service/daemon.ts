@@ -28,7 +28,7 @@ import { writeFileDurable } from '../store/atomic-write.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
 import { isAliveStatus, readRegistry, updateRegistry, type AgentRecord, type Registry } from '../store/registry.js';
-import { JsonlStore } from '../store/store.js';
+import { LiveGraph } from '../store/live-graph.js';
 import { executorName, findExecutable, launchSpec } from '../agents/executors/index.js';
 import { summarizeStreamFile } from '../agents/executors/stream.js';
 import type { IpcRequest, IpcResponse } from './ipc.js';
@@ -76,7 +76,7 @@ export interface DaemonOptions {
 }
 
 export class Daemon extends EventEmitter {
-  private readonly store: JsonlStore;
+  private live: LiveGraph | undefined;
   private readonly clock: Clock;
   /** Resolved once, here (src/settings.ts): no other config read. */
   readonly settings: Settings;
@@ -107,7 +107,6 @@ export class Daemon extends EventEmitter {
     private readonly opts: DaemonOptions,
   ) {
     super();
-    this.store = new JsonlStore(paths);
     this.clock = opts.clock ?? systemClock;
     this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
     this.dispatch = this.settings.dispatcher;
@@ -274,13 +273,20 @@ export class Daemon extends EventEmitter {
     } else if (next !== undefined) this.requestTick(next);
   }
 
+  private liveGraph(): Graph {
+    this.live ??= new LiveGraph(this.paths);
+    this.live.refresh();
+    return this.live.graph();
+  }
+
   private who(): Actor {
     return { now: this.clock.now(), actor: 'service' };
   }
 
   private async mutate<R>(plan: (g: Graph) => import('../core/plan.js').Plan<R>): Promise<R> {
     const who = this.who();
-    const r = await this.store.mutate(plan, { now: who.now, actor: 'service' });
+    this.live ??= new LiveGraph(this.paths);
+    const r = await this.live.mutate(plan, { now: who.now, actor: 'service' });
     return r.result;
   }
 
@@ -310,7 +316,7 @@ export class Daemon extends EventEmitter {
     await this.agencyStep();
 
     // 4. Agents whose task is terminal, or whose claim moved on, are stopped.
-    let graph = this.store.loadFast(false);
+    let graph = this.liveGraph();
     const registry = readRegistry(this.paths);
     const nowMs = this.clock.now().getTime();
     for (const id of this.supervisor.watchedIds()) {
@@ -336,7 +342,7 @@ export class Daemon extends EventEmitter {
     }
 
     // 5. Spawn on ready, unclaimed tasks by priority up to max_agents.
-    graph = this.store.loadFast(false);
+    graph = this.liveGraph();
     const decision = decideDispatch(graph, {
       now: this.clock.now(),
       maxAgents: this.dispatch.maxAgents,
@@ -359,7 +365,7 @@ export class Daemon extends EventEmitter {
   }
 
   private async agencyStep(): Promise<void> {
-    let graph = this.store.loadFast(false);
+    let graph = this.liveGraph();
     const work = evaluationWork(graph);
     if (work.pending.length || work.orphans.length) {
       const evals = new Map<string, GateEvaluation[]>();
@@ -377,7 +383,7 @@ export class Daemon extends EventEmitter {
       const a = this.settings.agency;
       const r = await this.mutate((g) => planResolveEvaluations(g, this.who(), { threshold: a.evalGateThreshold, maxRescues: a.maxEvalRescues, evaluationsOf: (id) => evals.get(id) ?? [], skip }));
       if (r.promoted.length || r.rescued.length || r.rejected.length || r.abandoned.length) this.emit('eval:resolved', r);
-      graph = this.store.loadFast(false);
+      graph = this.liveGraph();
     }
     if (this.settings.agency.autoEvaluate && [...graph.tasks.values()].some((t) => wantsEvaluation(graph, t))) {
       const r = await this.mutate((g) => planScaffoldEvaluations(g, this.who()));
@@ -488,7 +494,7 @@ export class Daemon extends EventEmitter {
   }
 
   private deadlineFor(taskId: string, startedMs: number): number | undefined {
-    const task = this.store.loadFast(false).get(taskId);
+    const task = this.liveGraph().get(taskId);
     const ms = hardTimeoutMs(task, this.dispatch);
     return ms > 0 ? startedMs + ms : undefined;
   }
@@ -531,7 +537,7 @@ export class Daemon extends EventEmitter {
     }
     // The registry mirrors how the agent's own work ended: done or failed when the task ended
     // that way under its claim (also when an adopted agent's exit code is unknown), else dead.
-    const taskNow = this.store.loadFast(false).get(rec.task_id);
+    const taskNow = this.liveGraph().get(rec.task_id);
     const underItsClaim = !!taskNow && holdsClaim(taskNow, rec.id, rec.claim_epoch ?? 0);
     const status =
       deliberate || ex.signal || !underItsClaim ? 'dead' : taskNow.status === 'done' || taskNow.status === 'pending-eval' ? 'done' : taskNow.status === 'failed' ? 'failed' : 'dead';
@@ -575,7 +581,7 @@ export class Daemon extends EventEmitter {
     };
     try {
       mkdirSync(agentDir, { recursive: true });
-      const graph = this.store.loadFast(false);
+      const graph = this.liveGraph();
       writeFileSync(promptFile, buildPrompt(graph, claimed, agentId, this.promptExtras(claimed)));
       const spec = launchSpec(claimed, this.settings.executors, { promptFile, model, executor });
       if ('missing' in spec) return await fail(spec.missing);
@@ -622,7 +628,7 @@ export class Daemon extends EventEmitter {
     const nowMs = this.clock.now().getTime();
     let next = Infinity;
     for (const w of this.lastDecision?.waiting ?? []) if (w.reason.kind === 'settling') next = Math.min(next, w.reason.untilMs);
-    for (const t of this.store.loadFast(false).tasks.values()) {
+    for (const t of this.liveGraph().tasks.values()) {
       if (t.status !== 'open' && t.status !== 'incomplete') continue;
       for (const f of [t.ready_after, t.not_before]) {
         const ms = f ? parseTimestamp(f)?.getTime() : undefined;

@@ -13,8 +13,21 @@ import { basename, dirname, join } from 'node:path';
 let counter = 0;
 const TEMP_MARK = '.wg-tmp-';
 
+/** A fresh temp path next to `path`, with the name removeOrphanTemps recognizes. */
+export const tempPathFor = (path: string): string => `${path}${TEMP_MARK}${process.pid}-${++counter}`;
+
+/** fsync of the directory holding `path`, so a rename into it is durable. */
+export function fsyncDir(path: string): void {
+  const dirFd = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
 export function writeFileDurable(path: string, data: string | Buffer, mode = 0o644): void {
-  const tmp = `${path}${TEMP_MARK}${process.pid}-${++counter}`;
+  const tmp = tempPathFor(path);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let fd: number | undefined = openSync(tmp, 'wx', mode);
   try {
@@ -32,12 +45,7 @@ export function writeFileDurable(path: string, data: string | Buffer, mode = 0o6
     }
     throw e;
   }
-  const dirFd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  fsyncDir(path);
 }
 
 /**

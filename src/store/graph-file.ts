@@ -88,8 +88,8 @@ function corrupt(fileLabel: string, lineNo: number, what: string): WgError {
 }
 
 /** One task record through the schema (the same check parseGraph applies to every line). */
-function validateTask(rec: Record<string, unknown>, fileLabel: string, lineNo: number): Task {
-  const parsed = taskLine().safeParse(rec);
+function validateTask(rec: Record<string, unknown>, fileLabel: string, lineNo: number, compiled = true): Task {
+  const parsed = (compiled ? taskLine() : taskLineSchema).safeParse(rec);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw corrupt(fileLabel, lineNo, describeIssue(issue, valueAt(rec, issue.path)));
@@ -100,8 +100,12 @@ function validateTask(rec: Record<string, unknown>, fileLabel: string, lineNo: n
   return task;
 }
 
-/** One task line (already known to be a valid task line: from a matching graph index). */
-export function parseTaskLine(raw: string, lineNo: number, fileLabel = 'graph.jsonl'): Task {
+/**
+ * One task line (already known to be a valid task line: from a matching graph index).
+ * `compiled` = false validates with the interpreted schema: for a command that parses one or
+ * two lines (`wg show`), compiling the validator cost more (~20 ms) than it saved.
+ */
+export function parseTaskLine(raw: string, lineNo: number, fileLabel = 'graph.jsonl', compiled = true): Task {
   if (nestedTooDeeply(raw)) throw corrupt(fileLabel, lineNo, TOO_DEEP);
   let rec: unknown;
   try {
@@ -110,7 +114,14 @@ export function parseTaskLine(raw: string, lineNo: number, fileLabel = 'graph.js
     throw corrupt(fileLabel, lineNo, `invalid JSON (${(e as Error).message})`);
   }
   if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw corrupt(fileLabel, lineNo, 'not a JSON object');
-  return validateTask(rec as Record<string, unknown>, fileLabel, lineNo);
+  return validateTask(rec as Record<string, unknown>, fileLabel, lineNo, compiled);
+}
+
+/** Line `i` (0-based) parsed whole; it must be the task the index says is there. */
+export function wholeTask(text: string, i: number, id: string, compiled = true): Task {
+  const t = parseTaskLine(text, i + 1, 'graph.jsonl', compiled);
+  if (t.id !== id) throw new WgError('corrupt_graph', `graph.jsonl:${i + 1}: expected task '${id}' on this line (the file changed behind wg's back)`, { hint: 'run the command again' });
+  return t;
 }
 
 export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod/mini';
 import { WgError } from '../core/errors.js';
 import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
+import { statBig, statKeyOf } from './file-identity.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
 import { MAX_JSON_DEPTH, nestedTooDeeply } from './json-depth.js';
@@ -66,6 +67,28 @@ export function readRegistry(paths: WgPaths): Registry {
   // Agents by id in a null-prototype object: `agents['toString']` is an unknown agent, never
   // Object.prototype's function, whichever lookup a caller makes.
   return { ...r.data, agents: Object.assign(Object.create(null) as Registry['agents'], r.data.agents) };
+}
+
+/**
+ * The registry for a long-lived reader (the service): re-read and re-validated only when the
+ * file's stat (identity and ctime) changed — heartbeats rewrite it, so it changes while agents
+ * run, but an idle service reads it not at all. Treat the result as read-only.
+ */
+export class RegistryView {
+  private key = '';
+  private cached: Registry = { agents: {}, next_agent_id: 1 };
+
+  constructor(private readonly paths: WgPaths) {}
+
+  get(): Registry {
+    const st = statBig(this.paths.registry);
+    const key = st ? statKeyOf(st) : 'missing';
+    if (key !== this.key) {
+      this.cached = readRegistry(this.paths);
+      this.key = key;
+    }
+    return this.cached;
+  }
 }
 
 /** Read-modify-write of the registry under `service/registry.lock`. */

@@ -1,28 +1,33 @@
 /**
- * The JSONL store. Readers parse graph.jsonl without any lock (a save is an atomic rename, so
- * a reader sees the old file or the new one). Writers run a pure plan function on a fresh load
- * under the exclusive graph lock and write the result atomically, then append provenance.
- * The lock is never held across a spawn, a network call or a sleep (SPEC §1 rule 1).
+ * The JSONL store, as the CLI uses it. Readers parse graph.jsonl without any lock (a save is an
+ * atomic rename, so a reader sees the old file or the new one). Writers run a pure plan function
+ * on a fresh load under the exclusive graph lock and write the result atomically
+ * (graph-write.ts: journal entry, rename), then append provenance and write the index. The lock
+ * is never held across a spawn, a network call or a sleep (SPEC §1 rule 1).
  *
- * Both paths use the graph index (graph-index.ts) when it matches the file's bytes: rows
- * instead of a full parse, whole tasks parsed on demand. Otherwise they parse and validate
- * every line, and leave a fresh index behind.
+ * Both paths use the graph index (graph-index.ts) when it describes the file: rows instead of a
+ * full parse, whole tasks parsed on demand. "Describes" is decided by the file's identity (one
+ * fstat, file-identity.ts) when that is safe, else by hashing every byte; with neither, they
+ * parse and validate every line, and leave a fresh index behind. The service keeps its own
+ * copy in memory instead (live-graph.ts).
  */
 import { isAscii } from 'node:buffer';
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, type BigIntStats } from 'node:fs';
 import { WgError } from '../core/errors.js';
 import { Graph, isAcyclic } from '../core/graph.js';
-import type { OperationRecord, Plan } from '../core/plan.js';
-import { serializeTask, type Task } from '../core/task.js';
-import { formatTimestamp } from '../core/time.js';
-import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
-import { parseGraph, parseTaskLine, type GraphFile } from './graph-file.js';
-import { buildIndex, hashBytes, isPartial, lineSpans, readIndex, readLine, scanFile, toRow, writeIndex, type GraphIndex, type IndexLine } from './graph-index.js';
+import type { Plan } from '../core/plan.js';
+import type { Task } from '../core/task.js';
+import { removeOrphanTemps } from './atomic-write.js';
+import { fstatBig, identityOf, racy } from './file-identity.js';
+import { parseGraph, wholeTask, type GraphFile } from './graph-file.js';
+import { buildIndex, hashBytes, indexRows, isPartial, readIndexFile, readLine, scanFile, writeIndex, type GraphIndex, type IndexFile } from './graph-index.js';
+import { abandonWrite, commitWrite, GraphChanged, prepareWrite } from './graph-write.js';
 import { acquireLock } from './lock.js';
+import { appendStaged, formatOperations, settleStaged, stageOperations } from './provenance.js';
 import type { WgPaths } from './paths.js';
+import { IndexView, type TaskView } from './index-view.js';
 
-/** Rotate the provenance log past this size (the Rust tool's threshold). */
-export const OPERATIONS_ROTATE_BYTES = 10 * 1024 * 1024;
+export { OPERATIONS_ROTATE_BYTES } from './provenance.js';
 
 export interface Snapshot {
   graph: Graph;
@@ -38,16 +43,12 @@ export interface MutationContext {
 export interface MutationOutcome<R> {
   result: R;
   written: boolean;
+  /** What failed after the commit (the change stands): for the user. */
+  warnings?: string[];
 }
 
-/** The text of line `i` of `bytes`, by the index's spans. */
-const lineText =
-  (bytes: Buffer, spans: ArrayLike<number>) =>
-  (i: number): string =>
-    bytes.toString('utf8', spans[2 * i]!, spans[2 * i]! + spans[2 * i + 1]!);
-
 /** A write the store must refuse whatever the plan: it would lose data. */
-function checkWrites(writes: Task[], hasTask: (id: string) => boolean, nonTaskLine: (id: string) => number | undefined): void {
+export function checkWrites(writes: Task[], hasTask: (id: string) => boolean, nonTaskLine: (id: string) => number | undefined): void {
   for (const t of writes) {
     if (isPartial(t)) throw new Error(`internal error: a plan tried to write task '${t.id}' from a partial row`);
     if (!hasTask(t.id)) {
@@ -57,95 +58,121 @@ function checkWrites(writes: Task[], hasTask: (id: string) => boolean, nonTaskLi
   }
 }
 
+/** Opens graph.jsonl for reading (the descriptor pins the inode: later reads see these bytes). */
+export function openGraph(paths: WgPaths): { fd: number; stat: BigIntStats } {
+  let fd: number;
+  try {
+    fd = openSync(paths.graph, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new WgError('not_initialized', `no graph.jsonl in ${paths.dir} — run 'wg init'`);
+    throw e;
+  }
+  return { fd, stat: fstatBig(fd) };
+}
+
+/**
+ * The same string as readFileSync(path, 'utf8'), which on Node 20 is much slower than reading
+ * bytes and decoding them; an all-ASCII file (the usual graph) is decoded as latin1, a plain
+ * byte copy. Measured (CPU) on a 54 MB, 100k-task graph: 85–93 ms → ~50 ms; 10k: 5 → 1 ms.
+ */
+const decode = (bytes: Buffer): string => (isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'));
+
+export interface LoadedState {
+  state: GraphIndex;
+  /** Taken by identity, without hashing: a writer verifies the bytes while rewriting them. */
+  trusted: boolean;
+  /** Built (or re-headed) here: the index file on disk does not describe the file yet. */
+  rebuilt: boolean;
+}
+
+/**
+ * The state of the file open as `fd`: from the index when its header names this file's identity
+ * (and the check is not racy), else when it names the file's hash, else from a full validated
+ * parse (SPEC §1 rule 6). `index` is the index file, already read if the caller has it.
+ */
+export function loadState(fd: number, stat: BigIntStats, index: IndexFile | undefined, opts: { keepStored?: boolean; trust?: boolean } = {}): LoadedState {
+  const ident = identityOf(stat);
+  if (index && opts.trust !== false && index.header.ident === ident && !racy(stat, index.stat)) {
+    const state = indexRows(index, { keepStored: !!opts.keepStored });
+    if (state) return { state, trusted: true, rebuilt: false };
+  }
+  if (index && index.header.size === Number(stat.size)) {
+    const { hash, size, spans } = scanFile(fd);
+    if (index.header.hash === hash && index.header.size === size && index.header.n === spans.length / 2) {
+      const state = indexRows(index, { keepStored: !!opts.keepStored, spans, ident });
+      if (state) return { state, trusted: false, rebuilt: index.header.ident !== ident };
+    }
+  }
+  // Parse (and hash) the bytes read here: the index describes exactly them.
+  const bytes = readFileSync(fd);
+  const file = parseGraph(decode(bytes));
+  const state = { ...buildIndex(file, bytes, hashBytes(bytes), ident, (index?.header.gen ?? 0) + 1), acyclic: isAcyclic(new Graph(file.tasks)) };
+  return { state, trusted: false, rebuilt: true };
+}
+
+/** A Graph over the rows of `state`; whole tasks parsed on demand from `line(i)`. */
+export function indexedGraph(state: GraphIndex, line: (i: number) => string): Graph {
+  const rows: Task[] = [];
+  for (const l of state.lines) if (l !== null && typeof l === 'object') rows.push(l);
+  // Line numbers by id, built on the first whole-task read only (`ready` never needs it;
+  // at 100k tasks the map is ~8 MB).
+  let lineOf: Map<string, number> | undefined;
+  const graph = new Graph(rows, (id) => {
+    if (!lineOf) {
+      lineOf = new Map();
+      state.lines.forEach((l, i) => {
+        if (l !== null && typeof l === 'object') lineOf!.set(l.id, i);
+      });
+    }
+    const i = lineOf.get(id)!;
+    return wholeTask(line(i), i, id);
+  });
+  graph.knownAcyclic = state.acyclic === true;
+  return graph;
+}
+
 export class JsonlStore {
   constructor(readonly paths: WgPaths) {}
 
-  private readBytes(): Buffer {
+  /** Lock-free read of every whole task (for commands that print or scan all fields). */
+  load(): Snapshot {
+    let bytes: Buffer;
     try {
-      return readFileSync(this.paths.graph);
+      bytes = readFileSync(this.paths.graph);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new WgError('not_initialized', `no graph.jsonl in ${this.paths.dir} — run 'wg init'`);
       throw e;
     }
-  }
-
-  /**
-   * The same string as readFileSync(path, 'utf8'), which on Node 20 is much slower than reading
-   * bytes and decoding them; an all-ASCII file (the usual graph) is decoded as latin1, a plain
-   * byte copy. Measured (CPU) on a 54 MB, 100k-task graph: 85–93 ms → ~50 ms; 10k: 5 → 1 ms.
-   */
-  private static decode(bytes: Buffer, ascii: boolean): string {
-    return ascii ? bytes.toString('latin1') : bytes.toString('utf8');
-  }
-
-  /** Full, validated parse; leaves an index for the next command. */
-  private parseAll(bytes: Buffer, hash: string): GraphFile {
-    const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
-    writeIndex(this.paths.dir, { ...buildIndex(file, bytes, hash), acyclic: isAcyclic(new Graph(file.tasks)) });
-    return file;
-  }
-
-  /** Lock-free read of every whole task (for commands that print or scan all fields). */
-  load(): Snapshot {
-    const bytes = this.readBytes();
-    const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
+    const file = parseGraph(decode(bytes));
     return { graph: new Graph(file.tasks), file };
   }
 
   /**
    * Lock-free read for the hot read-only commands (`ready`, `status`, `list`, `why-blocked`):
-   * rows from a matching index, whole tasks parsed on demand. Same answers as load().
-   * `pinFile` keeps a descriptor of the hashed file open for those on-demand reads (cheap on
-   * memory, right for a short-lived CLI); without it the bytes are held instead.
+   * rows from the index, whole tasks parsed on demand through a descriptor kept open (it pins
+   * the file that was checked; it closes when this short-lived CLI exits). Same answers as load().
    */
-  loadFast(pinFile = true): Graph {
-    if (!pinFile) {
-      // For long-lived processes (the service): no descriptor kept open; lines come from the
-      // bytes read here.
-      const bytes = this.readBytes();
-      const hash = hashBytes(bytes);
-      const index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes));
-      if (!index) return new Graph(this.parseAll(bytes, hash).tasks);
-      return this.indexedGraph(index, lineText(bytes, index.spans));
-    }
-    let fd: number;
-    try {
-      fd = openSync(this.paths.graph, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new WgError('not_initialized', `no graph.jsonl in ${this.paths.dir} — run 'wg init'`);
-      throw e;
-    }
-    const { hash, size, spans } = scanFile(fd);
-    const index = readIndex(this.paths.dir, hash, size, spans);
-    if (!index) {
-      closeSync(fd);
-      // Parse the very bytes that were hashed? A writer may have replaced the file since: the
-      // parse below reads the current file, whose index (built by parseAll) is for its own hash.
-      const bytes = this.readBytes();
-      return new Graph(this.parseAll(bytes, hashBytes(bytes)).tasks);
-    }
-    // The descriptor stays open for on-demand lines; it closes when this short-lived CLI exits.
-    return this.indexedGraph(index, (i) => readLine(fd, spans[2 * i]!, spans[2 * i + 1]!));
+  loadFast(): Graph {
+    const { fd, stat } = openGraph(this.paths);
+    const { state, rebuilt } = loadState(fd, stat, readIndexFile(this.paths.dir));
+    if (rebuilt) writeIndex(this.paths.dir, state, stat.ctimeNs);
+    return indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
   }
 
-  private indexedGraph(index: GraphIndex, line: (i: number) => string): Graph {
-    const rows: Task[] = [];
-    for (const l of index.lines) if (l !== null && typeof l === 'object') rows.push(l);
-    // Line numbers by id, built on the first whole-task read only (`ready` never needs it;
-    // at 100k tasks the map is ~8 MB).
-    let lineOf: Map<string, number> | undefined;
-    const graph = new Graph(rows, (id) => {
-      if (!lineOf) {
-        lineOf = new Map();
-        index.lines.forEach((l, i) => {
-          if (l !== null && typeof l === 'object') lineOf!.set(l.id, i);
-        });
-      }
-      const i = lineOf.get(id)!;
-      return parseTaskLine(line(i), i + 1);
-    });
-    graph.knownAcyclic = index.acyclic === true;
-    return graph;
+  /**
+   * Point reads (`wg show`): one task, its dependencies and dependents, from the index text
+   * without parsing all of it — when the index describes the file by identity. Otherwise the
+   * rows of loadFast(), which answer the same.
+   */
+  view(): TaskView {
+    const { fd, stat } = openGraph(this.paths);
+    const index = readIndexFile(this.paths.dir);
+    if (index && index.header.ident === identityOf(stat) && !racy(stat, index.stat)) {
+      const v = IndexView.open(index, fd);
+      if (v) return v;
+    }
+    closeSync(fd);
+    return this.loadFast();
   }
 
   /**
@@ -156,153 +183,59 @@ export class JsonlStore {
     const lock = await acquireLock(this.paths.lock);
     try {
       removeOrphanTemps(this.paths.graph);
-      const bytes = this.readBytes();
-      const hash = hashBytes(bytes);
-      let index = readIndex(this.paths.dir, hash, bytes.length, lineSpans(bytes), true);
-      let graph: Graph;
-      let rebuilt = false;
-      if (index) {
-        graph = this.indexedGraph(index, lineText(bytes, index.spans));
-      } else {
-        // No index for these bytes: parse and validate every line (rule 6), and index them.
-        const file = parseGraph(JsonlStore.decode(bytes, isAscii(bytes)));
-        graph = new Graph(file.tasks);
-        index = { ...buildIndex(file, bytes, hash), acyclic: isAcyclic(graph) };
-        rebuilt = true;
+      for (let attempt = 0; ; attempt++) {
+        const { fd, stat } = openGraph(this.paths);
+        try {
+          // Trusting the identity is safe here: the write below hashes every byte it copies and
+          // refuses (GraphChanged) if they are not the bytes the plan ran on; then the second
+          // attempt hashes first.
+          const { state, rebuilt } = loadState(fd, stat, readIndexFile(this.paths.dir), { keepStored: true, trust: attempt === 0 });
+          // Provenance an earlier write staged: appended if that write committed.
+          const owed = settleStaged(this.paths, state.hash, ctx.now);
+          const graph = indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
+          const p = plan(graph);
+          checkWrites(
+            p.writes,
+            (id) => graph.has(id),
+            (id) => {
+              const i = state.lines.indexOf(id);
+              return i >= 0 ? i + 1 : undefined;
+            },
+          );
+          let prepared;
+          try {
+            prepared = prepareWrite(this.paths.graph, fd, state, p.writes, graph);
+          } catch (e) {
+            if (e instanceof GraphChanged && attempt === 0) continue;
+            throw e;
+          }
+          if (!prepared) {
+            if (rebuilt) writeIndex(this.paths.dir, state, stat.ctimeNs);
+            return { result: p.result, written: false };
+          }
+          const text = formatOperations(p.ops, ctx);
+          let warnings: string[];
+          try {
+            // Staged before the commit: if this cannot be written, nothing is.
+            stageOperations(this.paths, owed, text, prepared.next.hash);
+            warnings = commitWrite(this.paths.dir, this.paths.graph, prepared);
+          } catch (e) {
+            abandonWrite(prepared);
+            throw e;
+          }
+          // Committed: the change stands, whatever fails from here on.
+          const { ctimeNs } = fstatBig(prepared.fd);
+          closeSync(prepared.fd);
+          const unlogged = appendStaged(this.paths, owed, text, ctx.now);
+          writeIndex(this.paths.dir, prepared.next, ctimeNs);
+          return { result: p.result, written: true, warnings: unlogged ? [...warnings, unlogged] : warnings };
+        } finally {
+          closeSync(fd);
+        }
       }
-      const p = plan(graph);
-      const lines = index.lines;
-      checkWrites(
-        p.writes,
-        (id) => graph.has(id),
-        (id) => {
-          const i = lines.indexOf(id);
-          return i >= 0 ? i + 1 : undefined;
-        },
-      );
-      const patched = patchLines(bytes, index, p.writes);
-      if (!patched) {
-        if (rebuilt) writeIndex(this.paths.dir, index);
-        return { result: p.result, written: false };
-      }
-      writeFileDurable(this.paths.graph, patched.bytes);
-      this.recordOperations(p.ops, ctx);
-      // Still acyclic? Only a write that adds dependencies can close a cycle: then check the new
-      // structure (rows suffice); otherwise the old answer stands.
-      const sameEdges = p.writes.every((w) => {
-        const before = graph.peek(w.id);
-        return (w.after ?? []).every((d) => (before?.after ?? []).includes(d)) && (before !== undefined || graph.dependents(w.id).length === 0);
-      });
-      const acyclic = index.acyclic === true && sameEdges ? true : isAcyclic(new Graph(patched.lines.filter((l): l is Task => l !== null && typeof l === 'object')));
-      writeIndex(this.paths.dir, { hash: hashBytes(patched.bytes), size: patched.bytes.length, spans: patched.spans, lines: patched.lines, acyclic, ...(patched.stored ? { stored: patched.stored } : {}) });
-      return { result: p.result, written: true };
     } finally {
       lock.release();
     }
   }
 
-  /** Provenance: one line per operation, appended while the graph lock is held. */
-  recordOperations(ops: OperationRecord[], ctx: MutationContext): void {
-    if (!ops.length) return;
-    const stamp = formatTimestamp(ctx.now);
-    const text = ops
-      .map((o) => JSON.stringify({ timestamp: stamp, op: o.op, ...(o.task_id ? { task_id: o.task_id } : {}), ...(ctx.actor ? { actor: ctx.actor } : {}), ...(ctx.user ? { user: ctx.user } : {}), ...(o.detail ? { detail: o.detail } : {}) }))
-      .join('\n');
-    mkdirSync(this.paths.logDir, { recursive: true });
-    try {
-      if (statSync(this.paths.operations).size >= OPERATIONS_ROTATE_BYTES) {
-        renameSync(this.paths.operations, this.paths.operations.replace(/\.jsonl$/, `.${stamp.replace(/[:.]/g, '')}.jsonl`));
-      }
-    } catch {
-      // no log yet
-    }
-    appendFileSync(this.paths.operations, text + '\n');
-  }
-}
-
-/**
- * Writes applied to the bytes with the index's line spans: changed lines replaced in place,
- * new tasks appended, every other byte copied. Undefined when nothing changed.
- */
-function patchLines(bytes: Buffer, index: GraphIndex, writes: Task[]): { bytes: Buffer; spans: number[]; lines: IndexLine[]; stored?: Array<string | undefined> } | undefined {
-  if (!writes.length) return undefined;
-  const lines = index.lines.slice();
-  const stored = index.stored ? index.stored.slice() : undefined;
-  const n = lines.length;
-  const wanted = new Set(writes.map((w) => w.id));
-  const lineOf = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const l = lines[i];
-    if (l !== null && typeof l === 'object' && wanted.has(l.id)) lineOf.set(l.id, i);
-  }
-  const replaced = new Map<number, string>();
-  const appended: Task[] = [];
-  const appendedAt = new Map<string, number>();
-  let changed = false;
-  for (const w of writes) {
-    const raw = serializeTask(w);
-    const i = lineOf.get(w.id);
-    if (i !== undefined) {
-      const current = replaced.get(i) ?? lineText(bytes, index.spans)(i);
-      lines[i] = toRow(w);
-      if (stored) stored[i] = undefined;
-      if (current !== raw) {
-        replaced.set(i, raw);
-        changed = true;
-      }
-      continue;
-    }
-    const a = appendedAt.get(w.id);
-    if (a !== undefined) appended[a] = w;
-    else {
-      appendedAt.set(w.id, appended.length);
-      appended.push(w);
-    }
-    changed = true;
-  }
-  if (!changed) return undefined;
-  const parts: Buffer[] = [];
-  const spans: number[] = new Array<number>(2 * n);
-  let out = 0; // output offset
-  let copyFrom = 0; // input offset of the pending unchanged run
-  const keys = [...replaced.keys()].sort((a, b) => a - b);
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const off = index.spans[2 * i]!;
-    const len = index.spans[2 * i + 1]!;
-    const delta = out - off; // unchanged lines shift by the growth so far
-    if (k < keys.length && keys[k] === i) {
-      parts.push(bytes.subarray(copyFrom, off));
-      const line = Buffer.from(replaced.get(i)!, 'utf8');
-      parts.push(line);
-      spans[2 * i] = off + delta;
-      spans[2 * i + 1] = line.length;
-      out = off + delta + line.length;
-      copyFrom = off + len;
-      k++;
-    } else {
-      spans[2 * i] = off + delta;
-      spans[2 * i + 1] = len;
-      out = off + delta + len;
-    }
-    // the newline after the line (absent only after the last line of a file without one)
-    if (off + len < bytes.length) out += 1;
-  }
-  parts.push(bytes.subarray(copyFrom));
-  let total = out;
-  if (appended.length) {
-    if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) {
-      parts.push(Buffer.from('\n'));
-      total += 1;
-    }
-    for (const w of appended) {
-      const line = Buffer.from(serializeTask(w), 'utf8');
-      parts.push(line, Buffer.from('\n'));
-      spans.push(total, line.length);
-      total += line.length + 1;
-      lines.push(toRow(w));
-      stored?.push(undefined);
-    }
-  }
-  return { bytes: Buffer.concat(parts), spans, lines, ...(stored ? { stored } : {}) };
 }

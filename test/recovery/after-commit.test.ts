@@ -1,10 +1,12 @@
 /**
  * All or nothing, and say which (issue 14, point 5): the graph commit is the point of truth.
- * `wg retry` used to commit the graph, then fail writing the registry and exit 1 — the user was
- * told it failed when the task had been re-queued. Now a failure after the commit is a warning
- * with exit 0, and the kill it could not do is finished by the next recovery command.
+ * `wg retry` used to commit the graph, then fail writing the registry and exit 1, and any write
+ * whose operations.jsonl append failed after the rename did the same — the user was told it
+ * failed when the change had been made. Now a failure after the commit is a warning with exit 0;
+ * the kill it could not do is finished by the next recovery command, the provenance it could not
+ * append by the next write.
  */
-import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeRegistry } from '../helpers/files.js';
@@ -69,5 +71,44 @@ describe('a recovery command whose registry write fails after the graph commit',
     expect(processRunning(live.pid)).toBe(true);
     expect(p.agents()['agent-1']!.status).toBe('working');
     expect(readdirSync(join(p.wgDir, 'service', 'pending-kills'))).toEqual([]);
+  });
+});
+
+describe('provenance that cannot be appended after the commit', () => {
+  const ops = (q: Project): Array<{ op: string; task_id?: string }> =>
+    readFileSync(join(q.wgDir, 'log', 'operations.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { op: string; task_id?: string });
+
+  it('the write succeeds with a warning; the next write appends the missing lines first', () => {
+    p = project();
+    p.add('a');
+    // operations.jsonl cannot be appended to (a directory in its place).
+    const log = join(p.wgDir, 'log', 'operations.jsonl');
+    const kept = readFileSync(log, 'utf8');
+    rmSync(log);
+    mkdirSync(log);
+
+    const r = p.run(['add', 'Task b', '--id', 'b']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^warning: the change was saved, but log\/operations\.jsonl could not be appended \(.*\); the next write adds the missing lines$/m);
+    expect(p.tasks().map((t) => t.id)).toEqual(['a', 'b']);
+    // Reads and refusals do not touch it.
+    expect(p.run(['add', 'Task a', '--id', 'a']).code).toBe(1);
+
+    rmdirSync(log);
+    writeFileSync(log, kept);
+    p.ok(['add', 'Task c', '--id', 'c']);
+    expect(ops(p).map((o) => `${o.op} ${o.task_id}`)).toEqual(['add_task a', 'add_task b', 'add_task c']);
+    expect(existsSync(join(p.wgDir, 'log', 'operations.pending.json'))).toBe(false);
+  });
+
+  it('lines staged by a write that never committed are dropped', () => {
+    p = project();
+    p.add('a');
+    writeFileSync(join(p.wgDir, 'log', 'operations.pending.json'), JSON.stringify({ committed: '', text: '{"op":"ghost"}', hash: 'not-the-graph' }) + '\n');
+    p.add('b');
+    expect(ops(p).map((o) => o.op)).toEqual(['add_task', 'add_task']);
   });
 });

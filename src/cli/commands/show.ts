@@ -11,8 +11,10 @@ export function register(program: Command): void {
     .argument('<id>', 'task id')
     .action((id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const { graph } = ctx.store().load();
-      const task = requireTask(graph, id);
+      // Served from the index (one task, its neighbours), not a parse of the whole graph.
+      const store = ctx.store();
+      const graph = store.view();
+      const task = graph.get(id) ?? requireTask(store.loadFast(), id);
       const evaluation = latestEvaluation(readTaskEvaluations(ctx.paths, task.id), task.id);
       const page = taskPage(graph, task, evaluation);
       ctx.out(
