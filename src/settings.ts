@@ -6,7 +6,7 @@
  * re-applies a default. As graphile-worker's compiled options: resolve first, pass explicitly.
  */
 import { loadConfig, resolveDispatcher, type Config, type ResolvedDispatcher } from './config.js';
-import { DEFAULT_MAX_RETRIES } from './core/liveness.js';
+import { DEFAULT_MAX_RETRIES } from './core/plans/agent-death.js';
 import type { Task } from './core/task.js';
 import { parseDurationMs } from './core/time.js';
 

@@ -52,6 +52,25 @@ export function sameProcess(pid: number, procStart: string | undefined): { alive
   return { alive: true };
 }
 
+/**
+ * `sameProcess` plus the state letter, from one read of /proc/<pid>/stat (the service asks
+ * both about every agent it watches on every tick).
+ */
+export function processFacts(pid: number, procStart: string | undefined): { alive: boolean; reason?: string; stopped: boolean } {
+  let stat: string | undefined;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    stat = undefined;
+  }
+  const rest = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = rest?.[0];
+  const start = state === undefined || state === 'Z' ? undefined : rest![19];
+  if (start === undefined) return pidAlive(pid) && !procStart ? { alive: true, stopped: false } : { alive: false, reason: `process ${pid} is gone`, stopped: false };
+  if (procStart && start !== procStart) return { alive: false, reason: `PID ${pid} now belongs to another process`, stopped: false };
+  return { alive: true, stopped: state === 'T' || state === 't' };
+}
+
 /** Fields of /proc/<pid>/stat that identify a process: its state, its process group, its start time. */
 export interface ProcIdentity {
   state: string;

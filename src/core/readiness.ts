@@ -114,7 +114,7 @@ export function readyTasks(graph: Graph, now: Date): Task[] {
  * Dispatch order: higher priority first, then fewer previous spawns, then file order
  * (`claim --next` and the dispatcher share it).
  */
-export function byDispatchOrder(tasks: Task[]): Task[] {
+export function byDispatchOrder(tasks: readonly Task[]): Task[] {
   return tasks
     .map((t, i) => ({ t, i }))
     .sort((a, b) => b.t.priority - a.t.priority || (a.t.dispatch_count ?? 0) - (b.t.dispatch_count ?? 0) || a.i - b.i)

@@ -10,6 +10,8 @@ export const DAEMON_LOG_ROTATE_BYTES = 10 * 1024 * 1024;
 export interface ServiceLog {
   logger: Logger;
   rotateIfNeeded(): void;
+  /** Flushes and closes the file (an in-process service that stops; the CLI just exits). */
+  close(): void;
 }
 
 export function openServiceLog(path: string): ServiceLog {
@@ -25,6 +27,9 @@ export function openServiceLog(path: string): ServiceLog {
       } catch {
         // rotation is best effort; the log keeps going to the current file
       }
+    },
+    close() {
+      dest.end();
     },
   };
 }

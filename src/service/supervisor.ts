@@ -7,8 +7,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { checkSignalTarget, groupIsOurs, killGroup, procIdentity, sameProcess, signalGroup } from '../agents/process-table.js';
+import type { KillReason } from './events.js';
 
-export type KillReason = 'timeout' | 'task-terminal' | 'claim-lost' | 'stop' | 'retry' | 'manual' | 'lease-expired';
+export type { KillReason };
 
 export interface AgentExit {
   agentId: string;
@@ -45,7 +46,7 @@ export class Supervisor {
 
   constructor(
     private readonly onExit: (exit: AgentExit) => void,
-    private readonly killGraceMs: () => number,
+    private readonly killGraceMs: number,
   ) {}
 
   /** Launches `argv` in a new session/process group; resolves once the process exists. */
@@ -93,6 +94,17 @@ export class Supervisor {
     return !!w && !w.exited;
   }
 
+  /** Its exit was recorded and not yet drained (the next tick applies it). */
+  exitPending(agentId: string): boolean {
+    return this.exits.some((e) => e.agentId === agentId);
+  }
+
+  /** A kill of this agent is under way (its exit follows). */
+  isKilling(agentId: string): boolean {
+    const w = this.watched.get(agentId);
+    return !!w && !w.exited && w.killing !== undefined;
+  }
+
   hasAdopted(): boolean {
     for (const w of this.watched.values()) if (w.adopted && !w.exited) return true;
     return false;
@@ -138,7 +150,7 @@ export class Supervisor {
     if (w.killing && !opts.force) return w.killing;
     w.killing = (async () => {
       if (!groupIsOurs(w.pid, w.pgid, w.procStart, true)) return;
-      await killGroup(w.pgid, this.killGraceMs(), opts);
+      await killGroup(w.pgid, this.killGraceMs, opts);
       // An adopted agent is not our child: its exit is only seen by polling.
       if (w.adopted && !sameProcess(w.pid, w.procStart).alive) this.recordExit(w, { agentId, code: null, signal: 'SIGKILL', inferred: true });
     })();

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/core/graph.js';
 import type { AgentLiveness, LivenessMap } from '../../src/core/liveness.js';
-import { decideDispatch, lastChangeMs, planAgentExit, planSpawnClaim, planSpawnRollback, type DispatchInput } from '../../src/core/plans/dispatch.js';
+import { planAgentExit } from '../../src/core/plans/agent-death.js';
+import { decideDispatch, lastChangeMs, planSpawnClaim, planSpawnRollback, type DispatchInput } from '../../src/core/plans/dispatch.js';
 import type { Task } from '../../src/core/task.js';
 import { apply, dep, graph, iso, MIN, NOW, NOW_ISO, task, who, written } from './fixtures.js';
 

@@ -6,8 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/core/errors.js';
 import type { Graph } from '../../src/core/graph.js';
-import { crashBackoffMs, DEFAULT_MAX_RETRIES, type AgentLiveness, type LivenessMap } from '../../src/core/liveness.js';
-import { planReconcile, planReleaseClaims, requeueAfterDeath } from '../../src/core/plans/reconcile.js';
+import type { AgentLiveness, LivenessMap } from '../../src/core/liveness.js';
+import { crashBackoffMs, DEFAULT_MAX_RETRIES, requeueAfterDeath } from '../../src/core/plans/agent-death.js';
+import { planReconcile, planReleaseClaims } from '../../src/core/plans/reconcile.js';
 import { parseRecoverFilter, planRecover } from '../../src/core/plans/recover.js';
 import { planKillRelease, planRequeue } from '../../src/core/plans/requeue.js';
 import { parseDirection, planReset } from '../../src/core/plans/reset.js';

@@ -85,3 +85,21 @@ export function findExecutable(command: string, pathEnv = process.env.PATH ?? ''
   }
   return undefined;
 }
+
+/**
+ * Can `task` run here, and with which executor? The dispatcher's executor-missing wait, used by
+ * the service and by `wg service status` alike. `found` caches PATH searches (one per command
+ * per decision, not one per ready task).
+ */
+export function runnableExecutor(task: Task, executors: ExecutorSettings, opts: { defaultExecutor: string; path: string; found?: Map<string, boolean> }): { executor: string; missing?: string } {
+  const executor = executorName(task, opts.defaultExecutor);
+  const spec = launchSpec(task, executors, { promptFile: '', model: undefined, executor });
+  if ('missing' in spec) return { executor, missing: spec.missing };
+  const cmd = spec.argv[0]!;
+  let ok = opts.found?.get(cmd);
+  if (ok === undefined) {
+    ok = !!findExecutable(cmd, opts.path);
+    opts.found?.set(cmd, ok);
+  }
+  return ok ? { executor } : { executor, missing: `'${cmd}' is not on PATH` };
+}

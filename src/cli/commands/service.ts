@@ -5,7 +5,7 @@ import { parseTimestamp } from '../../core/time.js';
 import { explainWaiting } from '../../render/service-status.js';
 import { readRegistry } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
-import { executorName, findExecutable, launchSpec } from '../../agents/executors/index.js';
+import { runnableExecutor } from '../../agents/executors/index.js';
 import { request } from '../../service/ipc.js';
 import { ping, startService, stopService } from '../../service/control.js';
 import { readPaused, readServiceStateFile, writePaused, type ServiceOverrides } from '../../service/service-files.js';
@@ -118,8 +118,16 @@ export function register(program: Command): void {
     const overrides = overridesFrom(flags);
     const d = new Daemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]! });
     if (!d.acquire()) throw new WgError('already_exists', 'a service holds this workgraph');
+    // What the tick did, as its events tell it (agents it started keep running after we return).
+    const did: string[] = [];
+    const spawned: Array<{ agent: string; task: string; pid: number }> = [];
+    d.events.on('agent:spawned', (e) => (spawned.push({ agent: e.agent, task: e.task, pid: e.pid }), did.push(`spawned ${e.agent} on ${e.task} (PID ${e.pid}, ${e.executor})`)));
+    d.events.on('spawn:failed', (e) => did.push(`could not spawn ${e.agent} on ${e.task}: ${e.error}`));
+    d.events.on('claim:reclaimed', (e) => did.push(`reclaimed ${e.task} from ${e.agent} (${e.reason})${e.failed ? ': failed' : ''}`));
+    d.events.on('agent:dead', (e) => did.push(`${e.agent} (${e.task}) is dead: ${e.reason}`));
+    d.events.on('agent:killed', (e) => did.push(`stopping ${e.agent} (${e.task}): ${e.reason}`));
     const summary = await d.tick();
-    ctx.out(summary, () => `Tick: ${summary.spawned} spawned, ${summary.reclaimed} reclaimed, ${summary.exits} exits, ${summary.alive} alive, ${summary.ready} ready`);
+    ctx.out({ ...summary, agents: spawned }, () => [...did, `Tick: ${summary.spawned} spawned, ${summary.reclaimed} reclaimed, ${summary.exits} exits, ${summary.alive} alive, ${summary.ready} ready`]);
   });
 
   service
@@ -142,6 +150,8 @@ export function register(program: Command): void {
       const now = ctx.clock.now();
       const paused = (live?.paused as boolean | undefined) ?? readPaused(paths) ?? d.paused;
       const maxAgents = (live?.max_agents as number | undefined) ?? d.maxAgents;
+      const path = `${join(paths.serviceDir, 'bin')}:${process.env.PATH ?? ''}`;
+      const found = new Map<string, boolean>();
       const decision = decideDispatch(graph, {
         now,
         maxAgents,
@@ -149,13 +159,7 @@ export function register(program: Command): void {
         paused,
         settlingDelayMs: d.settlingDelayMs,
         liveness,
-        executorFor: (task) => {
-          const executor = executorName(task, (live?.executor as string | undefined) ?? d.executor);
-          const spec = launchSpec(task, settings.executors, { promptFile: '', model: undefined, executor });
-          if ('missing' in spec) return { executor, missing: spec.missing };
-          const path = `${join(paths.serviceDir, 'bin')}:${process.env.PATH ?? ''}`;
-          return findExecutable(spec.argv[0]!, path) ? { executor } : { executor, missing: `'${spec.argv[0]}' is not on PATH` };
-        },
+        executorFor: (task) => runnableExecutor(task, settings.executors, { defaultExecutor: (live?.executor as string | undefined) ?? d.executor, path, found }),
       });
       const backoff = graph.all().filter((t) => t.status === 'open' && t.ready_after && (parseTimestamp(t.ready_after)?.getTime() ?? 0) > now.getTime() && (t.retry_count ?? 0) > 0);
       const explanations = explainWaiting(decision, { running: !!live, backoff });

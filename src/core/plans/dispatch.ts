@@ -1,7 +1,7 @@
 /**
  * The dispatcher's pure half (SPEC §4): which ready tasks to spawn now, why the others wait,
- * the claim written before a process starts, its rollback when the spawn fails, and what to do
- * with a task whose agent exited while still holding it.
+ * the claim written before a process starts, its rollback when the spawn fails and the back-off
+ * before the next attempt. (What happens when an agent exits or dies: agent-death.ts.)
  */
 import { claim, deadClaim, holdsClaim, release } from '../claims.js';
 import type { Graph } from '../graph.js';
@@ -11,8 +11,7 @@ import { byDispatchOrder, readyTasks } from '../readiness.js';
 import type { Task } from '../task.js';
 import { parseTimestamp } from '../time.js';
 import { accepts } from '../transitions.js';
-import { planDone, planFail } from './finish.js';
-import { requeueAfterDeath, type ReclaimedClaim, type ReconcileOptions } from './reconcile.js';
+import { crashBackoffMs } from './agent-death.js';
 
 export type WaitReason =
   | { kind: 'stale-claim'; agent: string; detail: string }
@@ -31,10 +30,16 @@ export interface DispatchInput {
   liveness: LivenessMap;
   /** Resolves a task's executor; returns an error text when it cannot run here. */
   executorFor: (task: Task) => { executor: string; missing?: string };
+  /**
+   * The ready tasks in file order, when the caller keeps them (the service's ReadySet, current
+   * from the live graph's changes); absent: `readyTasks(graph, now)`, a pass over every task.
+   */
+  ready?: readonly Task[];
 }
 
 export interface DispatchDecision {
   spawn: Array<{ task: Task; executor: string }>;
+  /** `task` is the row (status, claim, priority…) for `claimed`, `stale-claim` and `paused`. */
   waiting: Array<{ task: Task; reason: WaitReason }>;
 }
 
@@ -67,19 +72,21 @@ export function decideDispatch(graph: Graph, input: DispatchInput): DispatchDeci
   const waiting: DispatchDecision['waiting'] = [];
   let slots = Math.max(0, input.maxAgents - input.aliveAgents);
   const nowMs = input.now.getTime();
-  for (const row of byDispatchOrder(readyTasks(graph, input.now))) {
-    // Whole task: the executor choice and the settling delay read fields a row lacks (exec, log).
-    const task = graph.get(row.id)!;
-    if (task.assigned) {
-      const dead = deadClaim(task, input.liveness);
-      if (dead) waiting.push({ task, reason: { kind: 'stale-claim', agent: dead.agent, detail: dead.known ? (dead.reason ?? 'dead') : 'unknown to the registry' } });
-      else waiting.push({ task, reason: { kind: 'claimed', holder: task.assigned } });
+  for (const row of byDispatchOrder(input.ready ?? readyTasks(graph, input.now))) {
+    // A claimed or paused task waits whatever else it is: the row says so (at 100k tasks, 15k
+    // ready and the dispatcher paused, reading them whole cost seconds and ~30 MB).
+    if (row.assigned) {
+      const dead = deadClaim(row, input.liveness);
+      if (dead) waiting.push({ task: row, reason: { kind: 'stale-claim', agent: dead.agent, detail: dead.known ? (dead.reason ?? 'dead') : 'unknown to the registry' } });
+      else waiting.push({ task: row, reason: { kind: 'claimed', holder: row.assigned } });
       continue;
     }
     if (input.paused) {
-      waiting.push({ task, reason: { kind: 'paused' } });
+      waiting.push({ task: row, reason: { kind: 'paused' } });
       continue;
     }
+    // Whole task: the executor choice and the settling delay read fields a row lacks (exec, log).
+    const task = graph.get(row.id)!;
     const exec = input.executorFor(task);
     if (exec.missing) {
       waiting.push({ task, reason: { kind: 'executor-missing', executor: exec.executor, detail: exec.missing } });
@@ -113,6 +120,13 @@ export function planSpawnClaim(graph: Graph, taskId: string, agentId: string, ex
 }
 
 /**
+ * After a failed spawn, the task waits 1 s, 2 s, 4 s … 5 min before the next attempt, so a spawn
+ * that always fails (a broken executable) is not retried in a hot loop. `failures` counts the
+ * task's consecutive failed spawns (this one included); it resets on a successful spawn.
+ */
+export const spawnFailureBackoffMs = (failures: number): number => crashBackoffMs(failures + 1, 500);
+
+/**
  * The spawn failed: give the claim back (only if it is still ours at our epoch). `readyAfter`
  * holds the task back before the next attempt: without it a spawn that always fails (a broken
  * executable) is retried on every tick the rollback itself triggers — a hot loop that grows
@@ -126,46 +140,5 @@ export function planSpawnRollback(graph: Graph, taskId: string, agentId: string,
     logEntry(who, `Spawn of ${agentId} failed: ${error}${readyAfter ? ` (next attempt after ${readyAfter})` : ''}`, 'service'),
   );
   return { writes: [next], ops: [{ op: 'spawn_failed', task_id: taskId, detail: { agent: agentId, error } }], result: { task: next } };
-}
-
-export type AgentOutcome =
-  | { kind: 'exited'; code: number }
-  | { kind: 'timeout' }
-  /** Terminated by a signal the service did not send (crash, OOM, kill -9): a death. */
-  | { kind: 'signal'; signal: string };
-
-export interface AgentExitResult {
-  action: 'none' | 'done' | 'failed' | 'requeued';
-  task?: Task;
-  reclaimed?: ReclaimedClaim;
-}
-
-/**
- * The agent's process ended while its task may still be in progress (SPEC §4): exit 0 → done,
- * non-zero → failed (`agent-exit-nonzero`), hard timeout → failed (`agent-hard-timeout`), a
- * crash → re-queued like any death. Nothing happens unless the task is still held by this
- * agent at this epoch (fenced like the agent itself would be).
- */
-export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: ReconcileOptions = {}): Plan<AgentExitResult> {
-  const task = graph.get(taskId);
-  if (!task || !holdsClaim(task, agentId, epoch) || !accepts('agent-exit', task.status)) return noChange({ action: 'none' });
-  const asAgent: Actor = { ...who, actor: agentId, agentId, fenceTaskId: taskId, fenceEpoch: epoch };
-  if (outcome.kind === 'exited' && outcome.code === 0) {
-    try {
-      const p = planDone(graph, taskId, asAgent);
-      return { ...p, result: { action: 'done', task: p.result.task } };
-    } catch (e) {
-      // e.g. a dependency was re-opened meanwhile: fail honestly rather than fake a done.
-      const p = planFail(graph, taskId, asAgent, { reason: `agent exited 0 but the task cannot be done: ${(e as Error).message}`, failureClass: 'agent-exit-nonzero' });
-      return { ...p, result: { action: 'failed', task: p.result.task } };
-    }
-  }
-  if (outcome.kind === 'exited' || outcome.kind === 'timeout') {
-    const reason = outcome.kind === 'timeout' ? `agent ${agentId} exceeded its hard timeout` : `agent ${agentId} exited with code ${outcome.code}`;
-    const p = planFail(graph, taskId, asAgent, { reason, failureClass: outcome.kind === 'timeout' ? 'agent-hard-timeout' : 'agent-exit-nonzero' });
-    return { ...p, result: { action: 'failed', task: p.result.task } };
-  }
-  const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-killed', ...opts });
-  return { writes: [r.task], ops: [{ op: 'reclaim', task_id: taskId, detail: { agent: agentId, reason: r.claim.reason, failed: r.claim.failed } }], result: { action: r.claim.failed ? 'failed' : 'requeued', task: r.task, reclaimed: r.claim } };
 }
 

@@ -103,11 +103,15 @@ export function gateEvaluation(task: Task, evals: GateEvaluation[]): GateEvaluat
   return best;
 }
 
-/** Is there anything for planResolveEvaluations to do? (cheap; lets the service skip reading evaluations) */
-export function evaluationWork(graph: Graph): { pending: string[]; orphans: string[] } {
+/**
+ * Is there anything for planResolveEvaluations to do? (cheap; lets the service skip reading
+ * evaluations). `among`: the tasks to look at — all by default; the service passes its index of
+ * pending-eval tasks and unfinished `.evaluate-X` tasks, the only ones that can qualify.
+ */
+export function evaluationWork(graph: Graph, among: Iterable<Task> = graph.tasks.values()): { pending: string[]; orphans: string[] } {
   const pending: string[] = [];
   const orphans: string[] = [];
-  for (const t of graph.tasks.values()) {
+  for (const t of among) {
     const source = companionSource(t.id, 'evaluate');
     if (accepts('eval-promote', t.status) && !isSystemId(t.id)) {
       const e = graph.get(evalTaskId(t.id));

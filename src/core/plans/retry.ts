@@ -7,7 +7,8 @@
 import { WgError } from '../errors.js';
 import type { Graph } from '../graph.js';
 import { deadClaim, hasLiveAgent, release } from '../claims.js';
-import { DEFAULT_MAX_RETRIES, type LivenessMap } from '../liveness.js';
+import type { LivenessMap } from '../liveness.js';
+import { DEFAULT_MAX_RETRIES } from './agent-death.js';
 import { appendLog, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
 import { isSystemId, type Task } from '../task.js';
 import { parseTimestamp } from '../time.js';
