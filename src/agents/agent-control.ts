@@ -13,6 +13,8 @@ export interface KilledAgent {
   id: string;
   pid?: number;
   wasAlive: boolean;
+  /** Its process group was signalled (false: it was gone, or its record failed the check). */
+  signalled?: boolean;
   /**
    * Set when the agent's record does not provably name the process wg started (a corrupt or
    * hand-edited registry, a recycled PID with a bogus group …): it was marked dead and not
@@ -52,6 +54,7 @@ export async function killAgents(paths: WgPaths, ids: string[], reason: string, 
     id: t.id,
     ...(t.record?.pid !== undefined ? { pid: t.record.pid } : {}),
     wasAlive: t.wasAlive,
+    signalled: !!outcomes[i]?.signalled,
     ...(outcomes[i]?.refused ? { notSignalled: outcomes[i]!.refused } : {}),
   }));
 }
