@@ -12,7 +12,7 @@
  * src/core; the steps apply them; this file owns the settings, the timers and the lifecycle.
  * What happened is told as typed events (events.ts): they feed daemon.log and the tests.
  */
-import { mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { mkdirSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ import { ServiceRegistry } from './registry-view.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { killAllAgents, stopAgents, type GraceState } from './stop.js';
 import { Supervisor } from './supervisor.js';
+import { writeShim } from '../agents/shim.js';
 
 export type { TickSummary } from './events.js';
 
@@ -141,8 +142,7 @@ export class Daemon {
       this.log?.logger[level]({ event, ...(data as object) }, event);
     });
     this.paused = readPaused(this.paths) ?? this.settings.dispatcher.paused;
-    mkdirSync(join(this.paths.serviceDir, 'bin'), { recursive: true });
-    writeFileSync(join(this.paths.serviceDir, 'bin', 'wg'), `#!/bin/sh\nexec "${process.execPath}" "${this.opts.wgEntry}" "$@"\n`, { mode: 0o755 });
+    writeShim(join(this.paths.serviceDir, 'bin'), process.execPath, this.opts.wgEntry);
   }
 
   /** Runs as the long-lived service: socket, watcher, timers. */
