@@ -122,6 +122,7 @@ export class Daemon {
       pause: first(() => this.setPaused(true)),
       resume: first(() => this.setPaused(false)),
       stop: (killAgents) => (setImmediate(() => void this.shutdown(killAgents)), { ok: true, pid: process.pid }),
+      agents: () => this.supervisor.agentGroups(),
     };
   }
 

@@ -8,7 +8,7 @@
  * inode, and the line of that inode names the processes holding it. Undefined when that cannot
  * be told (no `ss`, no /proc): the caller falls back to what the client says of itself.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fstatSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
@@ -40,12 +40,23 @@ export function peerPidsFromSs(output: string, ino: number): number[] | undefine
   return pids.length ? pids : undefined;
 }
 
-export function peerPids(sock: Socket): number[] | undefined {
+/** What `ss` says of the other end of `sock`: its pids, or that it hung up, or nothing (no `ss`, no answer). */
+export type PeerLookup = { pids: number[] } | { gone: true } | { unknown: string };
+
+export function peerPids(sock: Socket): Promise<PeerLookup> {
   const ino = socketInode(sock);
-  if (ino === undefined) return undefined;
-  const r = spawnSync('ss', ['-xpnH'], { encoding: 'utf8', timeout: 5000 });
-  if (r.status !== 0 || typeof r.stdout !== 'string') return undefined;
-  return peerPidsFromSs(r.stdout, ino);
+  // An open Unix socket of the server always has its descriptor: without one, the client hung up.
+  if (ino === undefined) return Promise.resolve({ gone: true });
+  return new Promise((resolve) => {
+    execFile('ss', ['-xpnH'], { encoding: 'utf8', timeout: 5000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+      if (err) return resolve({ unknown: `ss: ${err.message.split('\n')[0]}` });
+      const pids = peerPidsFromSs(stdout, ino);
+      if (pids) return resolve({ pids });
+      // Our end is listed but not the peer's: the client closed its end already.
+      const listed = stdout.split('\n').some((l) => new RegExp(`(^|\\s)${ino}\\s`).test(l));
+      resolve(listed ? { gone: true } : { unknown: `ss does not list socket ${ino}` });
+    });
+  });
 }
 
 /** Parent pid and process group of `pid`, from /proc. */
@@ -65,12 +76,54 @@ function parentAndGroup(pid: number): { ppid: number; pgrp: number } | undefined
  * is still found through its parents).
  */
 export function isAgentProcess(pid: number, agentGroups: ReadonlySet<number>): boolean {
+  return agentGroupOf(pid, agentGroups) !== undefined;
+}
+
+/** The value of WG_AGENT_ID in the environment `pid` was started with (/proc/<pid>/environ), if any. */
+function agentIdInEnvironment(pid: number): string | undefined {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    for (const kv of env.split('\0')) if (kv.startsWith('WG_AGENT_ID=')) return kv.slice('WG_AGENT_ID='.length);
+  } catch {
+    // gone, or not ours to read
+  }
+  return undefined;
+}
+
+/** Who asked, as far as the service can tell. */
+export type PeerVerdict = { agent: string; pid: number } | { agent?: undefined; gone?: true; unknown?: string };
+
+/**
+ * Is the peer of `sock` one of the service's agents (`agents`: process group → agent id) or a
+ * process one of them started? By its process tree (isAgentProcess), or by the environment it
+ * was started with naming one of those agents (a grandchild that left the agent's group and
+ * tree but kept the environment). A process that both leaves the tree and scrubs its
+ * environment cannot be told from a human's: the socket's 0600 mode is the boundary there.
+ */
+export async function judgePeer(sock: Socket, agents: ReadonlyMap<number, string>): Promise<PeerVerdict> {
+  const found = await peerPids(sock);
+  if ('gone' in found) return { gone: true };
+  if ('unknown' in found) return { unknown: found.unknown };
+  const groups = new Set(agents.keys());
+  const ids = new Set(agents.values());
+  for (const pid of found.pids) {
+    const fromEnv = agentIdInEnvironment(pid);
+    if (fromEnv !== undefined && ids.has(fromEnv)) return { agent: fromEnv, pid };
+    const group = agentGroupOf(pid, groups);
+    if (group !== undefined) return { agent: agents.get(group)!, pid };
+  }
+  return {};
+}
+
+/** The agent process group that `pid` or one of its ancestors is in (or that one of them leads). */
+function agentGroupOf(pid: number, agentGroups: ReadonlySet<number>): number | undefined {
   let p = pid;
   for (let i = 0; i < 64 && p > 1; i++) {
     const s = parentAndGroup(p);
-    if (!s) return false;
-    if (agentGroups.has(s.pgrp) || agentGroups.has(p)) return true;
+    if (!s) return undefined;
+    if (agentGroups.has(s.pgrp)) return s.pgrp;
+    if (agentGroups.has(p)) return p;
     p = s.ppid;
   }
-  return false;
+  return undefined;
 }

@@ -110,6 +110,11 @@ export class Supervisor {
     return false;
   }
 
+  /** The process groups of the agents watched (group → agent id): whose requests the socket refuses. */
+  agentGroups(): Map<number, string> {
+    return new Map([...this.watched.values()].filter((w) => !w.exited).map((w) => [w.pgid, w.agentId]));
+  }
+
   watchedIds(): string[] {
     return [...this.watched.values()].filter((w) => !w.exited).map((w) => w.agentId);
   }
