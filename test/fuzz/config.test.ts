@@ -140,7 +140,7 @@ const configCase: fc.Arbitrary<FuzzCase> = fc
 
 describe('fuzz: mutated config.toml', () => {
   it('every command ends with exit 0–3 and a one-line error; a failed command changes no byte', async () => {
-    const cases = fc.sample(configCase, { seed: FUZZ_SEED, numRuns: fuzzRuns(80) });
+    const cases = fc.sample(configCase, { seed: FUZZ_SEED, numRuns: fuzzRuns(50) });
     const results = await runBatch(cases, { concurrency: 2, agents: 2 });
     const found = findings(cases, results);
     expect(found.length, report('config', cases, found, [])).toBe(0);

@@ -137,7 +137,7 @@ const graphCase: fc.Arbitrary<FuzzCase> = fc
 
 describe('fuzz: mutated graph.jsonl', () => {
   it('every command ends with exit 0–3 and a one-line error; a failed command changes no byte', async () => {
-    const cases = fc.sample(graphCase, { seed: FUZZ_SEED, numRuns: fuzzRuns(80) });
+    const cases = fc.sample(graphCase, { seed: FUZZ_SEED, numRuns: fuzzRuns(50) });
     const results = await runBatch(cases, { concurrency: 2, agents: 2 });
     const found = findings(cases, results);
     expect(found.length, report('graph', cases, found, [])).toBe(0);

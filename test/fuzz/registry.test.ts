@@ -140,7 +140,7 @@ function wronglyKilled(c: FuzzCase, r: CaseResult): string | undefined {
 
 describe('fuzz: mutated registry.json (private PID namespace, a bystander that must survive)', () => {
   it('every command ends with exit 0–3 and a one-line error; nothing that is not provably an agent is signalled', async () => {
-    const cases = fc.sample(registryCase, { seed: FUZZ_SEED, numRuns: fuzzRuns(60) });
+    const cases = fc.sample(registryCase, { seed: FUZZ_SEED, numRuns: fuzzRuns(40) });
     // One case at a time: a stray signal is then pinned on the case that sent it.
     const results = await runBatch(cases, { concurrency: 1, agents: 2 });
     const found = findings(cases, results, wronglyKilled);
