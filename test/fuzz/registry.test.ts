@@ -95,6 +95,7 @@ const KILLERS: string[][] = [
   ['kill', '{agent}', '--redispatch'],
   ['agents', 'kill', '{agent}'],
   ['agents', 'kill', '{agent}', '--force'],
+  ['service', 'stop', '--kill-agents'],
 ];
 const READERS: string[][] = [
   ['agents'],
