@@ -5,7 +5,7 @@
  */
 import type { Kill } from '../core/plan.js';
 import { formatTimestamp } from '../core/time.js';
-import { isAliveStatus, readRegistry, updateRegistry } from '../store/registry.js';
+import { isEndedStatus, readRegistry, updateRegistry } from '../store/registry.js';
 import type { WgPaths } from '../store/paths.js';
 import { killAgentGroup } from './process-table.js';
 
@@ -33,13 +33,13 @@ export async function killAgents(paths: WgPaths, ids: string[], reason: string, 
   const before = readRegistry(paths);
   const targets = ids.map((id) => {
     const a = Object.hasOwn(before.agents, id) ? before.agents[id] : undefined;
-    return { id, record: a, wasAlive: !!a && isAliveStatus(a.status) };
+    return { id, record: a, wasAlive: !!a && !isEndedStatus(a.status) };
   });
   const stamp = formatTimestamp(opts.now);
   await updateRegistry(paths, (r) => {
     for (const t of targets) {
       const a = Object.hasOwn(r.agents, t.id) ? r.agents[t.id] : undefined;
-      if (a && isAliveStatus(a.status)) Object.assign(a, { status: 'dead', completed_at: stamp, exit_reason: reason });
+      if (a && !isEndedStatus(a.status)) Object.assign(a, { status: 'dead', completed_at: stamp, exit_reason: reason });
     }
   });
   const outcomes = await Promise.all(
