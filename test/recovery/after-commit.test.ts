@@ -29,7 +29,7 @@ describe('a recovery command whose registry write fails after the graph commit',
     const live = p.liveProcess();
     writeRegistry(p.wgDir, [{ id: 'agent-1', task_id: 'x', pid: live.pid, pgid: live.pgid, proc_start: live.procStart, host: undefined, started_at: new Date().toISOString() }]);
     // The registry stays readable, but its lock cannot be opened: every registry write fails.
-    const lock = join(p.wgDir, 'service', 'registry.lock');
+    const lock = join(p.wgDir, 'service', '.registry.lock');
     mkdirSync(lock);
 
     const r = p.run(['retry', 'x']);
