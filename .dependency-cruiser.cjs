@@ -47,6 +47,13 @@ module.exports = {
       to: { path: '^src/(service|cli)/' },
     },
     {
+      name: 'git-not-service-or-cli',
+      comment: 'src/git (worktrees, landing) is used by the CLI and the service: it imports neither.',
+      severity: 'error',
+      from: { path: '^src/git/' },
+      to: { path: '^src/(service|cli)/' },
+    },
+    {
       name: 'service-not-cli',
       severity: 'error',
       from: { path: '^src/service/' },

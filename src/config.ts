@@ -39,6 +39,12 @@ const dispatcherShape = {
   settling_delay: z._default(duration, '500ms'),
   max_retries: z.optional(int(0)),
   paused: z._default(z.boolean(), false),
+  /** Each spawned agent in its own git worktree (when the project is a git repository). */
+  worktree_isolation: z._default(z.boolean(), true),
+  /** Rejections (`wg reject`) before a task fails; a task's own max_rejections wins. */
+  max_rejections: z._default(int(1), 3),
+  /** Time a task's verify command may take (the task's verify_timeout wins). */
+  verify_default_timeout: z._default(duration, '15m'),
 };
 
 const agencyShape = {
@@ -280,6 +286,9 @@ export interface ResolvedDispatcher {
   killGraceMs: number;
   retryDebounceMs: number;
   settlingDelayMs: number;
+  worktreeIsolation: boolean;
+  maxRejections: number;
+  verifyTimeoutMs: number;
 }
 
 /** A duration setting in ms: a duration string, or a bare number of seconds (the Rust tool's unit). */
@@ -297,5 +306,8 @@ export function resolveDispatcher(c: Config): ResolvedDispatcher {
     killGraceMs: durationMs(d.kill_grace),
     retryDebounceMs: durationMs(d.retry_debounce),
     settlingDelayMs: durationMs(d.settling_delay),
+    worktreeIsolation: d.worktree_isolation,
+    maxRejections: d.max_rejections,
+    verifyTimeoutMs: durationMs(d.verify_default_timeout),
   };
 }

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'permission_denied'
   | 'read_only'
   | 'too_many_open_files'
+  | 'verify_failed'
+  | 'unmerged'
   | 'io';
 
 export class WgError extends Error {

@@ -73,6 +73,18 @@ export interface Task {
   dispatch_count?: number;
   visibility?: string;
   claim_epoch?: number;
+  /** The verify gate: a shell command `wg done` runs first (the Rust tool's field). */
+  verify?: string;
+  verify_timeout?: string;
+  verify_failures?: number;
+  /** Validation mode: `external`/`llm` stop a finished task at pending-validation (core/gates.ts). */
+  validation?: string;
+  rejection_count?: number;
+  max_rejections?: number;
+  /** What a `waiting` task waits for (core/wait.ts WaitSpec, the Rust tool's shape). */
+  wait_condition?: unknown;
+  /** Where long work stood (`wg checkpoint`, `wg wait --checkpoint`): the next attempt's prompt gets it. */
+  checkpoint?: string;
   // Fields of the Rust tool wg reads (it writes them only as given).
   /** Tasks that replace this abandoned one (`wg abandon --superseded-by`). */
   superseded_by?: string[];

@@ -17,6 +17,7 @@ import type { PlanStore } from '../apply.js';
 import type { Graph } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
 import { ReadySet } from '../core/ready-set.js';
+import type { Status } from '../core/transitions.js';
 import { LiveGraph } from '../store/live-graph.js';
 import type { WgPaths } from '../store/paths.js';
 import { TaskIndex } from './task-index.js';
@@ -56,6 +57,11 @@ export class GraphView {
 
   graph(): Graph {
     return this.copy().graph();
+  }
+
+  /** Ids of the tasks with this status (the copy's index; terminal statuses are a scan). */
+  withStatus(status: Status): ReadonlySet<string> {
+    return this.copy().withStatus(status);
   }
 
   /** Counts the copy's writes (its index generation). */

@@ -7,6 +7,8 @@ import { registryLiveness } from '../../agents/liveness.js';
 import { processRunning } from '../../agents/process-table.js';
 import { readServiceStateFile } from '../../service/service-files.js';
 import { table } from '../../render/table.js';
+import { awaitingHuman } from '../../core/human.js';
+import { unmergedWork } from '../../store/worktrees.js';
 import { CliContext } from '../context.js';
 
 /** Every other status that has tasks (the Rust tool's pending-eval, waiting, …): none is hidden. */
@@ -48,6 +50,7 @@ export function register(program: Command): void {
       // Alive as the process table says, not just as the registry last recorded.
       const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
+      const human = awaitingHuman(graph, unmergedWork(ctx.paths));
       const held = agents.filter((a) => liveness.get(a.id)?.held).length;
       ctx.out(
         {
@@ -58,12 +61,14 @@ export function register(program: Command): void {
           by_status: counts,
           in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: graph.get(t.id)!.started_at ?? null })),
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
+          awaiting_human: human,
         },
         () => [
           `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
           `Agents: ${alive} alive${held ? `, ${held} parked or frozen` : ''}, ${agents.length} total`,
           `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${otherStatuses(counts)}${paused ? `, ${paused} paused` : ''}`,
           ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title]))] : []),
+          ...(human.length ? ['', 'Waiting for a human:', ...human.flatMap((h) => [`  ${h.task}: ${h.detail}`, `      → ${h.fix}`])] : []),
           ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
         ],
       );

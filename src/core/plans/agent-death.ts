@@ -91,18 +91,34 @@ export interface AgentExitResult {
 }
 
 /**
+ * What the service found out, outside the graph lock, before it applies a clean exit (it runs
+ * processes): the task's verify command and the landing of the agent's worktree branch
+ * (service/work-loop.ts `finishCleanExit`).
+ */
+export interface ExitFinish {
+  /** Log lines the done records (verify passed, the worktree merged or left for review). */
+  notes?: string[];
+  /** The task's verify command failed after a clean exit: the task fails with this reason. */
+  verifyFailed?: string;
+}
+
+/**
  * The agent's process ended while its task may still be in progress (SPEC §4): exit 0 → done,
  * non-zero → failed (`agent-exit-nonzero`), hard timeout → failed (`agent-hard-timeout`), a
  * crash → re-queued like any death. Nothing happens unless the task is still held by this
  * agent at this epoch (fenced like the agent itself would be).
  */
-export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: DeathOptions = {}): Plan<AgentExitResult> {
+export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: DeathOptions & ExitFinish = {}): Plan<AgentExitResult> {
   const task = graph.get(taskId);
   if (!task || !holdsClaim(task, agentId, epoch) || !accepts('agent-exit', task.status)) return noChange({ action: 'none' });
   const asAgent: Actor = { ...who, actor: agentId, agentId, fenceTaskId: taskId, fenceEpoch: epoch };
+  if (outcome.kind === 'exited' && outcome.code === 0 && opts.verifyFailed) {
+    const p = planFail(graph, taskId, asAgent, { reason: opts.verifyFailed });
+    return { ...p, result: { action: 'failed', task: p.result.task } };
+  }
   if (outcome.kind === 'exited' && outcome.code === 0) {
     try {
-      const p = planDone(graph, taskId, asAgent);
+      const p = planDone(graph, taskId, asAgent, { notes: opts.notes ?? [] });
       return { ...p, result: { action: 'done', task: p.result.task } };
     } catch (e) {
       // e.g. a dependency was re-opened meanwhile: fail honestly rather than fake a done.
@@ -162,7 +178,7 @@ export function withUsage(task: Task, usage: AgentUsage): Task {
 }
 
 /** The task side of a non-deliberate exit: planAgentExit, plus the agent's usage on the task. */
-export function planExitWithUsage(graph: Graph, agent: ExitingAgent, outcome: AgentOutcome, usage: AgentUsage, who: Actor, opts: DeathOptions): Plan<AgentExitResult> {
+export function planExitWithUsage(graph: Graph, agent: ExitingAgent, outcome: AgentOutcome, usage: AgentUsage, who: Actor, opts: DeathOptions & ExitFinish): Plan<AgentExitResult> {
   const p = planAgentExit(graph, agent.task_id, agent.id, agent.claim_epoch ?? 0, outcome, who, opts);
   if (!hasUsage(usage)) return p;
   const t = p.result.task;

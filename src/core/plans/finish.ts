@@ -2,6 +2,7 @@ import { usageError, WgError } from '../errors.js';
 import { edgeKey, type Graph } from '../graph.js';
 import { companionId, release } from '../claims.js';
 import { appendLog, checkFence, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
+import { requiresValidation } from '../gates.js';
 import { dependencySatisfied } from '../readiness.js';
 import { FAILURE_CLASS_CHOICES, parseFailureClass } from '../failure-class.js';
 import { isSystemId, withFields, type Task } from '../task.js';
@@ -14,7 +15,13 @@ export interface DoneResult {
   reopened: string[];
 }
 
-export function planDone(graph: Graph, id: string, who: Actor, opts: { converged?: boolean } = {}): Plan<DoneResult> {
+export interface DoneOptions {
+  converged?: boolean;
+  /** Log entries to record before the done entry (verify passed, worktree merged, …). */
+  notes?: string[];
+}
+
+export function planDone(graph: Graph, id: string, who: Actor, opts: DoneOptions = {}): Plan<DoneResult> {
   const task = requireTask(graph, id);
   checkFence(task, who);
   if (isNoop('done', task.status)) return noChange({ task, already: true, reopened: [] });
@@ -30,17 +37,26 @@ export function planDone(graph: Graph, id: string, who: Actor, opts: { converged
     const names = unmet.map((d) => `${d} (${graph.get(d)?.status ?? 'missing'})`).join(', ');
     throw new WgError('not_ready', `task '${id}' cannot be done: waiting on ${names}`, { hint: `finish those first, or remove the dependency with 'wg rm-dep ${id} DEP'` });
   }
+  const validation = requiresValidation(task);
   const evalTask = graph.get(companionId('evaluate', id));
-  const pendingEval = !isSystemId(id) && !!evalTask && !isTerminal(evalTask.status);
-  const status = pendingEval ? 'pending-eval' : 'done';
+  const pendingEval = !validation && !isSystemId(id) && !!evalTask && !isTerminal(evalTask.status);
+  const status = validation ? 'pending-validation' : pendingEval ? 'pending-eval' : 'done';
   let next = withFields(task, {
     status,
     completed_at: formatTimestamp(who.now),
     tags: opts.converged && !(task.tags ?? []).includes('converged') ? [...(task.tags ?? []), 'converged'] : task.tags,
   });
-  next = appendLog(next, logEntry(who, pendingEval ? `Task pending eval (awaiting ${evalTask!.id})` : opts.converged ? 'Task marked as done (converged)' : 'Task marked as done'));
+  for (const note of opts.notes ?? []) next = appendLog(next, logEntry(who, note));
+  const message = validation
+    ? `Task pending validation (wg approve ${id} / wg reject ${id} --reason …)`
+    : pendingEval
+      ? `Task pending eval (awaiting ${evalTask!.id})`
+      : opts.converged
+        ? 'Task marked as done (converged)'
+        : 'Task marked as done';
+  next = appendLog(next, logEntry(who, message));
   const writes = [next];
-  const reopened = pendingEval ? [] : iterateCycle(graph, next, who, writes);
+  const reopened = status === 'done' ? iterateCycle(graph, next, who, writes) : [];
   return { writes, ops: [{ op: 'done', task_id: id, detail: { status, ...(reopened.length ? { reopened } : {}) } }], result: { task: next, already: false, reopened } };
 }
 
