@@ -8,6 +8,10 @@
  * Writes come first so a killed agent, fenced by the new epoch, can no longer touch its task;
  * the kick comes last so the service's next tick sees the agents already marked dead.
  *
+ * The graph commit is the point of truth (issue 14): once it happened, a kill that fails is a
+ * warning (`warnings`), not an error — the change was made. The kills of a writing plan are
+ * recorded (`pending`) before the commit, so the next command finishes what this one could not.
+ *
  * `previewPlan` is the dry run: the same plan on a lock-free read, nothing applied.
  */
 import type { Graph } from './core/graph.js';
@@ -24,7 +28,7 @@ export interface Killer {
 
 /** What the apply path needs of a store (JsonlStore has it). */
 export interface PlanStore {
-  mutate<R>(plan: (graph: Graph) => Plan<R>, ctx: { now: Date; actor?: string; user?: string }): Promise<{ result: R; written: boolean }>;
+  mutate<R>(plan: (graph: Graph) => Plan<R>, ctx: { now: Date; actor?: string; user?: string }): Promise<{ result: R; written: boolean; warnings?: string[] }>;
   load(): { graph: Graph };
 }
 
@@ -32,6 +36,8 @@ export interface ApplyDeps {
   store: PlanStore;
   killer: Killer;
   kick: () => void;
+  /** Records a writing plan's kills before its commit (under the graph lock); cleared once they are done. */
+  pending?: (kills: readonly Kill[]) => { clear(): void };
 }
 
 export interface Applied<R> {
@@ -40,6 +46,8 @@ export interface Applied<R> {
   /** The graph changed. */
   written: boolean;
   killed: KilledAgent[];
+  /** What failed after the commit (the change stands): for the user, as warnings. */
+  warnings: string[];
 }
 
 /**
@@ -51,19 +59,49 @@ export type PlanSource<R> = ((graph: Graph) => Plan<R>) | Plan<R>;
 export async function applyPlan<R>(deps: ApplyDeps, who: Actor, source: PlanSource<R>): Promise<Applied<R>> {
   let plan: Plan<R>;
   let written = false;
+  let pending: { clear(): void } | undefined;
+  const warnings: string[] = [];
   if (typeof source === 'function') {
     let planned: Plan<R> | undefined;
-    const out = await deps.store.mutate((g) => (planned = source(g)), { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) });
+    try {
+      const out = await deps.store.mutate(
+        (g) => {
+          planned = source(g);
+          // Under the lock, before the commit: a failure here still changes nothing.
+          if (planned.writes.length && planned.kills?.length && deps.pending) pending = deps.pending(planned.kills);
+          return planned;
+        },
+        { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) },
+      );
+      written = out.written;
+      warnings.push(...(out.warnings ?? []));
+    } catch (e) {
+      pending?.clear();
+      throw e;
+    }
     plan = planned!;
-    written = out.written;
   } else {
     // A plan computed outside the lock may not write: its view of the graph may be stale.
     if (source.writes.length) throw new Error('applyPlan: a precomputed plan cannot write tasks; pass a function of the graph');
     plan = source;
   }
-  const killed = plan.kills?.length ? await deps.killer.kill(plan.kills) : [];
+  let killed: KilledAgent[] = [];
+  if (plan.kills?.length) {
+    try {
+      killed = await deps.killer.kill(plan.kills);
+      pending?.clear();
+    } catch (e) {
+      // Nothing committed: an ordinary failure. After the commit, the change stands.
+      if (!written) {
+        pending?.clear();
+        throw e;
+      }
+      const ids = [...new Set(plan.kills.map((k) => k.agent))].join(', ');
+      warnings.push(`the change was saved, but ${ids} could not be stopped: ${(e as Error).message}; the next recovery command finishes it (or stop it yourself)`);
+    }
+  }
   if (written || killed.length) deps.kick();
-  return { plan, result: plan.result, written, killed };
+  return { plan, result: plan.result, written, killed, warnings };
 }
 
 /** The dry run: the plan on the graph as a lock-free reader sees it; nothing is written or killed. */

@@ -16,7 +16,7 @@ import { WgError } from './core/errors.js';
 import { parseDurationMs } from './core/time.js';
 import { describeIssue, valueAt } from './store/validation.js';
 
-const duration = z.string().check(z.refine((s) => parseDurationMs(s) !== undefined, { message: 'expected a duration like "500ms", "5s", "30m", "1h"' }));
+const duration = z.string().check(z.refine((s) => parseDurationMs(s) !== undefined, { message: 'expected a duration like "500ms", "5s", "30m", "1h" (at most 100 years)' }));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().check(z.gte(min), z.lte(max));
 /** `poll_interval`: wg's duration, or whole seconds (the Rust tool's type). */
 const durationOrSeconds = z.union([duration, int(0)]);

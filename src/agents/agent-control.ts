@@ -13,24 +13,50 @@ export interface KilledAgent {
   id: string;
   pid?: number;
   wasAlive: boolean;
+  /** Its process group was signalled (false: it was gone, or its record failed the check). */
+  signalled?: boolean;
+  /**
+   * Set when the agent's record does not provably name the process wg started (a corrupt or
+   * hand-edited registry, a recycled PID with a bogus group …): it was marked dead and not
+   * signalled. The reason is for the user.
+   */
+  notSignalled?: string;
 }
 
+/**
+ * Marks the agents dead, then kills the process groups their records provably name
+ * (checkSignalTarget): a record that fails the check is treated as a dead agent — marked dead,
+ * reported in `notSignalled`, never signalled.
+ */
 export async function killAgents(paths: WgPaths, ids: string[], reason: string, opts: { graceMs: number; force?: boolean; now: Date }): Promise<KilledAgent[]> {
   if (!ids.length) return [];
   const before = readRegistry(paths);
-  const targets: Array<{ id: string; pgid?: number; pid?: number; procStart?: string; wasAlive: boolean }> = ids.map((id) => {
-    const a = before.agents[id];
-    return { id, ...(a?.pid !== undefined ? { pid: a.pid, pgid: a.pgid ?? a.pid } : {}), ...(a?.proc_start ? { procStart: a.proc_start } : {}), wasAlive: !!a && !isEndedStatus(a.status) };
+  const targets = ids.map((id) => {
+    const a = Object.hasOwn(before.agents, id) ? before.agents[id] : undefined;
+    return { id, record: a, wasAlive: !!a && !isEndedStatus(a.status) };
   });
   const stamp = formatTimestamp(opts.now);
   await updateRegistry(paths, (r) => {
     for (const t of targets) {
-      const a = r.agents[t.id];
+      const a = Object.hasOwn(r.agents, t.id) ? r.agents[t.id] : undefined;
       if (a && !isEndedStatus(a.status)) Object.assign(a, { status: 'dead', completed_at: stamp, exit_reason: reason });
     }
   });
-  await Promise.all(targets.filter((t) => t.pgid !== undefined).map((t) => killAgentGroup(t.pid!, t.pgid!, t.procStart, opts.graceMs, { force: !!opts.force })));
-  return targets.map((t) => ({ id: t.id, ...(t.pid !== undefined ? { pid: t.pid } : {}), wasAlive: t.wasAlive }));
+  const outcomes = await Promise.all(
+    targets.map(async (t) => {
+      const a = t.record;
+      // No PID: never started: nothing to signal.
+      if (!a || a.pid === undefined) return undefined;
+      return killAgentGroup({ pid: a.pid, pgid: a.pgid ?? a.pid, procStart: a.proc_start }, opts.graceMs, { force: !!opts.force });
+    }),
+  );
+  return targets.map((t, i) => ({
+    id: t.id,
+    ...(t.record?.pid !== undefined ? { pid: t.record.pid } : {}),
+    wasAlive: t.wasAlive,
+    signalled: !!outcomes[i]?.signalled,
+    ...(outcomes[i]?.refused ? { notSignalled: outcomes[i]!.refused } : {}),
+  }));
 }
 
 /**

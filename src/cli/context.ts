@@ -11,6 +11,7 @@ import type { Actor, Plan } from '../core/plan.js';
 import type { ClaimResult } from '../core/plans/claim.js';
 import { systemClock, type Clock } from '../core/time.js';
 import type { ServiceOverrides, Settings } from '../settings.js';
+import { guardHuman, oneLine } from '../render/escape.js';
 import { emptyShadowWarning, findWgResolution, pathsFor, type WgPaths } from '../store/paths.js';
 import { JsonlStore } from '../store/store.js';
 import { storeUrl } from '../store-url.js';
@@ -148,7 +149,7 @@ export class CliContext {
     const epochText = this.env.WG_CLAIM_EPOCH;
     let fenceEpoch: number | undefined;
     if (epochText !== undefined && epochText !== '') {
-      if (!/^\d+$/.test(epochText)) throw usageError(`invalid WG_CLAIM_EPOCH '${epochText}'`, 'it must be a non-negative integer (set by the service)');
+      if (!/^\d+$/.test(epochText) || !Number.isSafeInteger(Number(epochText))) throw usageError(`invalid WG_CLAIM_EPOCH '${epochText}'`, 'it must be a non-negative integer (set by the service)');
       fenceEpoch = Number(epochText);
     }
     const who: Actor = {
@@ -163,20 +164,28 @@ export class CliContext {
     return who;
   }
 
-  /** Prints a JSON value (with --json) or the human text. */
-  out(jsonValue: unknown, human: () => string | string[]): void {
+  /**
+   * Prints a JSON value (with --json, exact) or the human text: lines (an array: one element per
+   * line) or a text. Control characters from user data are escaped on the way (guardHuman);
+   * `painted` keeps the colour codes of a renderer that escapes its fields itself.
+   */
+  out(jsonValue: unknown, human: () => string | string[], opts: { painted?: boolean } = {}): void {
     if (this.json) {
       process.stdout.write(JSON.stringify(jsonValue, null, 2) + '\n');
       return;
     }
-    const text = human();
-    const s = Array.isArray(text) ? text.join('\n') : text;
+    const s = guardHuman(human(), opts);
     if (s) process.stdout.write(s.endsWith('\n') ? s : s + '\n');
   }
 
   /** A note on stderr (never with --json, which keeps stdout machine-readable). */
   note(text: string): void {
-    if (!this.json) process.stderr.write(text + '\n');
+    if (!this.json) process.stderr.write(oneLine(text) + '\n');
+  }
+
+  /** A warning on stderr, with --json too (stdout stays machine-readable). */
+  warn(text: string): void {
+    process.stderr.write(`warning: ${oneLine(text)}\n`);
   }
 
   /**
@@ -192,6 +201,8 @@ export class CliContext {
     }
     // (The store refuses a new task whose id a resource or unknown-kind line owns.)
     const outcome = await this.store().mutate(plan, { now: who.now, actor: who.actor, ...(who.user ? { user: who.user } : {}) });
+    // After the commit the change stands: what failed then is a warning, and the command succeeds.
+    for (const w of outcome.warnings ?? []) this.warn(w);
     if (outcome.written) this.kick();
     return outcome.result;
   }

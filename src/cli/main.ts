@@ -3,7 +3,8 @@
  * into one line on stderr (or a JSON error object) and an exit code. `process.exit` lives here.
  */
 import { Command, CommanderError } from 'commander';
-import { ExitCode, WgError } from '../core/errors.js';
+import { environmentError, ExitCode, WgError } from '../core/errors.js';
+import { oneLine } from '../render/escape.js';
 import { commandLoaders } from './commands/index.js';
 
 declare const WG_VERSION: string;
@@ -31,8 +32,9 @@ function report(err: WgError | { code: string; message: string; hint?: string | 
     process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }) + '\n');
     return;
   }
-  process.stderr.write(`error: ${err.message}\n`);
-  if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+  // One line each: an id or a path in the message may come from a hand-edited file.
+  process.stderr.write(`error: ${oneLine(err.message)}\n`);
+  if (err.hint) process.stderr.write(`hint: ${oneLine(err.hint)}\n`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,7 +56,8 @@ export async function main(argv: string[]): Promise<number> {
       writeErr: () => undefined,
     });
   const word = commandWord(argv);
-  const only = word !== undefined ? commandLoaders[word] : undefined;
+  // Own keys only: `wg constructor` or `wg __proto__` is an unknown command like any other.
+  const only = word !== undefined && Object.hasOwn(commandLoaders, word) ? commandLoaders[word] : undefined;
   // Known command: load just it. Help, no command or a typo: load all (for the listing and
   // "did you mean").
   const loaders = only ? [only] : Object.values(commandLoaders);
@@ -89,6 +92,13 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof WgError) {
       report(e, json);
       return e.exitCode;
+    }
+    // Disk full, permissions, a read-only file system, the open-file limit: the environment's
+    // errors, not wg's bugs. Writes go to a temp file renamed at the end, so nothing was written.
+    const env = environmentError(e);
+    if (env) {
+      report(env, json);
+      return env.exitCode;
     }
     const err = e as Error;
     report({ code: 'internal', message: `internal error: ${err.message}`, hint: 'this is a bug in wg; run with WG_DEBUG=1 for a stack trace' }, json);

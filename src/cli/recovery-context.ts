@@ -7,8 +7,9 @@
 import { applyPlan, previewPlan, type Applied, type Killer, type PlanSource, type PlanStore } from '../apply.js';
 import type { Graph } from '../core/graph.js';
 import type { LivenessMap } from '../core/liveness.js';
-import type { Actor, Plan } from '../core/plan.js';
+import type { Actor, Kill, Plan } from '../core/plan.js';
 import { registryKiller } from '../agents/agent-control.js';
+import { leftoverKills, recordPendingKills } from '../agents/pending-kills.js';
 import { registryLiveness } from '../agents/liveness.js';
 import { describePlan, planJson, renderPlan } from '../render/plan.js';
 import type { Settings } from '../settings.js';
@@ -38,17 +39,41 @@ export async function planRunner(ctx: CliContext): Promise<PlanRunner> {
       return registryKiller(ctx.paths, settings.dispatcher.killGraceMs, () => ctx.clock.now()).kill(kills);
     },
   };
-  const deps = { store, killer, kick: () => ctx.kick() };
+  const deps = { store, killer, kick: () => ctx.kick(), pending: (kills: readonly Kill[]) => recordPendingKills(ctx.paths, kills) };
   return {
-    apply: (who, plan) => {
+    async apply(who, plan) {
+      await finishLeftoverKills(ctx, store, killer);
       if (pg) who.now = pg.clock.now(); // with PostgreSQL, time is the database's
-      return applyPlan(deps, who, plan);
+      const applied = await applyPlan(deps, who, plan);
+      // A record that does not provably name the agent's process was marked dead, not signalled.
+      for (const k of applied.killed) if (k.notSignalled) ctx.warn(`${k.id} was not signalled: ${k.notSignalled}; it is marked dead (if it still runs, stop it yourself)`);
+      for (const w of applied.warnings) ctx.warn(w);
+      return applied;
     },
     preview(source) {
       const { plan, graph } = previewPlan(store, source);
       return { plan, json: planJson(graph, plan), lines: renderPlan(describePlan(graph, plan)) };
     },
   };
+}
+
+/**
+ * Kills an earlier command recorded before its commit and could not carry out (its registry
+ * write failed, it was killed): finished here, before this command's own plan. Best effort: a
+ * failure leaves the record for the next command and is a warning.
+ */
+async function finishLeftoverKills(ctx: CliContext, store: Pick<PlanStore, 'load'>, killer: Killer): Promise<void> {
+  try {
+    const left = leftoverKills(ctx.paths, () => store.load().graph);
+    if (!left) return;
+    if (left.due.length) {
+      const killed = await killer.kill(left.due);
+      ctx.note(`finished stopping ${killed.map((k) => k.id).join(', ')} (left over from an interrupted command)`);
+    }
+    left.clear();
+  } catch (e) {
+    ctx.warn(`could not finish the kills an earlier command left: ${(e as Error).message}`);
+  }
 }
 
 export interface RecoveryContext extends PlanRunner {

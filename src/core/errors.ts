@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'cycle'
   | 'claim_lost'
   | 'lock_timeout'
+  | 'disk_full'
+  | 'permission_denied'
+  | 'read_only'
+  | 'too_many_open_files'
   | 'verify_failed'
   | 'unmerged'
   | 'store_unavailable'
@@ -46,3 +50,40 @@ export class WgError extends Error {
 
 export const usageError = (message: string, hint?: string): WgError =>
   new WgError('invalid_argument', message, { exitCode: ExitCode.usage, ...(hint ? { hint } : {}) });
+
+/**
+ * An error of the environment (disk full, permissions, a read-only file system, the open-file
+ * limit, an I/O error), from a Node system error — one line with its own code and hint, not a
+ * bug in wg (issue 14). Undefined for anything else. `written` says what the user may rely on:
+ * the store writes a temp file and renames it, so a failure before the commit changed nothing.
+ */
+export function environmentError(e: unknown, written = 'nothing was written'): WgError | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { code, path, syscall } = e as { code?: unknown; path?: unknown; syscall?: unknown };
+  if (typeof code !== 'string') return undefined;
+  const at = typeof path === 'string' ? ` (${path})` : '';
+  const what = typeof syscall === 'string' ? `${syscall}${at}` : at.slice(1);
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new WgError('disk_full', `the disk is full${code === 'EDQUOT' ? ' (quota exceeded)' : ''}: ${written}${at}`, { hint: 'free some space, then run the command again' });
+    case 'EACCES':
+    case 'EPERM':
+      return new WgError('permission_denied', `permission denied${at}: ${written}`, { hint: 'check the owner and mode of that path (and of .wg/ and its files)' });
+    case 'EROFS':
+      return new WgError('read_only', `the file system is read-only${at}: ${written}`, { hint: 'run wg where .wg/ is writable, or remount it read-write' });
+    case 'EMFILE':
+    case 'ENFILE':
+      return new WgError('too_many_open_files', `too many open files${code === 'ENFILE' ? ' on the system' : ''} (${what || code}): ${written}`, { hint: "raise the limit ('ulimit -n') or close other programs, then run the command again" });
+    case 'EIO':
+      return new WgError('io', `input/output error${at}: ${written}`, { hint: 'the disk or file system reported an error; check it (dmesg) before retrying' });
+    case 'ENOTDIR':
+    case 'EISDIR':
+    case 'ELOOP':
+    case 'ENAMETOOLONG':
+      // A path given by the user (--dir, --out) or a .wg/ entry that is not what it should be.
+      return typeof path === 'string' ? new WgError('io', `${(e as Error).message.split('\n')[0]}: ${written}`, { hint: 'check that path and run the command again' }) : undefined;
+    default:
+      return undefined;
+  }
+}

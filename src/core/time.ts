@@ -29,19 +29,28 @@ const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 const DURATION = /^(\d+(?:\.\d+)?(ms|s|m|h|d))+$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parses `30s`, `5m`, `1h30m`, `2d`, `500ms`; undefined when malformed. A bare number is seconds. */
+/**
+ * The longest duration wg accepts: 100 years. Beyond it a deadline (`now + duration`) leaves the
+ * range of a Date (`99999999999999d` made `--not-before` an internal error) and numbers lose
+ * their integer precision.
+ */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
+/** Parses `30s`, `5m`, `1h30m`, `2d`, `500ms`; undefined when malformed or longer than 100 years. A bare number is seconds. */
 export function parseDurationMs(s: string): number | undefined {
   const t = s.trim();
-  if (/^\d+$/.test(t)) return Number(t) * 1000;
-  if (!DURATION.test(t)) return undefined;
   let total = 0;
-  for (const m of t.matchAll(DURATION_PART)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
-  return total;
+  if (/^\d+$/.test(t)) total = Number(t) * 1000;
+  else {
+    if (!DURATION.test(t)) return undefined;
+    for (const m of t.matchAll(DURATION_PART)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
+  }
+  return total <= MAX_DURATION_MS ? total : undefined;
 }
 
 export function requireDuration(flag: string, value: string): number {
   const ms = parseDurationMs(value);
-  if (ms === undefined) throw usageError(`invalid duration for ${flag}: '${value}'`, 'use a number with a unit: 500ms, 30s, 5m, 1h, 2d (or combined: 1h30m)');
+  if (ms === undefined) throw usageError(`invalid duration for ${flag}: '${value}'`, 'use a number with a unit: 500ms, 30s, 5m, 1h, 2d (or combined: 1h30m), at most 100 years');
   return ms;
 }
 

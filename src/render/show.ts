@@ -5,6 +5,7 @@
 import { maxRejections, requiresValidation } from '../core/gates.js';
 import type { TaskView } from '../core/graph.js';
 import type { Task } from '../core/task.js';
+import { oneLine, textLine } from './escape.js';
 import { describeWait, readWaitSpec } from '../core/wait.js';
 
 export interface EvalSummary {
@@ -83,17 +84,18 @@ export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary, 
   };
 }
 
+/** The page as terminal lines: every field one line (control characters escaped); the description keeps its newlines and tabs. */
 export function renderTaskPageText(task: Task, page: TaskPage): string[] {
-  const out: string[] = [task.id, task.title, ''];
+  const out: string[] = [oneLine(task.id), oneLine(task.title), ''];
   const width = Math.max(...page.metadata.map(([k]) => [...k].length), 0) + 2;
-  for (const [k, v] of page.metadata) out.push(`${k}${' '.repeat(width - [...k].length)}${v}`);
+  for (const [k, v] of page.metadata) out.push(`${k}${' '.repeat(width - [...k].length)}${oneLine(v)}`);
   out.push('', 'Description');
-  out.push(...(page.description ? page.description.split('\n').map((l) => `  ${l}`) : ['  (no description)']));
+  out.push(...(page.description ? page.description.split('\n').map((l) => `  ${textLine(l)}`) : ['  (no description)']));
   out.push('', 'Depends on');
-  out.push(...(page.dependsOn.length ? page.dependsOn.map((d) => `  ${d.id} (${d.status})`) : ['  (none)']));
+  out.push(...(page.dependsOn.length ? page.dependsOn.map((d) => `  ${oneLine(d.id)} (${d.status})`) : ['  (none)']));
   out.push('', 'Required by');
-  out.push(...(page.requiredBy.length ? page.requiredBy.map((d) => `  ${d.id} (${d.status})`) : ['  (none)']));
+  out.push(...(page.requiredBy.length ? page.requiredBy.map((d) => `  ${oneLine(d.id)} (${d.status})`) : ['  (none)']));
   out.push('', 'Log');
-  out.push(...(page.log?.length ? page.log.map((e) => `  ${e.timestamp} ${e.actor ? `[${e.actor}] ` : ''}${e.message}`) : ['  (empty)']));
+  out.push(...(page.log?.length ? page.log.map((e) => `  ${oneLine(e.timestamp)} ${e.actor ? `[${oneLine(e.actor)}] ` : ''}${oneLine(e.message)}`) : ['  (empty)']));
   return out;
 }

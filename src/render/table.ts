@@ -1,6 +1,8 @@
-/** Aligned text columns for human output. */
+import { oneLine } from './escape.js';
+
+/** Aligned text columns for human output (each cell one line: control characters escaped). */
 export function table(rows: string[][], opts: { header?: string[] } = {}): string[] {
-  const all = opts.header ? [opts.header, ...rows] : rows;
+  const all = (opts.header ? [opts.header, ...rows] : rows).map((r) => r.map(oneLine));
   if (!all.length) return [];
   const widths: number[] = [];
   for (const r of all) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));

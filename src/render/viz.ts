@@ -12,6 +12,7 @@ import type { Graph } from '../core/graph.js';
 import { isSystemId, type Task } from '../core/task.js';
 import { formatAge, parseTimestamp } from '../core/time.js';
 import { isTerminal, SATISFYING_STATUSES } from '../core/transitions.js';
+import { oneLine } from './escape.js';
 
 export interface VizScope {
   /** Include system (dot) tasks. */
@@ -183,15 +184,15 @@ export function renderVizText(layout: VizLayout, opts: { now: Date; color: boole
   for (const r of layout.rows) {
     const t = r.task;
     const tree = paint(opts.color, '2', r.prefix);
-    const id = `${t.paused ? '‖ ' : ''}${t.id}`;
+    const id = `${t.paused ? '‖ ' : ''}${oneLine(t.id)}`;
     if (r.repeat) {
       out.push(`${tree}${id}  ${paint(opts.color, '2', '↑ (drawn above)')}`);
       continue;
     }
     const age = taskAgeMs(t, opts.now);
-    const parts = [`${tree}${paint(opts.color, '1', id)}  ${paint(opts.color, ANSI[t.status], nodeStatusLabel(t))}`];
+    const parts = [`${tree}${paint(opts.color, '1', id)}  ${paint(opts.color, ANSI[t.status], oneLine(nodeStatusLabel(t)))}`];
     if (age !== undefined) parts.push(formatAge(age));
-    parts.push(...r.annotations);
+    parts.push(...r.annotations.map(oneLine));
     out.push(parts.join(' '));
   }
   const notes: string[] = [];

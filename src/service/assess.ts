@@ -10,6 +10,7 @@ import type { Kill } from '../core/plan.js';
 import { formatTimestamp, parseTimestamp } from '../core/time.js';
 import { hardTimeoutMs } from '../settings.js';
 import { assessAgents } from '../agents/liveness.js';
+import { checkSignalTarget } from '../agents/process-table.js';
 import { isAliveStatus, type AgentRecord } from '../store/registry.js';
 import { serviceActor, type StepContext } from './context.js';
 import { applyServicePlan } from './killer.js';
@@ -47,7 +48,13 @@ export async function assess(ctx: StepContext, now: Date): Promise<AssessResult>
   const kills: Kill[] = [];
   for (const { agent, verdict } of a.verdicts) {
     if (verdict.alive) {
-      if (verdict.adopt) adopt(ctx, agent);
+      if (verdict.adopt && !adopt(ctx, agent)) {
+        // Its record does not provably name the process an earlier service started (issue 14):
+        // a dead agent, reported — never adopted, so never signalled.
+        const check = checkSignalTarget({ pid: agent.pid, pgid: agent.pgid ?? agent.pid, procStart: agent.proc_start });
+        dead.push({ agent, reason: check.ok ? 'could not be adopted' : `not adopted: ${check.reason}` });
+        continue;
+      }
       if (verdict.renewLease) renew.push(agent.id);
       continue;
     }

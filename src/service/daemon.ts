@@ -13,7 +13,7 @@
  * src/core; the steps apply them; this file owns the settings, the timers and the lifecycle.
  * What happened is told as typed events (events.ts): they feed daemon.log and the tests.
  */
-import { mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { mkdirSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,7 @@ import { ServiceRegistry } from './registry-view.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { killAllAgents, stopAgents, type GraceState } from './stop.js';
 import { Supervisor } from './supervisor.js';
+import { writeShim } from '../agents/shim.js';
 import { resumeWaiting, waitWakeMs } from './wait-step.js';
 import { storeUrl } from '../store-url.js';
 import type { PgStore } from '../store/pg/pg-store.js';
@@ -155,6 +156,7 @@ export class Daemon {
       pause: first(() => this.setPaused(true)),
       resume: first(() => this.setPaused(false)),
       stop: (killAgents) => (setImmediate(() => void this.shutdown(killAgents)), { ok: true, pid: process.pid }),
+      agents: () => this.supervisor.agentGroups(),
     };
   }
 
@@ -175,8 +177,7 @@ export class Daemon {
       this.log?.logger[level]({ event, ...(data as object) }, event);
     });
     this.paused = readPaused(this.paths) ?? this.settings.dispatcher.paused;
-    mkdirSync(join(this.paths.serviceDir, 'bin'), { recursive: true });
-    writeFileSync(join(this.paths.serviceDir, 'bin', 'wg'), `#!/bin/sh\nexec "${process.execPath}" "${this.opts.wgEntry}" "$@"\n`, { mode: 0o755 });
+    writeShim(join(this.paths.serviceDir, 'bin'), process.execPath, this.opts.wgEntry);
   }
 
   /** Runs as the long-lived service: socket, watcher, timers. */

@@ -4,8 +4,7 @@
  * them with the supervisor as its Killer. And, on `service stop --kill-agents`, every local
  * agent: its claim released, killed, marked dead.
  */
-import { planReleaseClaims } from '../core/plans/reconcile.js';
-import { planStopAgents } from '../core/plans/stop-agents.js';
+import { planKillAll, planStopAgents } from '../core/plans/stop-agents.js';
 import { formatTimestamp } from '../core/time.js';
 import { isAliveStatus } from '../store/registry.js';
 import { serviceActor, type StepContext } from './context.js';
@@ -48,7 +47,7 @@ export async function killAllAgents(ctx: StepContext, now: Date): Promise<void> 
   const who = serviceActor(now);
   await ctx.graph.refresh(now);
   // Write (claims released, epoch+1: the agents are fenced) → kill (and wait for the groups).
-  await applyServicePlan(ctx, who, (g) => ({ ...planReleaseClaims(g, new Set(all), 'service stopped with --kill-agents', who), kills: all.map((agent) => ({ agent, reason: 'stop' })) }), true);
+  await applyServicePlan(ctx, who, (g) => planKillAll(g, all, who, 'stop'), true);
   const stamp = formatTimestamp(now);
   await ctx.registry.update((r) => {
     for (const id of all) {

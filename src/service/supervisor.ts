@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { groupIsOurs, killGroup, procStartTime, sameProcess, signalGroup } from '../agents/process-table.js';
+import { checkSignalTarget, groupIsOurs, killGroup, procIdentity, sameProcess, signalGroup } from '../agents/process-table.js';
 import type { KillReason } from './events.js';
 
 export type { KillReason };
@@ -66,7 +66,8 @@ export class Supervisor {
       child.once('spawn', () => {
         closeFds();
         const pid = child.pid!;
-        const w: Watched = { agentId, pid, pgid: pid, procStart: procStartTime(pid), adopted: false, deadlineMs: opts.deadlineMs, exited: false };
+        // Its start time even if it already exited (a zombie keeps it): what later signals check.
+        const w: Watched = { agentId, pid, pgid: pid, procStart: procIdentity(pid)?.start, adopted: false, deadlineMs: opts.deadlineMs, exited: false };
         this.watched.set(agentId, w);
         child.once('exit', (code, signal) => this.recordExit(w, { agentId, code, signal }));
         // The service must not wait for agents when it exits: they are meant to outlive it.
@@ -76,10 +77,14 @@ export class Supervisor {
     });
   }
 
-  /** Re-adopts an agent started by an earlier service (same PID and start time). */
+  /**
+   * Re-adopts an agent started by an earlier service: only a record that provably names it (same
+   * PID and start time, leading the recorded process group; checkSignalTarget), since every
+   * signal the supervisor sends later trusts this check.
+   */
   adopt(agentId: string, pid: number, pgid: number, procStart: string | undefined, deadlineMs: number | undefined): boolean {
     if (this.watched.has(agentId)) return true;
-    if (!sameProcess(pid, procStart).alive) return false;
+    if (!checkSignalTarget({ pid, pgid, procStart }).ok) return false;
     this.watched.set(agentId, { agentId, pid, pgid, procStart, adopted: true, deadlineMs, exited: false });
     return true;
   }
@@ -103,6 +108,11 @@ export class Supervisor {
   hasAdopted(): boolean {
     for (const w of this.watched.values()) if (w.adopted && !w.exited) return true;
     return false;
+  }
+
+  /** The process groups of the agents watched (group → agent id): whose requests the socket refuses. */
+  agentGroups(): Map<number, string> {
+    return new Map([...this.watched.values()].filter((w) => !w.exited).map((w) => [w.pgid, w.agentId]));
   }
 
   watchedIds(): string[] {
@@ -144,7 +154,7 @@ export class Supervisor {
     // (re-sending SIGTERM on every tick hit whatever the agent ran in its grace period).
     if (w.killing && !opts.force) return w.killing;
     w.killing = (async () => {
-      if (!groupIsOurs(w.pid, w.pgid, w.procStart)) return;
+      if (!groupIsOurs(w.pid, w.pgid, w.procStart, true)) return;
       await killGroup(w.pgid, this.killGraceMs, opts);
       // An adopted agent is not our child: its exit is only seen by polling.
       if (w.adopted && !sameProcess(w.pid, w.procStart).alive) this.recordExit(w, { agentId, code: null, signal: 'SIGKILL', inferred: true });
@@ -165,7 +175,7 @@ export class Supervisor {
     if (w.exited) return;
     w.exited = true;
     // No orphaned grandchildren: whatever is left in the agent's group goes too.
-    if (groupIsOurs(w.pid, w.pgid, w.procStart)) signalGroup(w.pgid, 'SIGKILL');
+    if (groupIsOurs(w.pid, w.pgid, w.procStart, true)) signalGroup(w.pgid, 'SIGKILL');
     const e: AgentExit = { ...exit, ...(w.killedBy ? { killedBy: w.killedBy } : {}) };
     this.exits.push(e);
     this.watched.delete(w.agentId);

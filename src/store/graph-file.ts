@@ -9,6 +9,7 @@
 import { array, boolean, compile, enum as zEnum, int, literal, looseObject, minLength, nonnegative, optional, string } from 'zod/mini';
 import { WgError } from '../core/errors.js';
 import { readTaskRecord, STATUSES, type Task } from '../core/task.js';
+import { MAX_JSON_DEPTH, nestedTooDeeply } from './json-depth.js';
 import { describeIssue, valueAt } from './validation.js';
 
 export interface GraphLine {
@@ -90,6 +91,8 @@ export const taskLineSchema = looseObject({
 let compiledTaskLine: typeof taskLineSchema | undefined;
 const taskLine = (): typeof taskLineSchema => (compiledTaskLine ??= compile(taskLineSchema));
 
+const TOO_DEEP = `nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`;
+
 function corrupt(fileLabel: string, lineNo: number, what: string): WgError {
   return new WgError('corrupt_graph', `${fileLabel}:${lineNo}: ${what}`, {
     hint: "fix or remove that line (nothing was written); 'git diff .wg/graph.jsonl' may show what changed",
@@ -115,6 +118,7 @@ function validateTask(rec: Record<string, unknown>, fileLabel: string, lineNo: n
  * two lines (`wg show`), compiling the validator cost more (~20 ms) than it saved.
  */
 export function parseTaskLine(raw: string, lineNo: number, fileLabel = 'graph.jsonl', compiled = true): Task {
+  if (nestedTooDeeply(raw)) throw corrupt(fileLabel, lineNo, TOO_DEEP);
   let rec: unknown;
   try {
     rec = JSON.parse(raw);
@@ -152,6 +156,7 @@ export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {
         continue;
       }
     }
+    if (nestedTooDeeply(raw)) throw corrupt(fileLabel, lineNo, TOO_DEEP);
     let obj: unknown;
     try {
       obj = JSON.parse(raw);

@@ -198,11 +198,20 @@ export function prepareWrite(graphPath: string, fd: number, state: GraphIndex, w
   }
 }
 
-/** Journal entry, rename, directory fsync. If it throws, the caller abandons the write (abandonWrite). */
-export function commitWrite(wgDir: string, graphPath: string, p: PreparedWrite): void {
+/**
+ * Journal entry, rename, directory fsync. If it throws, nothing was committed and the caller
+ * abandons the write (abandonWrite). After the rename the change is made: a directory fsync
+ * that fails then is a warning (returned), not a failure.
+ */
+export function commitWrite(wgDir: string, graphPath: string, p: PreparedWrite): string[] {
   appendJournal(wgDir, p.entry);
   renameSync(p.tmp, graphPath);
-  fsyncDir(graphPath);
+  try {
+    fsyncDir(graphPath);
+    return [];
+  } catch (e) {
+    return [`the change was saved, but the directory could not be synced (${(e as Error).message}): a power loss now could undo it`];
+  }
 }
 
 /** Drops a prepared write that will not be committed. */

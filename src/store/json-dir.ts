@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod/mini';
 import { WgError } from '../core/errors.js';
+import { MAX_JSON_DEPTH, nestedTooDeeply } from './json-depth.js';
 import { describeIssue, valueAt } from './validation.js';
 
 export function readJsonDir<S extends z.ZodMiniType>(dir: string, schema: S, only?: ReadonlySet<string>): Array<z.infer<S>> {
@@ -19,8 +20,10 @@ export function readJsonDir<S extends z.ZodMiniType>(dir: string, schema: S, onl
   return names.sort().map((name) => {
     const file = join(dir, name);
     let raw: unknown;
+    const text = readFileSync(file, 'utf8');
+    if (nestedTooDeeply(text)) throw new WgError('corrupt_graph', `${file}: nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`, { hint: 'fix or remove that file' });
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
+      raw = JSON.parse(text);
     } catch (e) {
       throw new WgError('corrupt_graph', `${file}: invalid JSON (${(e as Error).message})`, { hint: 'fix or remove that file' });
     }

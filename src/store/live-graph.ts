@@ -32,7 +32,8 @@ import { JournalCursor, type JournalEntry } from './journal.js';
 import { LiveIndexes } from './live-indexes.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
-import { checkWrites, duplicateMap, duplicateWritePolicy, loadState, openGraph, recordOperations, type MutationContext, type MutationOutcome } from './store.js';
+import { appendStaged, formatOperations, settleStaged, stageOperations } from './provenance.js';
+import { checkWrites, duplicateMap, duplicateWritePolicy, loadState, openGraph, type MutationContext, type MutationOutcome } from './store.js';
 
 export interface GraphChange {
   /** Everything may have changed (a full load): rebuild what depends on the graph. */
@@ -175,6 +176,8 @@ export class LiveGraph {
       removeOrphanTemps(this.paths.graph);
       for (let attempt = 0; ; attempt++) {
         this.refresh();
+        // Provenance an earlier write staged: appended if that write committed.
+        const owed = settleStaged(this.paths, this.state.hash, ctx.now);
         const graph = this.graph();
         let p = plan(graph);
         const writes = duplicateWritePolicy(p.writes, this.state.duplicates, { duplicateWrites: 'skip', ...(this.warn ? { warn: this.warn } : {}) });
@@ -200,13 +203,18 @@ export class LiveGraph {
           throw e;
         }
         if (!prepared) return { result: p.result, written: false };
+        const text = formatOperations(p.ops, ctx);
+        let warnings: string[];
         try {
-          commitWrite(this.paths.dir, this.paths.graph, prepared);
+          stageOperations(this.paths, owed, text, prepared.next.hash);
+          warnings = commitWrite(this.paths.dir, this.paths.graph, prepared);
         } catch (e) {
           abandonWrite(prepared);
           throw e;
         }
-        recordOperations(this.paths, p.ops, ctx);
+        // Committed: the change stands, whatever fails from here on.
+        const unlogged = appendStaged(this.paths, owed, text, ctx.now);
+        if (unlogged) warnings.push(unlogged);
         const after = fstatBig(prepared.fd);
         writeIndex(this.paths.dir, prepared.next, after.ctimeNs);
         const before = this.state;
@@ -217,7 +225,7 @@ export class LiveGraph {
         }
         this.pin(prepared.fd, statKeyOf(after));
         this.stats.writes++;
-        return { result: p.result, written: true };
+        return { result: p.result, written: true, warnings };
       }
     } finally {
       lock.release();

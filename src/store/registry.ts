@@ -15,6 +15,7 @@ import { removeOrphanTemps, writeFileDurable } from './atomic-write.js';
 import { statBig, statKeyOf } from './file-identity.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
+import { MAX_JSON_DEPTH, nestedTooDeeply } from './json-depth.js';
 import { describeIssue, valueAt } from './validation.js';
 
 import { AGENT_STATUSES } from '../core/agent-status.js';
@@ -54,6 +55,7 @@ export function readRegistry(paths: WgPaths): Registry {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { agents: {}, next_agent_id: 1 };
     throw e;
   }
+  if (nestedTooDeeply(text)) throw new WgError('corrupt_graph', `${paths.registry}: nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`, { hint: 'fix or remove that file' });
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -67,7 +69,9 @@ export function readRegistry(paths: WgPaths): Registry {
   }
   // PID 0 is how a record without a process yet is written (the Rust tool requires a pid).
   for (const a of Object.values(r.data.agents)) if (a.pid === 0) delete a.pid;
-  return r.data;
+  // Agents by id in a null-prototype object: `agents['toString']` is an unknown agent, never
+  // Object.prototype's function, whichever lookup a caller makes.
+  return { ...r.data, agents: Object.assign(Object.create(null) as Registry['agents'], r.data.agents) };
 }
 
 /** The registry as written: every record with the fields the Rust tool requires (see above). */

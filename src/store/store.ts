@@ -12,23 +12,22 @@
  * copy in memory instead (live-graph.ts).
  */
 import { isAscii } from 'node:buffer';
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, type BigIntStats } from 'node:fs';
+import { closeSync, openSync, readFileSync, type BigIntStats } from 'node:fs';
 import { WgError } from '../core/errors.js';
 import { Graph, isAcyclic } from '../core/graph.js';
-import type { OperationRecord, Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
 import type { Task } from '../core/task.js';
-import { formatTimestamp } from '../core/time.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, racy } from './file-identity.js';
 import { duplicateIdError, duplicateIdWarning, parseGraph, wholeTask, type DuplicateId, type GraphFile } from './graph-file.js';
 import { buildIndex, hashBytes, indexRows, isPartial, readIndexFile, readLine, scanFile, writeIndex, type GraphIndex, type IndexFile } from './graph-index.js';
 import { abandonWrite, commitWrite, GraphChanged, prepareWrite } from './graph-write.js';
 import { acquireLock } from './lock.js';
+import { appendStaged, formatOperations, settleStaged, stageOperations } from './provenance.js';
 import type { WgPaths } from './paths.js';
 import { IndexView, type TaskView } from './index-view.js';
 
-/** Rotate the provenance log past this size (the Rust tool's threshold). */
-export const OPERATIONS_ROTATE_BYTES = 10 * 1024 * 1024;
+export { OPERATIONS_ROTATE_BYTES } from './provenance.js';
 
 export interface Snapshot {
   graph: Graph;
@@ -44,6 +43,8 @@ export interface MutationContext {
 export interface MutationOutcome<R> {
   result: R;
   written: boolean;
+  /** What failed after the commit (the change stands): for the user. */
+  warnings?: string[];
 }
 
 /** A write the store must refuse whatever the plan: it would lose data. */
@@ -234,6 +235,8 @@ export class JsonlStore {
           // refuses (GraphChanged) if they are not the bytes the plan ran on; then the second
           // attempt hashes first.
           const { state, rebuilt } = loadState(fd, stat, readIndexFile(this.paths.dir), { keepStored: true, trust: attempt === 0 });
+          // Provenance an earlier write staged: appended if that write committed.
+          const owed = settleStaged(this.paths, state.hash, ctx.now);
           const graph = indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
           let p = plan(graph);
           // A write to a repeated id refuses (one error, no warning first); any other warns.
@@ -259,17 +262,22 @@ export class JsonlStore {
             if (rebuilt) writeIndex(this.paths.dir, state, stat.ctimeNs);
             return { result: p.result, written: false };
           }
+          const text = formatOperations(p.ops, ctx);
+          let warnings: string[];
           try {
-            commitWrite(this.paths.dir, this.paths.graph, prepared);
+            // Staged before the commit: if this cannot be written, nothing is.
+            stageOperations(this.paths, owed, text, prepared.next.hash);
+            warnings = commitWrite(this.paths.dir, this.paths.graph, prepared);
           } catch (e) {
             abandonWrite(prepared);
             throw e;
           }
+          // Committed: the change stands, whatever fails from here on.
           const { ctimeNs } = fstatBig(prepared.fd);
           closeSync(prepared.fd);
-          this.recordOperations(p.ops, ctx);
+          const unlogged = appendStaged(this.paths, owed, text, ctx.now);
           writeIndex(this.paths.dir, prepared.next, ctimeNs);
-          return { result: p.result, written: true };
+          return { result: p.result, written: true, warnings: unlogged ? [...warnings, unlogged] : warnings };
         } finally {
           closeSync(fd);
         }
@@ -279,26 +287,4 @@ export class JsonlStore {
     }
   }
 
-  /** Provenance: one line per operation, appended while the graph lock is held. */
-  recordOperations(ops: OperationRecord[], ctx: MutationContext): void {
-    recordOperations(this.paths, ops, ctx);
-  }
-}
-
-/** Provenance: one line per operation, appended while the graph lock is held. */
-export function recordOperations(paths: WgPaths, ops: OperationRecord[], ctx: MutationContext): void {
-  if (!ops.length) return;
-  const stamp = formatTimestamp(ctx.now);
-  const text = ops
-    .map((o) => JSON.stringify({ timestamp: stamp, op: o.op, ...(o.task_id ? { task_id: o.task_id } : {}), ...(ctx.actor ? { actor: ctx.actor } : {}), ...(ctx.user ? { user: ctx.user } : {}), ...(o.detail ? { detail: o.detail } : {}) }))
-    .join('\n');
-  mkdirSync(paths.logDir, { recursive: true });
-  try {
-    if (statSync(paths.operations).size >= OPERATIONS_ROTATE_BYTES) {
-      renameSync(paths.operations, paths.operations.replace(/\.jsonl$/, `.${stamp.replace(/[:.]/g, '')}.jsonl`));
-    }
-  } catch {
-    // no log yet
-  }
-  appendFileSync(paths.operations, text + '\n');
 }

@@ -254,9 +254,12 @@ function build(dir: string, opts: ProjectOptions) {
         }
       }
       for (const pid of daemonPids) if (processRunning(pid)) safeKill(pid);
+      // A registry may hold poisoned records on purpose (issue 14): group 1 would be kill(-1),
+      // this process's own group would end the test run. Only an agent's own group is killed.
+      const own = procStat(process.pid)?.pgrp;
       for (const a of Object.values(self.agents())) {
         const g = a.pgid ?? a.pid;
-        if (g && groupMembers(g).length) safeKill(-g);
+        if (g && g > 1 && g === a.pid && g !== own && groupMembers(g).length) safeKill(-g);
       }
       for (const g of groups) if (groupMembers(g).length) safeKill(-g);
       for (const pid of extraPids) if (processRunning(pid)) safeKill(pid);

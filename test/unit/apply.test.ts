@@ -84,6 +84,51 @@ describe('applyPlan: write → kill → kick', () => {
   });
 });
 
+describe('after the commit, the change stands (issue 14)', () => {
+  const inProgress = () => graph(task('x', { status: 'in-progress', assigned: 'agent-1', claim_epoch: 1 }));
+
+  it('the kills of a writing plan are recorded under the lock before the commit, and cleared once done', async () => {
+    const h = harness(inProgress());
+    h.deps.pending = (kills) => {
+      h.events.push(`record ${kills.map((k) => k.agent).join(',')}`);
+      return { clear: () => h.events.push('clear') };
+    };
+    const r = await applyPlan(h.deps, who(), (g) => planRetry(g, 'x', live, who(), { debounceMs: 0 }));
+    expect(h.events).toEqual(['lock', 'record agent-1', 'write x', 'kill agent-1', 'clear', 'kick']);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('a kill that fails after the commit is a warning, not an error; its record stays for the next command', async () => {
+    const h = harness(inProgress());
+    h.deps.pending = () => ({ clear: () => h.events.push('clear') });
+    h.deps.killer = {
+      async kill() {
+        throw new Error('ENOSPC: no space left on device');
+      },
+    };
+    const r = await applyPlan(h.deps, who(), (g) => planRetry(g, 'x', live, who(), { debounceMs: 0 }));
+    expect(r.written).toBe(true);
+    expect(r.warnings).toEqual([expect.stringMatching(/^the change was saved, but agent-1 could not be stopped: ENOSPC/)]);
+    expect(h.events).toEqual(['lock', 'write x', 'kick']);
+    expect(h.graph().get('x')).toMatchObject({ status: 'open', claim_epoch: 2 });
+  });
+
+  it('a write that fails clears the record; a kill that fails without a write is an error', async () => {
+    const h = harness(inProgress());
+    h.deps.pending = () => ({ clear: () => h.events.push('clear') });
+    h.deps.store = { ...h.deps.store, mutate: async (plan) => (plan(h.graph()), Promise.reject(new Error('EROFS'))) };
+    await expect(applyPlan(h.deps, who(), (g) => planRetry(g, 'x', live, who(), { debounceMs: 0 }))).rejects.toThrow('EROFS');
+    expect(h.events).toEqual(['clear']);
+    const k = harness(inProgress());
+    k.deps.killer = {
+      async kill() {
+        throw new Error('registry unreadable');
+      },
+    };
+    await expect(applyPlan(k.deps, who(), planAgentKill('agent-1', true, false))).rejects.toThrow('registry unreadable');
+  });
+});
+
 describe('the plan renderer', () => {
   const g = graph(task('x', { status: 'in-progress', assigned: 'agent-1', claim_epoch: 1, retry_count: 1 }), task('y'));
   const plan = planRetry(g, 'x', live, who(), { debounceMs: 0, reason: 'stuck' });

@@ -20,6 +20,13 @@ describe('parseDurationMs', () => {
     expect(parseDurationMs(s)).toBe(ms);
   });
 
+  it('accepts up to 100 years, no more (a deadline must stay a valid Date)', () => {
+    expect(parseDurationMs('36500d')).toBe(36500 * 24 * HOUR);
+    expect(parseDurationMs('36501d')).toBeUndefined();
+    expect(parseDurationMs('99999999999999d')).toBeUndefined();
+    expect(parseDurationMs('99999999999999999999')).toBeUndefined();
+  });
+
   it.each(['', ' ', 'abc', '5x', 'm5', '-5m', '5 m', '1h 30m', '1.h', '.5h', '5mm', 'h', '+5m', '1e3s'])('rejects %j', (s) => {
     expect(parseDurationMs(s)).toBeUndefined();
   });

@@ -62,7 +62,8 @@ export function launchSpec(task: Task, executors: ExecutorSettings, opts: { prom
       };
     }
     default: {
-      const custom = executors[executor];
+      // Own keys only: `executor = "toString"` is an unconfigured executor, not Object.prototype's.
+      const custom = Object.hasOwn(executors, executor) ? executors[executor] : undefined;
       if (!custom) return { missing: `executor '${executor}' is not configured (add [executors.${executor}] to config.toml, or use shell, claude, codex)` };
       const fill = (s: string): string => s.replaceAll('{prompt_file}', promptFile).replaceAll('{task_id}', task.id).replaceAll('{model}', model ?? '');
       const usesFile = custom.command.some((a) => a.includes('{prompt_file}'));

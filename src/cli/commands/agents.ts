@@ -71,7 +71,10 @@ export function register(program: Command): void {
         ctx.out({ agent: agentId, killed: false, already: rec.status }, () => `${agentId} is not running (${rec.status}); nothing to kill`);
         return;
       }
-      await rc.apply(ctx.actor(), plan);
-      ctx.out({ agent: agentId, killed: true, task: rec.task_id }, () => `Killed ${agentId} (PID ${rec.pid ?? '-'}); the service's reconciler will release '${rec.task_id}'`);
+      const { killed } = await rc.apply(ctx.actor(), plan);
+      const refused = killed[0]?.notSignalled;
+      ctx.out({ agent: agentId, killed: !refused, task: rec.task_id }, () =>
+        `${refused ? `Marked ${agentId} dead (not signalled)` : `Killed ${agentId} (PID ${rec.pid ?? '-'})`}; the service's reconciler will release '${rec.task_id}'`,
+      );
     });
 }

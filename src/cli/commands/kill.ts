@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usageError, WgError } from '../../core/errors.js';
 import { isAgentActor } from '../../core/task.js';
+import { isAliveStatus } from '../../store/registry.js';
 import { planKill } from '../../core/plans/requeue.js';
 import { CliContext } from '../context.js';
 import { DRY_RUN_HEADER, recoveryContext } from '../recovery-context.js';
@@ -27,8 +28,11 @@ export function register(program: Command): void {
         return;
       }
       const { result: r, killed } = await rc.apply(who, plan);
-      ctx.out({ agent: agentId, was_alive: killed[0]?.wasAlive ?? false, task: r.task ?? null }, () =>
-        `Killed ${agentId}${killed[0]?.wasAlive ? '' : ' (it was not running)'}${r.task ? `; '${rec.task_id}' released${flags.redispatch ? '' : ' and paused (wg resume ' + rec.task_id + ')'}` : ''}`,
+      // Alive when this command began: a running service that saw the release first may have
+      // stopped the agent (claim lost) and marked it dead before our kill step read the registry.
+      const wasAlive = isAliveStatus(rec.status) || !!killed[0]?.wasAlive;
+      ctx.out({ agent: agentId, was_alive: wasAlive, task: r.task ?? null }, () =>
+        `${killed[0]?.notSignalled ? `Marked ${agentId} dead (not signalled)` : `Killed ${agentId}`}${wasAlive ? '' : ' (it was not running)'}${r.task ? `; '${rec.task_id}' released${flags.redispatch ? '' : ' and paused (wg resume ' + rec.task_id + ')'}` : ''}`,
       );
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { isStatus, isSystemId, STATUSES } from '../../core/task.js';
+import { oneLine } from '../../render/escape.js';
 import { STATUS_MARK } from '../../render/table.js';
 import { CliContext } from '../context.js';
 import { collect } from '../parse.js';
@@ -27,7 +28,7 @@ export function register(program: Command): void {
       // JSON rows are whole task objects (the listing itself reads rows from the index).
       ctx.out(ctx.json ? tasks.map((t) => graph.get(t.id)!) : [], () =>
         tasks.length
-          ? tasks.map((t) => `${STATUS_MARK[t.status] ?? '[?]'} ${t.id} - ${t.title}${t.priority !== 10 ? ` p${t.priority}` : ''}${t.paused ? ' [PAUSED]' : ''}${t.assigned ? ` (${t.assigned})` : ''}${t.tags?.length ? ` [${t.tags.join(', ')}]` : ''}`)
+          ? tasks.map((t) => `${STATUS_MARK[t.status] ?? '[?]'} ${oneLine(t.id)} - ${oneLine(t.title)}${t.priority !== 10 ? ` p${t.priority}` : ''}${t.paused ? ' [PAUSED]' : ''}${t.assigned ? ` (${oneLine(t.assigned)})` : ''}${t.tags?.length ? ` [${oneLine(t.tags.join(', '))}]` : ''}`)
           : 'No tasks found',
       );
     });

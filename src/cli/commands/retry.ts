@@ -28,11 +28,12 @@ export function register(program: Command): void {
         return;
       }
       const { result: r, killed } = await rc.apply(who, plan);
+      const signalled = killed.filter((k) => !k.notSignalled);
       ctx.out({ task: r.task, noop: r.noop ?? null, killed: killed.map((k) => k.id), cleared: r.cleared }, () =>
         r.noop
           ? r.noop
           : [
-              `Re-queued '${id}' (retry ${r.task.retry_count}${r.task.max_retries !== undefined ? `/${r.task.max_retries}` : ''})${killed.length ? `; killed ${killed.map((k) => `${k.id}${k.pid ? ` (PID ${k.pid})` : ''}`).join(', ')}` : ''}`,
+              `Re-queued '${id}' (retry ${r.task.retry_count}${r.task.max_retries !== undefined ? `/${r.task.max_retries}` : ''})${signalled.length ? `; killed ${signalled.map((k) => `${k.id}${k.pid ? ` (PID ${k.pid})` : ''}`).join(', ')}` : ''}`,
               ...r.cleared.map((c) => `  stale claim cleared on '${c}'`),
             ],
       );

@@ -12,6 +12,7 @@ import { request } from '../../service/ipc.js';
 import { ping, startService, stopService } from '../../service/control.js';
 import { readPaused, readServiceStateFile, writePaused, type ServiceOverrides } from '../../service/service-files.js';
 import { CliContext } from '../context.js';
+import { killLeftAgents, localAliveAgents } from '../kill-all-agents.js';
 import { parseCount, parseDurationFlag } from '../parse.js';
 import { parseDurationMs } from '../../core/time.js';
 import { join } from 'node:path';
@@ -89,8 +90,19 @@ export function register(program: Command): void {
     .action(async (flags: { killAgents?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       refuseAgent(ctx, 'stop');
+      const before = flags.killAgents ? localAliveAgents(ctx) : [];
       const r = await stopService(ctx.paths, !!flags.killAgents, (await ctx.settings()).dispatcher.killGraceMs);
-      ctx.out({ stopped: r.stopped, pid: r.pid ?? null }, () => (r.stopped ? `Service stopped (PID ${r.pid})${flags.killAgents ? '; agents killed' : ''}` : 'Service is not running'));
+      const service = r.stopped ? `Service stopped (PID ${r.pid})` : 'Service is not running';
+      if (!flags.killAgents) return ctx.out({ stopped: r.stopped, pid: r.pid ?? null }, () => service);
+      // Whatever the service did (or could not do: dead, hung), no agent is left alive here.
+      const left = await killLeftAgents(ctx);
+      const byCli = new Set(left.map((k) => k.id));
+      const killed = [...before.filter((id) => !byCli.has(id)), ...left.filter((k) => k.signalled).map((k) => k.id)];
+      const markedDead = left.filter((k) => !k.signalled).map((k) => k.id);
+      ctx.out({ stopped: r.stopped, pid: r.pid ?? null, killed, marked_dead: markedDead }, () => [
+        `${service}; ${killed.length ? `agents killed: ${killed.join(', ')}` : 'no agent was running'}`,
+        ...(markedDead.length ? [`Marked dead (no live process of theirs to signal): ${markedDead.join(', ')}`] : []),
+      ]);
     });
 
   startOpts(service.command('restart').description('stop, then start with the same settings (agents survive and are re-adopted)')).action(async (flags: StartFlags, cmd: Command) => {

@@ -27,6 +27,8 @@ export function register(program: Command): void {
           hidden: layout.hidden,
         },
         () => renderVizText(layout, { now, color: useColor() }),
+        // viz paints (on a terminal) and escapes its fields itself: the guard keeps its colours.
+        { painted: true },
       );
     });
 }

@@ -13,10 +13,11 @@
  */
 import { holdsClaim } from '../claims.js';
 import type { Graph } from '../graph.js';
-import type { Plan } from '../plan.js';
+import type { Actor, Plan } from '../plan.js';
 import type { Task } from '../task.js';
 import { PARKED_PREFIX } from '../wait.js';
 import { INCOMPLETE_PREFIX } from './progress.js';
+import { planReleaseClaims } from './reconcile.js';
 import { isTerminal } from '../transitions.js';
 
 export interface RunningAgent {
@@ -79,4 +80,17 @@ export function planStopAgents(graph: Graph, running: Iterable<RunningAgent>, no
     }
   }
   return { writes: [], ops: [], kills: stop.map((s) => ({ agent: s.agent, reason: s.reason })), result: { stop, terminalSince: since, wakeAtMs } };
+}
+
+/** Why a claim is released on `service stop --kill-agents` (the task log says so). */
+export const KILL_ALL_REASON = 'service stopped with --kill-agents';
+
+/**
+ * `service stop --kill-agents`: every given agent's claim released (epoch+1: the agents are
+ * fenced), then each agent killed. The same plan whether the running service applies it (its
+ * supervisor kills) or the CLI does because no service answers (the registry's records, each
+ * checked against the process table before any signal).
+ */
+export function planKillAll(graph: Graph, agents: readonly string[], who: Actor, killReason: string): Plan<{ released: string[] }> {
+  return { ...planReleaseClaims(graph, new Set(agents), KILL_ALL_REASON, who), kills: agents.map((agent) => ({ agent, reason: killReason })) };
 }

@@ -1,0 +1,123 @@
+/**
+ * Provenance (`log/operations.jsonl`): one line per operation of a mutating command, appended
+ * under the graph lock, so its order is the order of the writes.
+ *
+ * The graph commit (the rename of graph.jsonl) is the point of truth (issue 14): a command whose
+ * graph write committed succeeded, even if its provenance cannot be appended afterwards (disk
+ * full, permissions). So a write's lines are staged first — `log/operations.pending.json`,
+ * written durably before the rename, with the hash of the graph the write produces — and
+ * appended after it. If the append fails, the command warns and still succeeds; the next write
+ * (under the lock, before anything else) appends what was staged if that commit happened (the
+ * graph has the staged hash) and drops it if not (the write never committed).
+ */
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OperationRecord } from '../core/plan.js';
+import { formatTimestamp } from '../core/time.js';
+import { writeFileDurable } from './atomic-write.js';
+import type { WgPaths } from './paths.js';
+
+/** Rotate the provenance log past this size (the Rust tool's threshold). */
+export const OPERATIONS_ROTATE_BYTES = 10 * 1024 * 1024;
+
+export interface ProvenanceContext {
+  actor?: string;
+  user?: string;
+  now: Date;
+}
+
+interface Staged {
+  /** Lines of writes that committed but are not in the log yet. */
+  committed: string;
+  /** Lines of the write under way, and the hash of the graph it produces. */
+  text?: string;
+  hash?: string;
+}
+
+const stagedPath = (paths: WgPaths): string => join(paths.logDir, 'operations.pending.json');
+
+/** The log lines of `ops` (no trailing newline), or '' for none. */
+export function formatOperations(ops: OperationRecord[], ctx: ProvenanceContext): string {
+  const stamp = formatTimestamp(ctx.now);
+  return ops
+    .map((o) => JSON.stringify({ timestamp: stamp, op: o.op, ...(o.task_id ? { task_id: o.task_id } : {}), ...(ctx.actor ? { actor: ctx.actor } : {}), ...(ctx.user ? { user: ctx.user } : {}), ...(o.detail ? { detail: o.detail } : {}) }))
+    .join('\n');
+}
+
+function readStaged(paths: WgPaths): Staged | undefined {
+  let text: string;
+  try {
+    text = readFileSync(stagedPath(paths), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const s = JSON.parse(text) as Staged;
+    return typeof s.committed === 'string' ? s : { committed: '' };
+  } catch {
+    return { committed: '' }; // torn by a crash mid-write: nothing reliable in it
+  }
+}
+
+/** Appends lines to the log (rotating it past the threshold). Throws on failure. */
+function appendLines(paths: WgPaths, lines: string, now: Date): void {
+  if (!lines) return;
+  mkdirSync(paths.logDir, { recursive: true });
+  try {
+    if (statSync(paths.operations).size >= OPERATIONS_ROTATE_BYTES) {
+      renameSync(paths.operations, paths.operations.replace(/\.jsonl$/, `.${formatTimestamp(now).replace(/[:.]/g, '')}.jsonl`));
+    }
+  } catch {
+    // no log yet
+  }
+  appendFileSync(paths.operations, lines.endsWith('\n') ? lines : lines + '\n');
+}
+
+const joinLines = (...parts: Array<string | undefined>): string => parts.filter((p) => p).join('\n');
+
+/**
+ * Under the graph lock, before a write: settles what an earlier write left staged — its lines
+ * are appended if the graph is the one it produced (`currentHash`), dropped if not. Returns the
+ * lines still owed to the log (committed, not appended: the log is not writable yet).
+ */
+export function settleStaged(paths: WgPaths, currentHash: string, now: Date): string {
+  const s = readStaged(paths);
+  if (!s) return '';
+  const owed = joinLines(s.committed, s.hash === currentHash ? s.text : undefined);
+  try {
+    appendLines(paths, owed, now);
+    rmSync(stagedPath(paths), { force: true });
+    return '';
+  } catch {
+    // Keep only what is owed, without the hash: a later change of the graph must not drop it.
+    try {
+      writeFileDurable(stagedPath(paths), JSON.stringify({ committed: owed } satisfies Staged) + '\n');
+    } catch {
+      // still staged as it was; retried by the next write
+    }
+    return owed;
+  }
+}
+
+/**
+ * Stages a write's lines with the hash of the graph it produces (before the commit; throws if
+ * that cannot be written — then nothing is written at all). A no-op without lines to keep.
+ */
+export function stageOperations(paths: WgPaths, owed: string, text: string, hash: string): boolean {
+  if (!owed && !text) return false;
+  mkdirSync(paths.logDir, { recursive: true });
+  const s: Staged = { committed: owed, text, hash };
+  writeFileDurable(stagedPath(paths), JSON.stringify(s) + '\n');
+  return true;
+}
+
+/** After the commit: appends what was staged. A failure is a warning (the change stands); the next write appends it. */
+export function appendStaged(paths: WgPaths, owed: string, text: string, now: Date): string | undefined {
+  try {
+    appendLines(paths, joinLines(owed, text), now);
+    rmSync(stagedPath(paths), { force: true });
+    return undefined;
+  } catch (e) {
+    return `the change was saved, but log/operations.jsonl could not be appended (${(e as Error).message}); the next write adds the missing lines`;
+  }
+}
