@@ -50,4 +50,5 @@ export const commandLoaders: Record<string, () => Promise<{ register: Register }
   'agent': () => import('./agent.js'),
   'assign': () => import('./assign.js'),
   'evaluate': () => import('./evaluate.js'),
+  'watch': () => import('./watch.js'),
 };
