@@ -51,4 +51,6 @@ export const commandLoaders: Record<string, () => Promise<{ register: Register }
   'assign': () => import('./assign.js'),
   'evaluate': () => import('./evaluate.js'),
   'watch': () => import('./watch.js'),
+  'trace': () => import('./trace.js'),
+  'archive': () => import('./archive.js'),
 };
