@@ -58,9 +58,11 @@ export interface MoveResult<R> {
 
 /**
  * Under the graph lock: `choose` (pure, on the whole graph) names the tasks to archive; their
- * lines are appended to the archive, then removed from graph.jsonl.
+ * lines are appended to the archive, then removed from graph.jsonl (`archive: false`, for
+ * `wg gc`: removed only).
  */
-export async function moveToArchive<R>(paths: WgPaths, choose: (graph: Graph) => { ids: string[]; ops: OperationRecord[]; result: R }, ctx: MutationContext): Promise<MoveResult<R>> {
+export async function moveToArchive<R>(paths: WgPaths, choose: (graph: Graph) => { ids: string[]; ops: OperationRecord[]; result: R }, ctx: MutationContext, opts: { archive?: boolean } = {}): Promise<MoveResult<R>> {
+  const keepCopy = opts.archive !== false;
   const lock = await acquireLock(paths.lock);
   try {
     removeOrphanTemps(paths.graph);
@@ -76,10 +78,10 @@ export async function moveToArchive<R>(paths: WgPaths, choose: (graph: Graph) =>
       if (l.task && out.has(l.task.id)) moved.push(l.raw);
       else keep.push(l.raw);
     }
-    appendDurable(archivePath(paths), moved.join('\n') + '\n');
+    const before = keepCopy ? archivedIds(paths) : undefined;
+    if (keepCopy) appendDurable(archivePath(paths), moved.join('\n') + '\n');
     writeGraph(paths, keep.length ? keep.join('\n') + '\n' : '');
-    const ids = archivedIds(paths);
-    writeIdsFile(paths, ids);
+    if (before) writeIdsFile(paths, new Set([...before, ...plan.ids]));
     recordOperations(paths, plan.ops, ctx);
     return { result: plan.result, moved: plan.ids };
   } finally {

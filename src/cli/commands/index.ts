@@ -52,5 +52,8 @@ export const commandLoaders: Record<string, () => Promise<{ register: Register }
   'evaluate': () => import('./evaluate.js'),
   'watch': () => import('./watch.js'),
   'trace': () => import('./trace.js'),
+  'spend': () => import('./spend.js'),
   'archive': () => import('./archive.js'),
+  'gc': () => import('./gc.js'),
+  'cycles': () => import('./cycles.js'),
 };
