@@ -36,7 +36,7 @@ export function planArchive(graph: Graph, now: Date, olderThanMs: number): Archi
   let cycles: ReturnType<Graph['cycleAnalysis']> | undefined;
   for (const t of graph.tasks.values()) {
     if (!ARCHIVABLE.has(t.status) || isSystemId(t.id)) continue;
-    const at = finishedAt(t);
+    const at = finishedAt(graph.get(t.id) ?? t); // rows (the index) carry no timestamps
     if (at !== undefined && at > cut) continue;
     cycles ??= graph.cycleAnalysis();
     if (cycles.cycleOf.has(t.id)) {

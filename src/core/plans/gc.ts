@@ -34,7 +34,7 @@ export function planGc(graph: Graph, dirs: AgentDirFacts[], now: Date, retention
   const tasks: string[] = [];
   for (const t of graph.tasks.values()) {
     if (!isSystemId(t.id) || !isTerminal(t.status)) continue;
-    const at = finishedAt(t);
+    const at = finishedAt(graph.get(t.id) ?? t); // rows (the index) carry no timestamps
     if (at !== undefined && at > cut) continue;
     // An evaluation whose task still waits on it (pending-eval) is not garbage.
     const src = companionSource(t.id, 'evaluate');
