@@ -55,37 +55,66 @@ const stamp = (p: string): string | undefined => {
   }
 };
 
-/** The archived ids, from the sidecar when it matches the archive (else rebuilt and rewritten). */
-export function archivedIds(paths: WgPaths): Set<string> {
+/**
+ * The sidecar's body: the archived ids sorted, one per line — checked against the archive's
+ * size and mtime, else rebuilt from the archive and rewritten.
+ */
+function idsBody(paths: WgPaths): string {
   const s = stamp(archivePath(paths));
-  if (!s) return new Set();
+  if (!s) return '';
   try {
     const text = readFileSync(idsPath(paths), 'latin1');
     const nl = text.indexOf('\n');
-    if (text.slice(0, nl) === `v1 ${s}`) return new Set(text.slice(nl + 1).split('\n').filter(Boolean));
+    if (text.slice(0, nl) === `v1 ${s}`) return text.slice(nl + 1);
   } catch {
     // no sidecar yet
   }
-  const ids = new Set(readArchive(paths).keys());
-  writeIdsFile(paths, ids);
-  return ids;
+  return writeIdsFile(paths, readArchive(paths).keys());
 }
 
-export function writeIdsFile(paths: WgPaths, ids: Iterable<string>): void {
+/** The archived ids as a set (for the writers; readiness uses lazyArchived's binary search). */
+export function archivedIds(paths: WgPaths): Set<string> {
+  return new Set(idsBody(paths).split('\n').filter(Boolean));
+}
+
+/** Writes the sidecar (sorted ids); returns its body. */
+export function writeIdsFile(paths: WgPaths, ids: Iterable<string>): string {
+  const sorted = [...ids].sort();
+  const body = sorted.length ? `${sorted.join('\n')}\n` : '';
   const s = stamp(archivePath(paths));
-  if (!s) return;
+  if (!s) return body;
   try {
     mkdirSync(dirname(idsPath(paths)), { recursive: true });
-    writeFileSync(idsPath(paths), `v1 ${s}\n${[...ids].join('\n')}\n`);
+    writeFileSync(idsPath(paths), `v1 ${s}\n${body}`);
   } catch {
     // a cache: the next reader rebuilds it
   }
+  return body;
 }
 
-/** A lookup that reads the ids on first use (most graphs never ask: no dependency is missing). */
+/** Binary search for a whole line in sorted '\n'-terminated lines (no parsing, no set to build). */
+export function sortedLinesHas(body: string, id: string): boolean {
+  let lo = 0;
+  let hi = body.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const start = body.lastIndexOf('\n', mid - 1) + 1;
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = body.length;
+    const line = body.slice(start, end);
+    if (line === id) return true;
+    if (line < id) lo = end + 1;
+    else hi = start;
+  }
+  return false;
+}
+
+/**
+ * A lookup that reads the ids on first use (most graphs never ask: no dependency is missing),
+ * then answers by binary search in the sidecar's text: at 90k archived ids, one read of 3 MB.
+ */
 export function lazyArchived(paths: WgPaths): ArchivedLookup | undefined {
   if (!existsSync(archivePath(paths))) return undefined;
-  let ids: Set<string> | undefined;
-  return { has: (id) => (ids ??= archivedIds(paths)).has(id) };
+  let body: string | undefined;
+  return { has: (id) => sortedLinesHas((body ??= idsBody(paths)), id) };
 }
-
