@@ -63,7 +63,7 @@ export function register(program: Command): void {
           `Agents: ${alive} alive, ${agents.length} total`,
           `Spend today: ${today.attempts ? `$${today.cost_usd.toFixed(2)}, ${(today.input_tokens + today.output_tokens).toLocaleString('en-US')} tokens (${today.attempts} attempt(s); wg spend)` : 'nothing recorded'}`,
           `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${paused ? `, ${paused} paused` : ''}`,
-          ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', elapsed(t), t.title]))] : []),
+          ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title, `for ${elapsed(t)}`]))] : []),
           ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
         ],
       );
