@@ -35,6 +35,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(core|store|events)/' },
     },
     {
+      name: 'compat-only-core',
+      comment: "src/compat models the Rust tool's readers (what it can load): it imports only src/core.",
+      severity: 'error',
+      from: { path: '^src/compat/' },
+      to: { path: '^src/', pathNot: '^src/(core|compat)/' },
+    },
+    {
       name: 'agency-not-service-or-cli',
       severity: 'error',
       from: { path: '^src/agency/' },
@@ -44,6 +51,13 @@ module.exports = {
       name: 'agents-not-service-or-cli',
       severity: 'error',
       from: { path: '^src/agents/' },
+      to: { path: '^src/(service|cli)/' },
+    },
+    {
+      name: 'git-not-service-or-cli',
+      comment: 'src/git (worktrees, landing) is used by the CLI and the service: it imports neither.',
+      severity: 'error',
+      from: { path: '^src/git/' },
       to: { path: '^src/(service|cli)/' },
     },
     {

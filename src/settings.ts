@@ -87,3 +87,9 @@ export function loadSettings(configPath: string, overrides: ServiceOverrides = {
 export function hardTimeoutMs(task: Pick<Task, 'timeout'> | undefined, dispatcher: Pick<DispatcherSettings, 'agentTimeoutMs'>): number {
   return (task?.timeout ? parseDurationMs(task.timeout) : undefined) ?? dispatcher.agentTimeoutMs;
 }
+
+/** How long a task's verify command may run: the task's own `verify_timeout`, else the setting. */
+export function verifyTimeoutMs(task: Pick<Task, 'verify_timeout'> | undefined, dispatcher: Pick<DispatcherSettings, 'verifyTimeoutMs'>): number {
+  const own = typeof task?.verify_timeout === 'string' ? parseDurationMs(task.verify_timeout) : undefined;
+  return own ?? dispatcher.verifyTimeoutMs;
+}

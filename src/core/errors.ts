@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'cycle'
   | 'claim_lost'
   | 'lock_timeout'
+  | 'verify_failed'
+  | 'unmerged'
   | 'io';
 
 export class WgError extends Error {

@@ -52,8 +52,8 @@ export const EVALUABLE_STATUSES = set('done', 'pending-eval', 'failed', 'failed-
 export const UNSTARTED_STATUSES = set('open', 'incomplete', 'blocked');
 /** Claims the reconciler looks at: an agent holding a task in one of these must be alive. */
 export const STALE_CLAIM_STATUSES = set('in-progress', 'open');
-/** The registry marks an agent `done` when its task ended in one of these under its claim. */
-export const DONE_STATUSES = set('done', 'pending-eval');
+/** The registry marks an agent `done` when its task ended in one of these under its claim (its work is finished). */
+export const DONE_STATUSES = set('done', 'pending-eval', 'pending-validation');
 
 export type ClaimEffect = 'set' | 'cleared' | 'kept';
 
@@ -82,7 +82,8 @@ const row = (from: ReadonlySet<Status>, to: Array<Status | 'same'>, claim: Claim
 export const TRANSITIONS = {
   claim: row(set('open', 'incomplete', 'blocked'), ['in-progress'], 'set'),
   unclaim: row(set('in-progress', 'open', 'incomplete', 'blocked'), ['open'], 'cleared'),
-  done: row(set('in-progress', 'open', 'incomplete', 'waiting', 'blocked'), ['done', 'pending-eval'], 'kept', set('done', 'pending-eval')),
+  /** With validation required (`--validation`), done stops at pending-validation for a human. */
+  done: row(set('in-progress', 'open', 'incomplete', 'waiting', 'blocked'), ['done', 'pending-eval', 'pending-validation'], 'kept', set('done', 'pending-eval', 'pending-validation')),
   fail: row(NON_TERMINAL_STATUSES, ['failed'], 'kept', set('failed')),
   abandon: row(allBut('done', 'abandoned'), ['abandoned'], 'kept', set('abandoned')),
   retry: row(set('in-progress', 'open', 'failed', 'incomplete'), ['open'], 'cleared'),
@@ -96,6 +97,17 @@ export const TRANSITIONS = {
   /** Stale claims downstream of a retried task (`wg retry`'s eager cleanup). */
   'clear-stale-claim': row(NON_TERMINAL_STATUSES, ['open', 'same'], 'cleared'),
   pause: row(new Set(STATUSES), ['same'], 'kept'),
+  /** `wg publish`: a draft and its paused subgraph are unpaused (status unchanged). */
+  publish: row(new Set(STATUSES), ['same'], 'kept'),
+  /** The human gates (SPEC §2): approve lands the work; reject re-opens it (or fails it past max_rejections). */
+  approve: row(set('pending-validation', 'pending-eval'), ['done'], 'kept', set('done')),
+  reject: row(set('pending-validation', 'pending-eval'), ['open', 'failed'], 'cleared'),
+  /** `wg wait`: the agent parks its task on a condition and gives its slot back. */
+  wait: row(set('in-progress'), ['waiting'], 'cleared'),
+  /** The condition of a waiting task holds: back to the queue (the service re-dispatches it). */
+  'wait-resume': row(set('waiting'), ['open'], 'cleared'),
+  /** `wg incomplete`: not failed, needs another pass (an attempt; failed past max_retries). */
+  incomplete: row(set('in-progress', 'open', 'waiting', 'blocked'), ['incomplete', 'failed'], 'cleared', set('incomplete')),
   /** A loop iteration re-opens the done members of a configured cycle (abandoned ones stay). */
   'cycle-iterate': row(set('done'), ['open'], 'cleared'),
   // The service.
@@ -103,7 +115,7 @@ export const TRANSITIONS = {
   /** A failed spawn gives the claim back; keyed on the agent's claim, not on the status. */
   'spawn-rollback': row(new Set(STATUSES), ['open'], 'cleared'),
   /** The agent's process ended while its task was in progress (SPEC §4). */
-  'agent-exit': row(set('in-progress'), ['done', 'pending-eval', 'failed', 'open'], 'kept'),
+  'agent-exit': row(set('in-progress'), ['done', 'pending-eval', 'pending-validation', 'failed', 'open'], 'kept'),
   /** The reconciler: the claim of a dead or unknown agent (a death counts; past the bound: failed). */
   reconcile: row(STALE_CLAIM_STATUSES, ['open', 'failed'], 'cleared'),
   /** `service stop --kill-agents`: claims given back without counting a death. */
@@ -148,7 +160,8 @@ export function transitionError(task: Task, command: string): WgError {
     'pending-eval': `use 'wg approve ${id}' or wait for its evaluation`,
     'pending-validation': `use 'wg approve ${id}' or 'wg reject ${id}'`,
     'failed-pending-eval': `wait for its evaluation`,
-    waiting: `it is waiting on a condition`,
+    waiting: `it is waiting on a condition (see 'wg show ${id}')`,
+    incomplete: `use 'wg claim ${id}' or let the service run it`,
   };
   return new WgError('invalid_transition', `task '${id}' is ${task.status} — cannot ${command}; ${help[task.status] ?? `see 'wg show ${id}'`}`);
 }

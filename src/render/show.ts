@@ -2,8 +2,10 @@
  * The task page (SPEC §6): a metadata block, then Description, Depends on, Required by, Log —
  * the layout of the Rust tool's task page, shared by `wg show` and (later) `wg html`.
  */
+import { maxRejections, requiresValidation } from '../core/gates.js';
 import type { TaskView } from '../core/graph.js';
 import type { Task } from '../core/task.js';
+import { describeWait, readWaitSpec } from '../core/wait.js';
 
 export interface EvalSummary {
   score: number;
@@ -18,7 +20,15 @@ export interface TaskPage {
   log: Task['log'];
 }
 
-export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary): TaskPage {
+/** An agent worktree of the task, as `wg show` reports it. */
+export interface WorktreeLine {
+  agent: string;
+  branch: string;
+  state: string;
+  detail?: string;
+}
+
+export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary, worktrees: readonly WorktreeLine[] = []): TaskPage {
   const md: Array<[string, string]> = [];
   const add = (k: string, v: string | undefined): void => {
     if (v !== undefined && v !== '') md.push([k, v]);
@@ -39,6 +49,17 @@ export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary):
   add('Retries', task.retry_count || task.max_retries !== undefined ? `${task.retry_count ?? 0}${task.max_retries !== undefined ? `/${task.max_retries}` : ''}` : undefined);
   add('Failure reason', task.failure_reason);
   add('Failure class', task.failure_class);
+  add('Verify', typeof task.verify === 'string' ? task.verify : undefined);
+  if (requiresValidation(task) || task.rejection_count) {
+    add('Validation', `${task.validation ?? 'none'}${task.rejection_count ? ` (rejected ${task.rejection_count}/${maxRejections(task)})` : ''}`);
+  }
+  const wait = task.status === 'waiting' ? readWaitSpec(task.wait_condition) : undefined;
+  add('Waiting for', wait ? describeWait(wait) : undefined);
+  if (typeof task.checkpoint === 'string' && task.checkpoint) {
+    const first = task.checkpoint.split('\n')[0]!;
+    add('Checkpoint', first.length > 100 ? `${first.slice(0, 100)}…` : first);
+  }
+  for (const w of worktrees) add(`Worktree`, `${w.branch} (${w.agent}): ${w.state}${w.detail ? ` — ${w.detail}` : ''}`);
   if (task.cycle_config) add('Loop', `iteration ${(task.loop_iteration ?? 0) + 1}/${task.cycle_config.max_iterations || 'unlimited'}`);
   if (evaluation) {
     add('Eval score', evaluation.score.toFixed(2));

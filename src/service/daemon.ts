@@ -5,7 +5,8 @@
  * order, with one `now`:
  *
  *   refresh the graph → hard timeouts (supervisor.ts) → exits (exits.ts) → liveness
- *   (assess.ts) → stale claims (reconcile.ts) → agency (agency-step.ts) → stop agents whose
+ *   (assess.ts) → stale claims (reconcile.ts) → agency (agency-step.ts) → parked tasks whose
+ *   condition holds (wait-step.ts) → stop agents whose
  *   task ended or whose claim moved (stop.ts) → dispatch + spawn (dispatch.ts, spawn.ts)
  *
  * Maintenance runs even when every slot is full. Every decision is a pure function in
@@ -35,6 +36,7 @@ import { ServiceRegistry } from './registry-view.js';
 import { daemonLockPath, readPaused, removeServiceState, writePaused, writeServiceState, type ServiceOverrides } from './service-files.js';
 import { killAllAgents, stopAgents, type GraceState } from './stop.js';
 import { Supervisor } from './supervisor.js';
+import { resumeWaiting, waitWakeMs } from './wait-step.js';
 
 export type { TickSummary } from './events.js';
 
@@ -109,7 +111,7 @@ export class Daemon {
       host: hostname(),
       events: this.events,
       supervisor: this.supervisor,
-      graph: new GraphView(paths, this.settings.agency.autoEvaluate),
+      graph: new GraphView(paths, this.settings.agency.autoEvaluate, (m) => this.log?.logger.warn({ event: 'graph:warning' }, m)),
       registry: new ServiceRegistry(paths),
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
@@ -266,6 +268,7 @@ export class Daemon {
     const reclaimed = await step('reconcile', () => reconcile(ctx, liveness, now));
     const m = this.memory;
     await step('agency', () => agencyStep(ctx, m.agency, now));
+    await step('wait', () => resumeWaiting(ctx, now));
     await step('stop', () => stopAgents(ctx, m.grace, now));
     const d = await step('dispatch', () => dispatchStep(ctx, m.dispatch, m.spawnFailures, { now, alive, liveness, paused: this.paused }));
 
@@ -278,7 +281,7 @@ export class Daemon {
   /** When to wake without an event: a time gate opens, a kill grace ends, a deadline, adopted agents. */
   private nextWakeMs(): number | undefined {
     const nowMs = this.clock.now().getTime();
-    const times = [dispatchWakeMs(this.ctx, this.memory.dispatch), this.memory.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
+    const times = [dispatchWakeMs(this.ctx, this.memory.dispatch), waitWakeMs(this.ctx, nowMs), this.memory.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
     const next = Math.min(...times.map((t) => t ?? Infinity));
     return next === Infinity ? undefined : Math.max(5, next - nowMs + 5);
   }

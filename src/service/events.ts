@@ -49,6 +49,16 @@ export interface ServiceEventMap {
   'eval:scaffolded': { tasks: string[] };
   'eval:resolved': ResolveResult;
   'eval:unreadable': { task: string; error: string };
+  /** The agent's work loop (work-loop.ts, wait-step.ts; issue 11). A parked task's condition holds: back to open. */
+  'wait:resumed': { task: string; condition: string };
+  /** Messages queued on the task went into a new agent's prompt. */
+  'message:delivered': { agent: string; task: string; messages: number; last: number };
+  'worktree:created': { agent: string; task: string; path: string; branch: string; continues?: string };
+  /** A clean exit was finished: verify ran, the branch landed or was left for review. */
+  'worktree:finished': { agent: string; task: string; notes: string[] };
+  /** The exited agent's worktree was removed (landed) or archived (its branch kept). */
+  'worktree:cleaned': { agent: string; detail: string };
+  'worktree:error': { agent: string; error: string };
   /** A listener threw while handling `event` (the emitting step carried on). */
   'listener:error': { event: string; error: string };
 }

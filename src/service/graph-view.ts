@@ -17,6 +17,7 @@ import type { PlanStore } from '../apply.js';
 import type { Graph } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
 import { ReadySet } from '../core/ready-set.js';
+import type { Status } from '../core/transitions.js';
 import { LiveGraph } from '../store/live-graph.js';
 import type { WgPaths } from '../store/paths.js';
 import { TaskIndex } from './task-index.js';
@@ -32,13 +33,20 @@ export class GraphView {
   constructor(
     private readonly paths: WgPaths,
     autoEvaluate: boolean,
+    /** Where the copy's warnings go (a write to a repeated id left out), once per distinct message. */
+    private readonly warn?: (message: string) => void,
   ) {
     this.tasks = new TaskIndex(autoEvaluate);
   }
 
   /** The copy (loaded on first use: the first tick, not the constructor). */
   private copy(): LiveGraph {
-    return (this.live ??= new LiveGraph(this.paths));
+    if (!this.live) {
+      const seen = new Set<string>();
+      const warn = this.warn;
+      this.live = new LiveGraph(this.paths, warn ? (m) => void (seen.has(m) || (seen.add(m), warn(m))) : undefined);
+    }
+    return this.live;
   }
 
   /** Picks up changes made by other processes (one stat when there are none); `now` is the tick's. */
@@ -49,6 +57,11 @@ export class GraphView {
 
   graph(): Graph {
     return this.copy().graph();
+  }
+
+  /** Ids of the tasks with this status (the copy's index; terminal statuses are a scan). */
+  withStatus(status: Status): ReadonlySet<string> {
+    return this.copy().withStatus(status);
   }
 
   /** Counts the copy's writes (its index generation). */

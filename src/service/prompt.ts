@@ -1,20 +1,26 @@
 /**
- * The prompt an agent receives (SPEC §4): the task, its description, what its dependencies
- * produced (artifacts and last log lines), the reasons earlier attempts failed, and the
- * required workflow.
+ * The prompt an agent receives (SPEC §4, §10): the task, its description, then the same
+ * context `wg context` shows (render/context.ts: the checkpoint of an earlier attempt, review
+ * feedback, why earlier attempts ended, what the dependencies produced, the messages queued
+ * for the task), its worktree, and the agent guide (the work loop).
  */
 import type { Graph } from '../core/graph.js';
 import type { Identity } from '../agency/files.js';
+import { buildContext } from '../core/context.js';
+import type { Message } from '../core/messages.js';
 import type { Task } from '../core/task.js';
 import { AGENT_GUIDE } from '../docs/agent-guide.js';
-
-const LAST_LOG_LINES = 5;
+import { renderContextSections } from '../render/context.js';
 
 export interface PromptExtras {
   /** The agency identity of `task.agent` (SPEC §8), loaded from .wg/agency/. */
   identity?: Identity | undefined;
   /** The evaluation that sent this task back (eval-gate rescue). */
   feedback?: { score: number; notes?: string | null | undefined } | undefined;
+  /** Messages queued for the task that this agent has not seen (the service marks them delivered). */
+  messages?: Message[] | undefined;
+  /** The agent's own git worktree. */
+  worktree?: { path: string; branch: string; base?: string | undefined; continues?: string | undefined } | undefined;
 }
 
 export function buildPrompt(graph: Graph, task: Task, agentId: string, extras: PromptExtras = {}): string {
@@ -23,22 +29,18 @@ export function buildPrompt(graph: Graph, task: Task, agentId: string, extras: P
   if (task.agent) out.push('', ...identitySection(task.agent, extras.identity));
   if (task.description) out.push('', '## Description', '', task.description);
   if (task.deliverables?.length) out.push('', '## Deliverables', '', ...task.deliverables.map((d) => `- ${d}`));
-  const deps = (task.after ?? []).map((id) => graph.get(id)).filter((d): d is Task => !!d);
-  if (deps.length) {
-    out.push('', '## What your dependencies produced');
-    for (const d of deps) {
-      out.push('', `### ${d.id} (${d.status}): ${d.title}`);
-      if (d.artifacts?.length) out.push('Artifacts:', ...d.artifacts.map((a) => `- ${a}`));
-      const log = (d.log ?? []).slice(-LAST_LOG_LINES);
-      if (log.length) out.push('Last log entries:', ...log.map((e) => `- ${e.timestamp} ${e.message}`));
-    }
-  }
-  const previous = (task.log ?? []).filter((e) => /failed|stale claim|exceeded|killed/i.test(e.message));
-  if ((task.retry_count ?? 0) > 0 || task.failure_reason || previous.length) {
-    out.push('', '## Previous attempts');
-    if (task.failure_reason) out.push(`Last failure: ${task.failure_reason}`);
-    for (const e of previous.slice(-LAST_LOG_LINES)) out.push(`- ${e.timestamp} ${e.message}`);
-    out.push('Avoid repeating what made them fail.');
+  if (typeof task.verify === 'string' && task.verify) out.push('', '## Verify', '', `wg done runs this first and refuses until it exits 0: ${task.verify}`);
+  const context = renderContextSections(buildContext(graph, task.id, { unread: extras.messages ?? [] }));
+  if (context.length) out.push('', ...context);
+  if (extras.worktree) {
+    const w = extras.worktree;
+    out.push(
+      '',
+      '## Your worktree',
+      '',
+      `You work in your own git worktree: ${w.path} (branch ${w.branch}${w.base ? `, merged into ${w.base} by wg done` : ''}).`,
+      ...(w.continues ? [`It continues the branch of an earlier attempt (${w.continues}): its work is already here.`] : []),
+    );
   }
   if (extras.feedback) {
     out.push('', '## Evaluator feedback on the previous attempt', '', `It scored ${extras.feedback.score.toFixed(2)}, below the bar; this attempt must fix that.`);

@@ -1,11 +1,12 @@
 /**
  * Tick step 6: starting agents. The claim is written before the process starts (in-progress,
- * the new agent, epoch+1: core/plans/dispatch.ts `planSpawnClaim`); the registry learns of the
+ * the new agent, epoch+1: core/plans/dispatch.ts `planSpawnClaim`); then the agent's workspace
+ * (its own git worktree) and its prompt with the messages queued for it (work-loop.ts); the registry learns of the
  * agent before and after the launch; a failed launch gives the claim back and holds the task
  * back (`spawnFailureBackoffMs`: 1 s, 2 s, 4 s … 5 min) so it is not retried in a hot loop.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { latestEvaluation, readTaskEvaluations } from '../agency/evaluations.js';
 import { loadIdentity, type Identity } from '../agency/files.js';
 import { planSpawnClaim, planSpawnRollback, spawnFailureBackoffMs } from '../core/plans/dispatch.js';
@@ -16,6 +17,7 @@ import { launchSpec } from '../agents/executors/index.js';
 import type { Registry } from '../store/registry.js';
 import { serviceActor, type StepContext } from './context.js';
 import { buildPrompt } from './prompt.js';
+import { deliverMessages, discardWorkspace, prepareWorkspace, queuedMessages, type Workspace } from './work-loop.js';
 
 /** Consecutive failed spawns per task (reset by a successful spawn). */
 export type SpawnFailures = Map<string, number>;
@@ -53,7 +55,9 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   const promptFile = join(agentDir, 'prompt.txt');
   const startedAt = formatTimestamp(now);
   const base = { id: agentId, task_id: task.id, claim_epoch: epoch, executor, ...(model ? { model } : {}), started_at: startedAt, host: ctx.host };
+  let workspace: Workspace | undefined;
   const fail = async (error: string): Promise<false> => {
+    await discardWorkspace(ctx, workspace, now);
     const n = (failures.get(task.id) ?? 0) + 1;
     failures.set(task.id, n);
     const retryAfter = formatTimestamp(new Date(now.getTime() + spawnFailureBackoffMs(n)));
@@ -66,7 +70,9 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   };
   try {
     mkdirSync(agentDir, { recursive: true });
-    writeFileSync(promptFile, buildPrompt(ctx.graph.graph(), claimed, agentId, promptExtras(ctx, claimed)));
+    workspace = await prepareWorkspace(ctx, agentId, claimed, now);
+    const queued = queuedMessages(ctx, task.id, agentId, executor);
+    writeFileSync(promptFile, buildPrompt(ctx.graph.graph(), claimed, agentId, { ...promptExtras(ctx, claimed), messages: queued, worktree: workspace.worktree }));
     const spec = launchSpec(claimed, ctx.settings.executors, { promptFile, model, executor });
     if ('missing' in spec) return await fail(spec.missing);
     const timeoutMs = hardTimeoutMs(claimed, ctx.settings.dispatcher);
@@ -84,12 +90,13 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
       WG_CLAIM_EPOCH: String(epoch),
       WG_EXECUTOR: executor,
       ...(model ? { WG_MODEL: model } : {}),
+      ...workspace.env,
     };
     // Nested Claude Code sessions refuse to start when these leak in from a parent session.
     delete env.CLAUDECODE;
     delete env.CLAUDE_CODE_ENTRYPOINT;
     const started = await ctx.supervisor.start(agentId, spec.argv, {
-      cwd: dirname(ctx.paths.dir),
+      cwd: workspace.cwd,
       env,
       ...(spec.promptOnStdin ? { stdinFile: promptFile } : {}),
       outputFile,
@@ -101,6 +108,7 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
     });
     failures.delete(task.id);
     ctx.events.emit('agent:spawned', { agent: agentId, task: task.id, pid: started.pid, executor, epoch });
+    deliverMessages(ctx, task.id, agentId, queued);
     return true;
   } catch (e) {
     return await fail((e as Error).message);

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeRegistry } from '../helpers/files.js';
 import { inProcessService, type InProcessService } from '../helpers/daemon.js';
 import { project, serviceProject, type Project } from '../helpers/project.js';
-import { rustLoadsGraph } from '../helpers/rust-rules.js';
+import { rustLoadsGraph } from '../../src/compat/rust-rules.js';
 
 let p: Project | undefined;
 let s: InProcessService | undefined;

@@ -21,6 +21,10 @@ import { planKillRelease, planRequeue } from '../../src/core/plans/requeue.js';
 import { planReset } from '../../src/core/plans/reset.js';
 import { planRetry } from '../../src/core/plans/retry.js';
 import { planPause } from '../../src/core/plans/annotate.js';
+import { planApprove, planPublish, planReject } from '../../src/core/plans/gate.js';
+import { planNext } from '../../src/core/plans/next.js';
+import { planIncomplete } from '../../src/core/plans/progress.js';
+import { planResumeWaiting, planWait } from '../../src/core/plans/wait.js';
 import type { Task } from '../../src/core/task.js';
 import {
   accepts,
@@ -52,8 +56,9 @@ const arbTask = (id: string, earlier: string[]): fc.Arbitrary<Task> =>
       after: fc.subarray(earlier),
       paused: fc.boolean(),
       completedAgo: fc.boolean(),
+      waitsForMessage: fc.boolean(),
     })
-    .map(({ status, holder, epoch, retry, after, paused, completedAgo }) =>
+    .map(({ status, holder, epoch, retry, after, paused, completedAgo, waitsForMessage }) =>
       task(id, {
         status,
         ...(holder ? { assigned: holder } : {}),
@@ -62,6 +67,7 @@ const arbTask = (id: string, earlier: string[]): fc.Arbitrary<Task> =>
         ...(after.length ? { after } : {}),
         ...(paused ? { paused } : {}),
         ...(completedAgo ? { completed_at: iso(-60_000) } : {}),
+        ...(status === 'waiting' && waitsForMessage ? { wait_condition: { mode: 'all', conditions: [{ type: 'message' }] } } : {}),
       }),
     );
 
@@ -114,6 +120,16 @@ function runs(g: Graph, id: string, liveness: LivenessMap, n: number): Run[] {
       classify: (_x, p) => (p.ops.some((o) => o.op === 'reclaim') ? 'reconcile' : 'agent-exit'),
     },
     { cmd: 'reconcile', plan: () => planReconcile(g, liveness, w, { maxRetries: 2 }) },
+    { cmd: 'approve', target: id, plan: () => planApprove(g, id, w), classify: (x) => (x === id ? 'approve' : 'cycle-iterate') },
+    { cmd: 'reject', target: id, plan: () => planReject(g, id, 'not good enough', w, { maxRejections: 1 + (n % 3) }) },
+    { cmd: 'publish', target: id, plan: () => planPublish(g, id, w, { only: n % 2 === 0 }) },
+    { cmd: 'wait', target: id, plan: () => planWait(g, id, { mode: 'all', conditions: [{ type: 'message' }] }, 'message', w) },
+    {
+      cmd: 'wait-resume',
+      plan: () => planResumeWaiting(g, { now: w.now, messages: new Map(IDS.map((x) => [x, { any: n % 2 === 0, human: false }])), mtimes: new Map() }, w),
+    },
+    { cmd: 'incomplete', target: id, plan: () => planIncomplete(g, id, 'more to do', w, { maxRetries: 2 }) },
+    { cmd: 'claim', plan: () => planNext(g, who({ actor: 'carol' }), { claim: true }) },
     { cmd: 'release-claims', plan: () => planReleaseClaims(g, new Set(['agent-1']), 'stop', w) },
     {
       cmd: 'eval-promote',
@@ -211,7 +227,11 @@ describe('the table itself', () => {
     expect(has('claim', 'open', 'incomplete')).toBe(true);
     expect(has('unclaim', 'in-progress', 'open')).toBe(true);
     expect(has('done', 'in-progress', 'open', 'incomplete', 'waiting')).toBe(true);
-    expect([...(TRANSITIONS.done as Transition).noop!]).toEqual(['done', 'pending-eval']);
+    expect([...(TRANSITIONS.done as Transition).noop!]).toEqual(['done', 'pending-eval', 'pending-validation']);
+    expect(has('approve', 'pending-validation', 'pending-eval')).toBe(true);
+    expect(has('reject', 'pending-validation', 'pending-eval')).toBe(true);
+    expect(TRANSITIONS.approve.to).toEqual(new Set(['done']));
+    expect(TRANSITIONS.reject.to).toEqual(new Set(['open', 'failed']));
     expect([...TRANSITIONS.fail.from].sort()).toEqual([...NON_TERMINAL_STATUSES].sort());
     expect(STATUSES.filter((s) => !accepts('abandon', s))).toEqual(['done', 'abandoned']);
     expect(STATUSES.every((s) => accepts('reset', s))).toBe(true);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
-import { planAdd, type AddInput } from '../../core/plans/add.js';
+import { planAdd, planAddSubtask, type AddInput } from '../../core/plans/add.js';
 import { CliContext } from '../context.js';
 import { collect, collectList, parseCount, parseDurationFlag, parsePriority, requireInstant } from '../parse.js';
 
@@ -20,6 +20,12 @@ interface AddFlags {
   deliverable?: string[];
   maxIterations?: string;
   cycleDelay?: string;
+  verify?: string;
+  verifyTimeout?: string;
+  validation?: string;
+  maxRejections?: string;
+  independent?: boolean;
+  subtask?: boolean;
 }
 
 export function register(program: Command): void {
@@ -44,12 +50,19 @@ export function register(program: Command): void {
     .option('--deliverable <text>', 'expected output (repeatable)', collect)
     .option('--max-iterations <n>', 'make a loop with the --after tasks, run at most N times')
     .option('--cycle-delay <duration>', 'delay between loop iterations')
+    .option('--verify <cmd>', 'a shell command `wg done` runs first; it must exit 0')
+    .option('--verify-timeout <duration>', 'how long the verify command may run (default: verify_default_timeout)')
+    .option('--validation <text>', 'a human validates: done → pending-validation until wg approve / wg reject (text: the criteria)')
+    .option('--max-rejections <n>', 'rejections before the task fails (default: max_rejections, 3)')
+    .option('--independent', 'run by an agent: do not make the new task come after the agent\'s task')
+    .option('--no-after', 'alias of --independent')
+    .option('--subtask', 'run by an agent: the agent\'s task waits for the new one (the agent exits; it resumes when the subtask ends)')
     .action(async (title: string, flags: AddFlags & { blockedBy?: string[] }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
       const input: AddInput = { title };
       if (flags.id !== undefined) input.id = flags.id;
-      const after = [...(flags.after ?? []), ...(flags.blockedBy ?? [])];
+      const after = [...(Array.isArray(flags.after) ? flags.after : []), ...(flags.blockedBy ?? [])];
       if (after.length) input.after = after;
       if (flags.description !== undefined) input.description = flags.description;
       if (flags.tag) input.tags = flags.tag;
@@ -69,7 +82,26 @@ export function register(program: Command): void {
       } else if (flags.cycleDelay !== undefined) {
         throw usageError('--cycle-delay needs --max-iterations', 'add --max-iterations N to make the task a loop');
       }
-      const { task: t } = await ctx.mutate(who, (g) => planAdd(g, input, who));
-      ctx.out(t, () => [`Added task: ${t.title} (${t.id})${t.paused ? ' [paused draft — wg resume ' + t.id + ' when ready]' : ''}`]);
+      if (flags.verify !== undefined) input.verify = flags.verify;
+      if (flags.verifyTimeout !== undefined) input.verifyTimeout = parseDurationFlag('--verify-timeout', flags.verifyTimeout);
+      if (flags.validation !== undefined) input.validation = flags.validation;
+      if (flags.maxRejections !== undefined) {
+        input.maxRejections = parseCount('--max-rejections', flags.maxRejections);
+        if (input.maxRejections < 1) throw usageError('--max-rejections must be at least 1');
+      }
+      // commander turns --no-after into after === false
+      if (flags.independent || (flags as { after?: unknown }).after === false) input.independent = true;
+      const parent = ctx.env.WG_TASK_ID || undefined;
+      if (parent) input.parent = parent;
+      if (flags.subtask) {
+        if (!parent) throw usageError('--subtask needs the current task: run it as an agent (WG_TASK_ID set)');
+        input.independent = true;
+      }
+      const r = await ctx.mutate(who, (g) => (flags.subtask ? planAddSubtask(g, input, parent!, who) : planAdd(g, input, who)));
+      const t = r.task;
+      ctx.out(t, () => [
+        `Added task: ${t.title} (${t.id})${t.paused ? ' [paused draft — wg publish ' + t.id + ' when ready]' : ''}`,
+        ...(flags.subtask ? [`'${parent}' now waits for '${t.id}': exit now; the service resumes '${parent}' when '${t.id}' is done or failed.`] : []),
+      ]);
     });
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { planEdit, type EditInput } from '../../core/plans/edit.js';
+import { usageError } from '../../core/errors.js';
+import { VALIDATION_MODES } from '../../core/gates.js';
 import { CliContext } from '../context.js';
 import { collect, collectList, parseCount, parseDurationFlag, parsePriority, requireInstant } from '../parse.js';
 
@@ -19,6 +21,9 @@ interface EditFlags {
   maxIterations?: string;
   cycleDelay?: string;
   allowPhantom?: boolean;
+  verify?: string;
+  validation?: string;
+  maxRejections?: string;
 }
 
 export function register(program: Command): void {
@@ -41,6 +46,9 @@ export function register(program: Command): void {
     .option('--max-iterations <n>', 'make this task the loop config owner: at most N iterations')
     .option('--cycle-delay <duration>', 'delay between loop iterations (with --max-iterations)')
     .option('--allow-phantom', 'allow dependencies on tasks that do not exist yet')
+    .option('--verify <cmd>', 'the command wg done must pass ("" clears)')
+    .option('--validation <mode>', 'external (a human approves), llm, integrated or none ("" clears)')
+    .option('--max-rejections <n>', 'rejections before the task fails')
     .action(async (id: string, f: EditFlags, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
@@ -62,6 +70,15 @@ export function register(program: Command): void {
         if (f.cycleDelay !== undefined) input.cycle.delay = parseDurationFlag('--cycle-delay', f.cycleDelay);
       }
       if (f.allowPhantom) input.allowPhantom = true;
+      if (f.verify !== undefined) input.verify = f.verify;
+      if (f.validation !== undefined) {
+        if (f.validation !== '' && !(VALIDATION_MODES as readonly string[]).includes(f.validation)) throw usageError(`invalid --validation '${f.validation}'`, 'use external, llm, integrated or none (criteria go in the description under ## Validation)');
+        input.validation = f.validation;
+      }
+      if (f.maxRejections !== undefined) {
+        input.maxRejections = parseCount('--max-rejections', f.maxRejections);
+        if (input.maxRejections < 1) throw usageError('--max-rejections must be at least 1');
+      }
       const r = await ctx.mutate(who, (g) => planEdit(g, id, input, who));
       ctx.out({ task: r.task, changed: r.changed }, () => (r.changed.length ? `Updated '${id}': ${r.changed.join(', ')}` : `No changes made to '${id}'`));
     });

@@ -3,6 +3,8 @@ import { WgError } from '../../core/errors.js';
 import { decideDispatch } from '../../core/plans/dispatch.js';
 import { parseTimestamp } from '../../core/time.js';
 import { explainWaiting } from '../../render/service-status.js';
+import { awaitingHuman } from '../../core/human.js';
+import { unmergedWork } from '../../store/worktrees.js';
 import { readRegistry } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { runnableExecutor } from '../../agents/executors/index.js';
@@ -126,6 +128,7 @@ export function register(program: Command): void {
     d.events.on('claim:reclaimed', (e) => did.push(`reclaimed ${e.task} from ${e.agent} (${e.reason})${e.failed ? ': failed' : ''}`));
     d.events.on('agent:dead', (e) => did.push(`${e.agent} (${e.task}) is dead: ${e.reason}`));
     d.events.on('agent:killed', (e) => did.push(`stopping ${e.agent} (${e.task}): ${e.reason}`));
+    d.events.on('wait:resumed', (e) => did.push(`resumed ${e.task} (${e.condition})`));
     const summary = await d.tick();
     ctx.out({ ...summary, agents: spawned }, () => [...did, `Tick: ${summary.spawned} spawned, ${summary.reclaimed} reclaimed, ${summary.exits} exits, ${summary.alive} alive, ${summary.ready} ready`]);
   });
@@ -164,15 +167,23 @@ export function register(program: Command): void {
       const backoff = graph.all().filter((t) => t.status === 'open' && t.ready_after && (parseTimestamp(t.ready_after)?.getTime() ?? 0) > now.getTime() && (t.retry_count ?? 0) > 0);
       const explanations = explainWaiting(decision, { running: !!live, backoff });
       const agents = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.alive);
+      const human = awaitingHuman(graph, unmergedWork(paths));
+      // Parked/frozen by the Rust tool: not running, not dead; their tasks stay theirs.
+      const held = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.held);
       ctx.out(
-        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations },
+        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null })), agents_held: held.map((a) => ({ id: a.id, task: a.task_id, status: a.status })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations, awaiting_human: human },
         () => {
           const lines = [live ? `Service: running (PID ${String(live.pid)}, since ${String(live.started_at)})${paused ? ' — dispatcher PAUSED' : ''}` : 'Service: stopped', `Dispatcher: max_agents=${maxAgents}, executor=${(live?.executor as string) ?? d.executor}, poll=${d.pollIntervalMs / 1000}s`, `Agents alive: ${agents.length}`];
           for (const a of agents) lines.push(`  ${a.id}  ${a.task_id}  ${a.executor ?? ''}  pid ${a.pid ?? '-'}`);
+          if (held.length) lines.push(`Agents parked or frozen (by the Rust tool; their tasks stay theirs): ${held.map((a) => `${a.id} (${a.status}, ${a.task_id})`).join(', ')}`);
           if (explanations.length) {
             lines.push('', 'Why ready tasks are not running:');
             for (const e of explanations) lines.push(`  - ${e.message}`, `    fix: ${e.fix}`);
           } else if (decision.spawn.length === 0 && decision.waiting.length === 0) lines.push('', 'No ready tasks.');
+          if (human.length) {
+            lines.push('', 'Waiting for a human:');
+            for (const h of human) lines.push(`  - ${h.task}: ${h.detail}`, `    fix: ${h.fix}`);
+          }
           return lines;
         },
       );

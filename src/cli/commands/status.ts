@@ -9,7 +9,17 @@ import { registryLiveness } from '../../agents/liveness.js';
 import { processRunning } from '../../agents/process-table.js';
 import { readServiceStateFile } from '../../service/service-files.js';
 import { table } from '../../render/table.js';
+import { awaitingHuman } from '../../core/human.js';
+import { unmergedWork } from '../../store/worktrees.js';
 import { CliContext } from '../context.js';
+
+/** Every other status that has tasks (the Rust tool's pending-eval, waiting, …): none is hidden. */
+function otherStatuses(counts: Record<string, number>): string {
+  const shown = new Set(['open', 'in-progress', 'done', 'failed', 'abandoned']);
+  return STATUSES.filter((s) => !shown.has(s) && counts[s])
+    .map((s) => `, ${counts[s]} ${s === 'blocked' ? 'marked blocked' : s}`)
+    .join('');
+}
 
 export function register(program: Command): void {
   program
@@ -49,21 +59,27 @@ export function register(program: Command): void {
         const d = s ? parseTimestamp(s) : undefined;
         return d ? formatAge(now.getTime() - d.getTime()) : '-';
       };
+      const human = awaitingHuman(graph, unmergedWork(ctx.paths));
+      const held = agents.filter((a) => liveness.get(a.id)?.held).length;
       ctx.out(
         {
           service,
-          agents: { total: agents.length, alive },
+          agents: { total: agents.length, alive, held },
+          // `blocked` here is readiness (open but waiting); the status `blocked` is in by_status.
           counts: { ...counts, ready: ready.length, blocked, paused },
+          by_status: counts,
           in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: graph.get(t.id)!.started_at ?? null })),
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
+          awaiting_human: human,
           spend_today: { input_tokens: today.input_tokens, output_tokens: today.output_tokens, cost_usd: today.cost_usd, attempts: today.attempts },
         },
         () => [
           `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
-          `Agents: ${alive} alive, ${agents.length} total`,
+          `Agents: ${alive} alive${held ? `, ${held} parked or frozen` : ''}, ${agents.length} total`,
           `Spend today: ${today.attempts ? `$${today.cost_usd.toFixed(2)}, ${(today.input_tokens + today.output_tokens).toLocaleString('en-US')} tokens (${today.attempts} attempt(s); wg spend)` : 'nothing recorded'}`,
-          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${paused ? `, ${paused} paused` : ''}`,
+          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${otherStatuses(counts)}${paused ? `, ${paused} paused` : ''}`,
           ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title, `for ${elapsed(t)}`]))] : []),
+          ...(human.length ? ['', 'Waiting for a human:', ...human.flatMap((h) => [`  ${h.task}: ${h.detail}`, `      → ${h.fix}`])] : []),
           ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
         ],
       );

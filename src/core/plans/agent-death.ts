@@ -20,6 +20,8 @@
  *   3. what the registry says about the agent afterwards (`agentAfterExit`).
  */
 import { holdsClaim, release } from '../claims.js';
+import type { AgentStatus } from '../agent-status.js';
+import type { FailureClass } from '../failure-class.js';
 import type { Graph } from '../graph.js';
 import { appendLog, logEntry, noChange, type Actor, type Plan } from '../plan.js';
 import type { Task, TokenUsage } from '../task.js';
@@ -49,8 +51,8 @@ export interface ReclaimedClaim {
 export interface DeathOptions {
   /** Default bound when a task has no `max_retries`. */
   maxRetries?: number;
-  /** Failure class when retries are exhausted (default `agent-died`). */
-  failureClass?: string;
+  /** Failure class when retries are exhausted (default none: the Rust tool has none for a vanished agent; `failure_reason` says what happened). */
+  failureClass?: FailureClass;
   /** Base of the crash-loop backoff in ms (default 1000). */
   backoffBaseMs?: number;
 }
@@ -62,7 +64,7 @@ export function requeueAfterDeath(task: Task, agent: string, reason: string, who
   if (retry > max) {
     const failureReason = `agent ${agent} ${reason}; retries exhausted (${retry - 1}/${max})`;
     const next = appendLog(
-      release(task, 'failed', { retry_count: retry, failure_reason: failureReason, failure_class: opts.failureClass ?? 'agent-died', completed_at: formatTimestamp(who.now) }),
+      release(task, 'failed', { retry_count: retry, failure_reason: failureReason, failure_class: opts.failureClass, completed_at: formatTimestamp(who.now) }),
       logEntry(who, `stale claim cleared: agent ${agent} ${reason}; failed after ${max} retries`),
     );
     return { task: next, claim: { task_id: task.id, agent, reason, failed: true, retry_count: retry } };
@@ -89,18 +91,34 @@ export interface AgentExitResult {
 }
 
 /**
+ * What the service found out, outside the graph lock, before it applies a clean exit (it runs
+ * processes): the task's verify command and the landing of the agent's worktree branch
+ * (service/work-loop.ts `finishCleanExit`).
+ */
+export interface ExitFinish {
+  /** Log lines the done records (verify passed, the worktree merged or left for review). */
+  notes?: string[];
+  /** The task's verify command failed after a clean exit: the task fails with this reason. */
+  verifyFailed?: string;
+}
+
+/**
  * The agent's process ended while its task may still be in progress (SPEC §4): exit 0 → done,
  * non-zero → failed (`agent-exit-nonzero`), hard timeout → failed (`agent-hard-timeout`), a
  * crash → re-queued like any death. Nothing happens unless the task is still held by this
  * agent at this epoch (fenced like the agent itself would be).
  */
-export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: DeathOptions = {}): Plan<AgentExitResult> {
+export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: DeathOptions & ExitFinish = {}): Plan<AgentExitResult> {
   const task = graph.get(taskId);
   if (!task || !holdsClaim(task, agentId, epoch) || !accepts('agent-exit', task.status)) return noChange({ action: 'none' });
   const asAgent: Actor = { ...who, actor: agentId, agentId, fenceTaskId: taskId, fenceEpoch: epoch };
+  if (outcome.kind === 'exited' && outcome.code === 0 && opts.verifyFailed) {
+    const p = planFail(graph, taskId, asAgent, { reason: opts.verifyFailed });
+    return { ...p, result: { action: 'failed', task: p.result.task } };
+  }
   if (outcome.kind === 'exited' && outcome.code === 0) {
     try {
-      const p = planDone(graph, taskId, asAgent);
+      const p = planDone(graph, taskId, asAgent, { notes: opts.notes ?? [] });
       return { ...p, result: { action: 'done', task: p.result.task } };
     } catch (e) {
       // e.g. a dependency was re-opened meanwhile: fail honestly rather than fake a done.
@@ -113,7 +131,7 @@ export function planAgentExit(graph: Graph, taskId: string, agentId: string, epo
     const p = planFail(graph, taskId, asAgent, { reason, failureClass: outcome.kind === 'timeout' ? 'agent-hard-timeout' : 'agent-exit-nonzero' });
     return { ...p, result: { action: 'failed', task: p.result.task } };
   }
-  const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-killed', ...opts });
+  const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-exit-nonzero', ...opts });
   return { writes: [r.task], ops: [{ op: 'reclaim', task_id: taskId, detail: { agent: agentId, reason: r.claim.reason, failed: r.claim.failed } }], result: { action: r.claim.failed ? 'failed' : 'requeued', task: r.task, reclaimed: r.claim } };
 }
 
@@ -132,7 +150,7 @@ export interface ExitingAgent {
   id: string;
   task_id: string;
   claim_epoch?: number | undefined;
-  status: 'starting' | 'working' | 'done' | 'failed' | 'dead';
+  status: AgentStatus;
 }
 
 export interface AgentUsage {
@@ -160,7 +178,7 @@ export function withUsage(task: Task, usage: AgentUsage): Task {
 }
 
 /** The task side of a non-deliberate exit: planAgentExit, plus the agent's usage on the task. */
-export function planExitWithUsage(graph: Graph, agent: ExitingAgent, outcome: AgentOutcome, usage: AgentUsage, who: Actor, opts: DeathOptions): Plan<AgentExitResult> {
+export function planExitWithUsage(graph: Graph, agent: ExitingAgent, outcome: AgentOutcome, usage: AgentUsage, who: Actor, opts: DeathOptions & ExitFinish): Plan<AgentExitResult> {
   const p = planAgentExit(graph, agent.task_id, agent.id, agent.claim_epoch ?? 0, outcome, who, opts);
   if (!hasUsage(usage)) return p;
   const t = p.result.task;

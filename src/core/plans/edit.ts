@@ -22,6 +22,11 @@ export interface EditInput {
   notBefore?: Date | null;
   cycle?: CycleConfig;
   allowPhantom?: boolean;
+  /** The verify command ('' removes it). */
+  verify?: string;
+  /** A validation mode word ('' or none removes the gate). */
+  validation?: string;
+  maxRejections?: number;
 }
 
 /** Edits fields; an edit that changes nothing writes nothing (SPEC §6). */
@@ -49,6 +54,9 @@ export function planEdit(graph: Graph, id: string, input: EditInput, who: Actor)
   if (input.timeout !== undefined) set('timeout', input.timeout || undefined);
   if (input.notBefore !== undefined) set('not_before', input.notBefore ? formatTimestamp(input.notBefore) : undefined);
   if (input.cycle !== undefined) set('cycle_config', input.cycle);
+  if (input.verify !== undefined) set('verify', input.verify.trim() || undefined);
+  if (input.validation !== undefined) set('validation', input.validation && input.validation !== 'none' ? input.validation : undefined);
+  if (input.maxRejections !== undefined) set('max_rejections', input.maxRejections);
   if (input.addTags?.length || input.removeTags?.length) {
     const tags = dedupe([...(task.tags ?? []), ...(input.addTags ?? [])]).filter((t) => !(input.removeTags ?? []).includes(t));
     set('tags', tags.length ? tags : undefined);

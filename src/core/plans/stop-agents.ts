@@ -5,12 +5,18 @@
  *     agent itself just ran `wg done` / `wg fail` and is about to exit (a Claude/Codex agent
  *     still prints its final result line, with the token usage), so it gets kill_grace to exit
  *     on its own first; killing it at once lost that usage and made every normal finish a kill.
+ *     The same grace for an agent that parked its task (`wg wait`) or handed it back (`wg
+ *     incomplete`): it released the claim itself and is about to exit — even when the task
+ *     went on meanwhile (an incomplete task is re-dispatched at once): it is fenced out.
  *   - claim-lost: the task is gone, or held by someone else, or at another epoch (another
  *     process unclaimed, reset or re-claimed it) — unless it is done.
  */
 import { holdsClaim } from '../claims.js';
 import type { Graph } from '../graph.js';
 import type { Plan } from '../plan.js';
+import type { Task } from '../task.js';
+import { PARKED_PREFIX } from '../wait.js';
+import { INCOMPLETE_PREFIX } from './progress.js';
 import { isTerminal } from '../transitions.js';
 
 export interface RunningAgent {
@@ -34,6 +40,23 @@ export interface StopResult {
   wakeAtMs: number | undefined;
 }
 
+/** What an agent logs when it gives its task back itself: `wg wait` (and `--subtask`), `wg incomplete`. */
+const HAND_BACK = [PARKED_PREFIX, INCOMPLETE_PREFIX];
+
+/**
+ * The agent gave its task back itself (its own last entry on the task is the hand-back), so its
+ * claim moved because of it — whatever happened to the task since (re-dispatched at once after
+ * `wg incomplete`, resumed, failed past max_retries). It is fenced out and leaving.
+ */
+export function handedBack(task: Task, agent: string): boolean {
+  const log = task.log ?? [];
+  for (let i = log.length - 1; i >= 0; i--) {
+    const e = log[i]!;
+    if (e.actor === agent) return HAND_BACK.some((p) => e.message.startsWith(p));
+  }
+  return false;
+}
+
 /** A plan that writes nothing and kills the agents to stop (applied through src/apply.ts). */
 export function planStopAgents(graph: Graph, running: Iterable<RunningAgent>, nowMs: number, killGraceMs: number, terminalSince: Readonly<Record<string, number>>): Plan<StopResult> {
   const stop: AgentStop[] = [];
@@ -43,7 +66,7 @@ export function planStopAgents(graph: Graph, running: Iterable<RunningAgent>, no
     // The whole task: claim_epoch is not a row field. One per running agent, so a handful.
     const task = graph.get(r.task);
     const claimMoved = !holdsClaim(task, r.agent, r.epoch);
-    if (task && isTerminal(task.status) && task.assigned === r.agent) {
+    if (task && ((isTerminal(task.status) && task.assigned === r.agent) || (claimMoved && handedBack(task, r.agent)))) {
       const seen = terminalSince[r.agent] ?? nowMs;
       if (nowMs - seen < killGraceMs) {
         since[r.agent] = seen;
