@@ -20,6 +20,8 @@ import { run as serviceIdle } from './service-idle.mjs';
 import { run as dispatchThroughput } from './dispatch-throughput.mjs';
 import { run as show } from './show.mjs';
 import { run as refresh } from './refresh.mjs';
+import { run as watchLatency } from './watch-latency.mjs';
+import { run as archiveBench } from './archive.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -61,6 +63,8 @@ else try {
   await step('kill -9 → new agent', () => killRedispatch(quick ? { runs: 8 } : {}));
   await step('service: idle tick, tick after a change, RSS', () => serviceIdle({ ...(sizes ? { sizes } : {}), ...(quick ? { kicks: 10 } : {}) }));
   await step('service: dispatch throughput', () => dispatchThroughput(quick ? { runs: 1 } : {}));
+  await step('wg watch latency', () => watchLatency(quick ? { samples: 10 } : {}));
+  if (!quick) await step('wg archive (90k of 100k) → ready', () => archiveBench());
 } finally {
   cleanupCache();
 }
@@ -193,6 +197,17 @@ for (const row of rows.filter((r) => r.scenario === 'dispatch-throughput')) {
 for (const row of rows.filter((r) => r.scenario === 'kill-redispatch')) {
   const b = before(row);
   if (b !== undefined) L.push(`- \`kill -9\` of an agent → new agent running: median ${fmt(row.median)}, before ${fmt(b)} (ratio ${(row.median / b).toFixed(2)}).`);
+}
+L.push('', '## Live views', '');
+L.push('`wg watch --json` in its own process; (a) this process appends a line to log/operations.jsonl and');
+L.push('times its arrival on the watcher\'s stdout; (b) a real `wg log` by another process, timed from the');
+L.push('operations log\'s mtime after the write (the watcher wakes on fs.watch; its poll is only a fallback).', '');
+for (const row of rows.filter((r) => r.scenario === 'watch-latency')) L.push(`- ${row.name}: median **${row.median.toFixed(1)} ms**, p95 ${row.p95.toFixed(1)} ms, max ${row.max.toFixed(1)} ms (n=${row.n}) — target ≤ 100 ms: ${row.p95 <= 100 ? 'pass' : '**FAIL**'}`);
+const arch = rows.filter((r) => r.scenario === 'archive');
+if (arch.length) {
+  L.push('', 'A 100k-task graph whose oldest 90k tasks are done, archived with `wg archive --older-than 0`; then', '`wg ready --json` on the 10k tasks left (dependencies on archived tasks satisfied) against a fresh', '10k graph. CPU (user+sys) is the comparable number when the machine is shared.', '');
+  L.push('| what | tasks | wall median | CPU median | |', '|---|---|---|---|---|');
+  for (const row of arch) L.push(`| ${row.name} | ${size(row.size)} | ${fmt(row.median)} | ${row.cpuMedian !== undefined ? `${row.cpuMedian.toFixed(0)} ms` : '–'} | ${row.note ?? ''} |`);
 }
 L.push('', 'Where the memory goes at 100k tasks: Node itself ~45 MB; reading and parsing the graph');
 L.push('index (16 MB of JSON → 100k row objects) most of the rest, much of it transient parser memory.');

@@ -33,6 +33,15 @@ export interface GraphParts {
   position?: (id: string) => number;
   /** Ids on more than one line of graph.jsonl, with their line numbers (see Graph.duplicates). */
   duplicates?: ReadonlyMap<string, readonly number[]>;
+  archived?: ArchivedLookup;
+}
+
+/**
+ * Ids moved to the archive (`wg archive`: done or abandoned tasks, out of graph.jsonl). A
+ * dependency on one is satisfied (readiness.ts). The store attaches it, loaded on first use.
+ */
+export interface ArchivedLookup {
+  has(id: string): boolean;
 }
 
 export class Graph implements TaskView {
@@ -51,6 +60,8 @@ export class Graph implements TaskView {
 
   /** Set when the caller already knows there is no dependency cycle (the store's index). */
   knownAcyclic = false;
+  /** The archived ids (set by the store; absent: nothing is archived, or not known here). */
+  archived: ArchivedLookup | undefined;
 
   /**
    * Ids defined on more than one line of graph.jsonl (the last line is the task read), with
@@ -74,6 +85,7 @@ export class Graph implements TaskView {
     this.cycles = tasks.cycles;
     this.positionOf = tasks.position;
     this.knownAcyclic = tasks.knownAcyclic === true;
+    this.archived = tasks.archived;
     if (tasks.duplicates) this.duplicates = tasks.duplicates;
   }
 

@@ -34,6 +34,7 @@ import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
 import { appendStaged, formatOperations, settleStaged, stageOperations } from './provenance.js';
 import { checkWrites, duplicateMap, duplicateWritePolicy, loadState, openGraph, type MutationContext, type MutationOutcome } from './store.js';
+import { lazyArchived } from './archive-ids.js';
 
 export interface GraphChange {
   /** Everything may have changed (a full load): rebuild what depends on the graph. */
@@ -100,6 +101,7 @@ export class LiveGraph {
       knownAcyclic: this.state.acyclic === true,
       ...(this.state.duplicates?.length ? { duplicates: duplicateMap(this.state.duplicates) } : {}),
       position: (id) => this.lineOf.get(id) ?? Infinity,
+      archived: lazyArchived(this.paths),
     }));
   }
 

@@ -17,6 +17,7 @@ import { WgError } from '../core/errors.js';
 import { Graph, isAcyclic } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
 import type { Task } from '../core/task.js';
+import { lazyArchived } from './archive-ids.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, racy } from './file-identity.js';
 import { duplicateIdError, duplicateIdWarning, parseGraph, wholeTask, type DuplicateId, type GraphFile } from './graph-file.js';
@@ -184,6 +185,7 @@ export class JsonlStore {
     this.warnDuplicates(file.duplicates);
     const graph = new Graph(file.tasks);
     graph.duplicates = duplicateMap(file.duplicates);
+    graph.archived = lazyArchived(this.paths);
     return { graph, file };
   }
 
@@ -197,7 +199,9 @@ export class JsonlStore {
     const { state, rebuilt } = loadState(fd, stat, readIndexFile(this.paths.dir));
     if (rebuilt) writeIndex(this.paths.dir, state, stat.ctimeNs);
     this.warnDuplicates(state.duplicates);
-    return indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
+    const graph = indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
+    graph.archived = lazyArchived(this.paths);
+    return graph;
   }
 
   /**
@@ -238,6 +242,7 @@ export class JsonlStore {
           // Provenance an earlier write staged: appended if that write committed.
           const owed = settleStaged(this.paths, state.hash, ctx.now);
           const graph = indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
+          graph.archived = lazyArchived(this.paths);
           let p = plan(graph);
           // A write to a repeated id refuses (one error, no warning first); any other warns.
           const writes = duplicateWritePolicy(p.writes, state.duplicates, this.opts);

@@ -11,12 +11,13 @@ import { CliContext } from '../context.js';
 export function register(program: Command): void {
   const agents = program
     .command('agents')
-    .description('list agents: id, task, executor, pid, uptime, status, last heartbeat')
-    .option('--alive', 'only live agents')
+    .description('live agents: id, task, executor, pid, uptime, status, last heartbeat (--all: history too)')
+    .option('--all', 'every agent the registry knows, finished ones included')
+    .option('--alive', 'only live agents (the default)')
     .option('--dead', 'only finished or dead agents')
-    .action(async (flags: { alive?: boolean; dead?: boolean }, cmd: Command) => {
+    .action(async (flags: { all?: boolean; alive?: boolean; dead?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      if (flags.alive && flags.dead) throw usageError('--alive and --dead exclude each other');
+      if ([flags.all, flags.alive, flags.dead].filter(Boolean).length > 1) throw usageError('--all, --alive and --dead exclude each other');
       const now = ctx.clock.now().getTime();
       const rc = await recoveryContext(ctx);
       // Registry status, corrected by the process table: a "working" agent whose PID is gone is dead.
@@ -28,7 +29,7 @@ export function register(program: Command): void {
           // A parked or frozen agent (the Rust tool's) shows as such; a frozen one whose PID is gone, as dead.
           return { a, alive, status: alive || l?.held || isEndedStatus(a.status) ? a.status : `dead (${l?.reason ?? 'gone'})` };
         })
-        .filter((r) => (flags.alive ? r.alive : flags.dead ? !r.alive : true));
+        .filter((r) => (flags.all ? true : flags.dead ? !r.alive : r.alive));
       const age = (ts: string | undefined): string => {
         const d = ts ? parseTimestamp(ts) : undefined;
         return d ? formatAge(now - d.getTime()) : '-';
@@ -42,9 +43,9 @@ export function register(program: Command): void {
                   rows.map(({ a, status, alive }) => [a.id, a.task_id, a.executor ?? '-', a.pid !== undefined ? String(a.pid) : '-', alive ? age(a.started_at) : '-', status, age(a.last_heartbeat)]),
                   { header: ['ID', 'TASK', 'EXECUTOR', 'PID', 'UPTIME', 'STATUS', 'HEARTBEAT'] },
                 ),
-                `${rows.length} agent(s): ${rows.filter((r) => r.alive).length} alive`,
+                `${rows.length} agent(s): ${rows.filter((r) => r.alive).length} alive${!flags.all && !flags.dead ? ` (${Object.keys(rc.registry.agents).length - rows.length} finished: wg agents --all)` : ''}`,
               ]
-            : 'No agents',
+            : `No ${flags.dead ? 'finished' : flags.all ? '' : 'live '}agents${!flags.all && !flags.dead && Object.keys(rc.registry.agents).length ? ` (${Object.keys(rc.registry.agents).length} finished: wg agents --all)` : ''}`.replace('No  ', 'No '),
       );
     });
 

@@ -65,4 +65,10 @@ export const commandLoaders: Record<string, () => Promise<{ register: Register }
   'wait': () => import('./wait.js'),
   'next': () => import('./next.js'),
   'worktree': () => import('./worktree.js'),
+  'watch': () => import('./watch.js'),
+  'trace': () => import('./trace.js'),
+  'spend': () => import('./spend.js'),
+  'archive': () => import('./archive.js'),
+  'gc': () => import('./gc.js'),
+  'cycles': () => import('./cycles.js'),
 };

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { readiness } from '../../core/readiness.js';
 import { READY_STATUSES } from '../../core/transitions.js';
 import { isSystemId, STATUSES, type Task } from '../../core/task.js';
+import { spend, startOfDay, usageRecords } from '../../core/spend.js';
+import { formatAge, parseTimestamp } from '../../core/time.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { processRunning } from '../../agents/process-table.js';
 import { readServiceStateFile } from '../../service/service-files.js';
@@ -49,6 +51,13 @@ export function register(program: Command): void {
       // Alive as the process table says, not just as the registry last recorded.
       const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs, ctx.host);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
+      // Today's spend: the usage the registry recorded per attempt (wg spend adds tasks' own).
+      const today = spend(usageRecords(agents, []), 'day', startOfDay(now)).total;
+      const elapsed = (t: Task): string => {
+        const s = graph.get(t.id)!.started_at;
+        const d = s ? parseTimestamp(s) : undefined;
+        return d ? formatAge(now.getTime() - d.getTime()) : '-';
+      };
       const human = awaitingHuman(graph, unmergedWork(ctx.paths));
       const held = agents.filter((a) => liveness.get(a.id)?.held).length;
       ctx.out(
@@ -61,12 +70,14 @@ export function register(program: Command): void {
           in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: graph.get(t.id)!.started_at ?? null })),
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
           awaiting_human: human,
+          spend_today: { input_tokens: today.input_tokens, output_tokens: today.output_tokens, cost_usd: today.cost_usd, attempts: today.attempts },
         },
         () => [
           `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
           `Agents: ${alive} alive${held ? `, ${held} parked or frozen` : ''}, ${agents.length} total`,
+          `Spend today: ${today.attempts ? `$${today.cost_usd.toFixed(2)}, ${(today.input_tokens + today.output_tokens).toLocaleString('en-US')} tokens (${today.attempts} attempt(s); wg spend)` : 'nothing recorded'}`,
           `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${otherStatuses(counts)}${paused ? `, ${paused} paused` : ''}`,
-          ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title]))] : []),
+          ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title, `for ${elapsed(t)}`]))] : []),
           ...(human.length ? ['', 'Waiting for a human:', ...human.flatMap((h) => [`  ${h.task}: ${h.detail}`, `      → ${h.fix}`])] : []),
           ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
         ],

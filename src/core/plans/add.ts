@@ -52,7 +52,7 @@ export function planAdd(graph: Graph, input: AddInput, who: Actor): Plan<{ task:
   for (const dep of after) {
     if (dep === id) throw usageError(`task '${id}' cannot depend on itself`);
     requireValidTaskId(dep, 'dependency id');
-    if (!graph.has(dep) && !input.allowPhantom) {
+    if (!graph.has(dep) && !input.allowPhantom && !graph.archived?.has(dep)) {
       const near = nearestId(dep, graph.tasks.keys());
       throw new WgError('not_found', `dependency '${dep}' does not exist`, {
         hint: near ? `did you mean '${near}'? (or pass --allow-phantom to depend on a task not yet created)` : 'create it first, or pass --allow-phantom',

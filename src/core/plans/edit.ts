@@ -69,7 +69,7 @@ export function planEdit(graph: Graph, id: string, input: EditInput, who: Actor)
   for (const dep of input.addAfter ?? []) {
     requireValidTaskId(dep, 'dependency id');
     if (dep === id) throw usageError(`task '${id}' cannot depend on itself`);
-    if (!graph.has(dep) && !input.allowPhantom) {
+    if (!graph.has(dep) && !input.allowPhantom && !graph.archived?.has(dep)) {
       const near = nearestId(dep, graph.tasks.keys());
       throw new WgError('not_found', `dependency '${dep}' does not exist`, { hint: near ? `did you mean '${near}'?` : 'create it first, or pass --allow-phantom' });
     }

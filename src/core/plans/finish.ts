@@ -3,7 +3,7 @@ import { edgeKey, type Graph } from '../graph.js';
 import { companionId, release } from '../claims.js';
 import { appendLog, checkFence, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
 import { requiresValidation } from '../gates.js';
-import { dependencySatisfied } from '../readiness.js';
+import { dependencyMet } from '../readiness.js';
 import { FAILURE_CLASS_CHOICES, parseFailureClass } from '../failure-class.js';
 import { isSystemId, withFields, type Task } from '../task.js';
 import { formatTimestamp, parseDurationMs } from '../time.js';
@@ -28,8 +28,7 @@ export function planDone(graph: Graph, id: string, who: Actor, opts: DoneOptions
   requireFrom('done', task, 'mark it done');
   const cycles = graph.cycleAnalysis();
   const unmet = (task.after ?? []).filter((depId) => {
-    const dep = graph.get(depId);
-    if (dependencySatisfied(task, dep)) return false;
+    if (dependencyMet(graph, task, depId)) return false;
     if (cycles.backEdges.has(edgeKey(id, depId))) return false;
     return true;
   });
