@@ -1,11 +1,13 @@
 /**
  * Tick step 1: agents whose process ended since the last tick. The decisions are pure
- * (core/plans/agent-death.ts: deliberate kill or crash, what happens to the task, the usage the
- * agent printed, the registry status afterwards); this step reads the agent's output for its
- * usage, applies the plan under the graph lock, then records the exit in the registry.
+ * (core/plans/agent-death.ts: deliberate kill or crash, what happens to the task — an LLM agent
+ * must have reported, its own error text is the failure — the usage the agent printed, the
+ * registry status afterwards); this step reads the agent's output (agents/executors/stream.ts),
+ * applies the plan under the graph lock, then records the exit in the registry.
  */
-import { agentAfterExit, classifyExit, planExitWithUsage, type AgentUsage } from '../core/plans/agent-death.js';
-import { summarizeStreamFile } from '../agents/executors/stream.js';
+import { agentAfterExit, classifyExit, planExitWithUsage, type AgentUsage, type ExitContext } from '../core/plans/agent-death.js';
+import { mustReport } from '../agents/executors/index.js';
+import { readAgentOutputFile, type AgentReport } from '../agents/executors/stream.js';
 import { serviceActor, type StepContext } from './context.js';
 import type { AgentExit } from './supervisor.js';
 
@@ -15,11 +17,20 @@ export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date): Pr
   const cls = classifyExit(ex, rec);
   let action = 'none';
   let usage: AgentUsage = {};
+  let report: AgentReport = {};
   if (!cls.deliberate) {
-    usage = rec.output_file ? summarizeStreamFile(rec.output_file) : {};
+    const llm = mustReport(rec.executor ?? '');
+    report = rec.output_file ? readAgentOutputFile(rec.output_file, { streamJson: llm }) : {};
+    usage = { ...(report.session_id ? { session_id: report.session_id } : {}), ...(report.token_usage ? { token_usage: report.token_usage } : {}) };
+    const exit: ExitContext = {
+      mustReport: llm,
+      autoEvaluate: ctx.settings.agency.autoEvaluate,
+      ...(report.error_text ? { errorText: report.error_text } : {}),
+      ...(report.failure_class ? { failureClass: report.failure_class } : {}),
+    };
     if (cls.outcome) {
       const outcome = cls.outcome;
-      const r = await ctx.graph.mutate((g) => planExitWithUsage(g, rec, outcome, usage, serviceActor(now), { maxRetries: ctx.settings.dispatcher.maxRetries }), now);
+      const r = await ctx.graph.mutate((g) => planExitWithUsage(g, rec, outcome, usage, serviceActor(now), { maxRetries: ctx.settings.dispatcher.maxRetries, exit }), now);
       action = r.action;
       if (r.reclaimed) ctx.events.emit('claim:reclaimed', { task: rec.task_id, agent: rec.id, reason: r.reclaimed.reason, failed: r.reclaimed.failed });
     }
@@ -27,7 +38,7 @@ export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date): Pr
   const taskNow = ctx.graph.graph().get(rec.task_id);
   await ctx.registry.update((r) => {
     const a = r.agents[ex.agentId];
-    if (a) Object.assign(a, agentAfterExit(a, rec, ex, cls, taskNow, usage, now));
+    if (a) Object.assign(a, agentAfterExit(a, rec, ex, cls, taskNow, usage, now), report.error_text && !cls.deliberate ? { error: report.error_text } : {});
   });
   ctx.events.emit('agent:exited', { agent: ex.agentId, task: rec.task_id, code: ex.code, signal: ex.signal, action, ...(ex.killedBy ? { killedBy: ex.killedBy } : {}) });
 }

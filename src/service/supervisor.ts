@@ -3,9 +3,16 @@
  * in `agents/<id>/output.log`, watches it (exit events for our children, polling for agents
  * re-adopted after a service restart), enforces the hard timeout and kills whole groups.
  * Agents write to files, not pipes, so they outlive the service that started them.
+ *
+ * Each agent runs under the agent wrapper (agents/agent-wrapper.ts, the group leader), which
+ * writes `agents/<id>/exit` when the command ends. An exit's code and signal come from that
+ * record when there is one — also for an adopted agent, whose exit status no parent of ours
+ * can read — so a restarted service completes a finished agent's task instead of re-running it.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { readExitRecord } from '../agents/exit-record.js';
 import { groupIsOurs, killGroup, procStartTime, sameProcess, signalGroup } from '../agents/process-table.js';
 import type { KillReason } from './events.js';
 
@@ -44,43 +51,103 @@ export class Supervisor {
   private readonly watched = new Map<string, Watched>();
   private readonly exits: AgentExit[] = [];
 
+  /** Agents whose launch is under way (registry `starting`, no PID yet): not a lost spawn. */
+  private readonly launching = new Set<string>();
+
   constructor(
     private readonly onExit: (exit: AgentExit) => void,
     private readonly killGraceMs: number,
+    /** `agents/`: each agent's directory holds its exit record. */
+    private readonly agentsDir: string,
+    /** dist/agent-wrapper.mjs (agents/agent-wrapper.ts). */
+    private readonly wrapper: string,
   ) {}
 
-  /** Launches `argv` in a new session/process group; resolves once the process exists. */
+  /**
+   * Launches `argv` under the agent wrapper in a new session/process group; resolves once the
+   * command runs (the wrapper says so on fd 3), rejects when it could not start (ENOENT, …).
+   */
   start(agentId: string, argv: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; stdinFile?: string; outputFile: string; deadlineMs?: number }): Promise<StartedAgent> {
     const out = openSync(opts.outputFile, 'a');
     const stdin = opts.stdinFile ? openSync(opts.stdinFile, 'r') : 'ignore';
-    return new Promise((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: [stdin, out, out] });
+    this.launching.add(agentId);
+    return new Promise<StartedAgent>((resolve, reject) => {
+      const child = spawn(process.execPath, [this.wrapper, join(this.agentsDir, agentId), ...argv], { cwd: opts.cwd, env: opts.env, detached: true, stdio: [stdin, out, out, 'pipe'] });
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
       const closeFds = (): void => {
         closeSync(out);
         if (typeof stdin === 'number') closeSync(stdin);
       };
       child.once('error', (err) => {
         closeFds();
-        reject(err);
+        fail(err);
       });
       child.once('spawn', () => {
         closeFds();
         const pid = child.pid!;
         const w: Watched = { agentId, pid, pgid: pid, procStart: procStartTime(pid), adopted: false, deadlineMs: opts.deadlineMs, exited: false };
-        this.watched.set(agentId, w);
-        child.once('exit', (code, signal) => this.recordExit(w, { agentId, code, signal }));
+        let said = '';
+        let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+        const ch = child.stdio[3] as NodeJS.ReadableStream | null;
+        const hear = (): void => {
+          if (settled) return;
+          let msg: { pid?: number; error?: string } = {};
+          try {
+            msg = JSON.parse(said.split('\n')[0] ?? '') as typeof msg;
+          } catch {
+            // the wrapper died before it said anything
+          }
+          (ch as unknown as { unref?: () => void } | null)?.unref?.();
+          if (typeof msg.pid !== 'number') return fail(new Error(msg.error ?? `the agent wrapper exited before starting ${argv[0]}`));
+          settled = true;
+          this.watched.set(agentId, w);
+          resolve({ pid, pgid: pid, procStart: w.procStart });
+          // A command so quick that the wrapper exited before its word was read.
+          if (ended) this.recordExit(w, { agentId, ...ended });
+        };
+        ch?.on('data', (d: Buffer) => {
+          said += d.toString();
+          if (said.includes('\n')) hear();
+        });
+        ch?.on('error', () => undefined);
+        // fd 3 closes when the wrapper has spoken, or exited: 'end' always comes.
+        ch?.once('end', hear);
+        child.once('exit', (code, signal) => {
+          if (this.watched.get(agentId) === w) this.recordExit(w, { agentId, code, signal });
+          else ended = { code, signal };
+        });
         // The service must not wait for agents when it exits: they are meant to outlive it.
+        // (fd 3 stays referenced until the wrapper has spoken: `wg service tick` waits for that.)
         child.unref();
-        resolve({ pid, pgid: pid, procStart: w.procStart });
       });
-    });
+    }).finally(() => this.launching.delete(agentId));
   }
 
-  /** Re-adopts an agent started by an earlier service (same PID and start time). */
+  /** The launch of this agent is under way in this service (its PID is not yet recorded). */
+  isLaunching(agentId: string): boolean {
+    return this.launching.has(agentId);
+  }
+
+  /**
+   * Re-adopts an agent started by an earlier service (same PID and start time). One that
+   * already ended with an exit record is taken in with that exit (applied by the next tick):
+   * it finished while no service watched it.
+   */
   adopt(agentId: string, pid: number, pgid: number, procStart: string | undefined, deadlineMs: number | undefined): boolean {
     if (this.watched.has(agentId)) return true;
-    if (!sameProcess(pid, procStart).alive) return false;
-    this.watched.set(agentId, { agentId, pid, pgid, procStart, adopted: true, deadlineMs, exited: false });
+    const w: Watched = { agentId, pid, pgid, procStart, adopted: true, deadlineMs, exited: false };
+    if (!sameProcess(pid, procStart).alive) {
+      if (!readExitRecord(join(this.agentsDir, agentId))) return false;
+      this.watched.set(agentId, w);
+      this.recordExit(w, { agentId, code: null, signal: null, inferred: true });
+      return true;
+    }
+    this.watched.set(agentId, w);
     return true;
   }
 
@@ -156,11 +223,15 @@ export class Supervisor {
     return this.exits.splice(0, this.exits.length);
   }
 
-  private recordExit(w: Watched, exit: AgentExit): void {
+  private recordExit(w: Watched, seen: AgentExit): void {
     if (w.exited) return;
     w.exited = true;
     // No orphaned grandchildren: whatever is left in the agent's group goes too.
     if (groupIsOurs(w.pid, w.pgid, w.procStart)) signalGroup(w.pgid, 'SIGKILL');
+    // The wrapper's record is the command's own exit (the wrapper's mirrors it; an adopted
+    // agent's is not ours to read). No record: the wrapper itself was killed.
+    const rec = readExitRecord(join(this.agentsDir, w.agentId));
+    const exit: AgentExit = rec ? { agentId: w.agentId, code: rec.code, signal: rec.signal as NodeJS.Signals | null } : seen;
     const e: AgentExit = { ...exit, ...(w.killedBy ? { killedBy: w.killedBy } : {}) };
     this.exits.push(e);
     this.watched.delete(w.agentId);

@@ -26,7 +26,7 @@ describe('dispatcher', () => {
 echo "$WG_TASK_ID" >> "${p.w('order')}"
 touch "${running}/$WG_TASK_ID"
 ls "${running}" | wc -l >> "${p.w('counts')}"
-sleep 0.4
+sleep 1.5
 ls "${running}" | wc -l >> "${p.w('counts')}"
 rm -f "${running}/$WG_TASK_ID"
 `,
@@ -84,7 +84,8 @@ wg done "$WG_TASK_ID"
     // agents/<id>/ of b: prompt.txt, output.log, metadata.json.
     const bAgent = p.agentsOf('b')[0]!;
     const agentDir = join(p.wgDir, 'agents', bAgent.id);
-    expect(readdirSync(agentDir).sort()).toEqual(['metadata.json', 'output.log', 'prompt.txt']);
+    // exit and pid: the agent wrapper's exit record and its PID (exactly once through restarts).
+    expect(readdirSync(agentDir).sort()).toEqual(['exit', 'metadata.json', 'output.log', 'pid', 'prompt.txt']);
     const meta = JSON.parse(readFileSync(join(agentDir, 'metadata.json'), 'utf8')) as Record<string, unknown>;
     expect(meta).toMatchObject({ agent_id: bAgent.id, task_id: 'b', executor: 'shell', argv: ['bash', '-c', `bash ${p.w('b.sh')}`] });
     const prompt = readFileSync(join(agentDir, 'prompt.txt'), 'utf8');

@@ -41,6 +41,8 @@ export interface AgentReport {
   /** The agent's own account of why it failed, one line (with the fix, when one is known). */
   error_text?: string;
   error_source?: ErrorSource;
+  /** The failure class an API error maps to (the Rust tool's classes): 400, 429, 5xx. */
+  failure_class?: string;
   /** The stream shows the agent ran `wg done` / `wg fail` and the command succeeded. */
   reported?: 'done' | 'fail';
 }
@@ -225,6 +227,9 @@ export function readAgentOutput(text: string, opts: ReadOptions = {}): AgentRepo
     }
   }
 
+  const apiStatus = lastResult && lastResult.is_error === true ? num(lastResult.api_error_status) : undefined;
+  const cls = apiStatus === undefined ? undefined : apiStatus === 400 ? 'api-error-400-document' : apiStatus === 429 ? 'api-error-429-rate-limit' : apiStatus >= 500 ? 'api-error-5xx-transient' : undefined;
+  if (cls) out.failure_class = cls;
   if (lastResult) {
     const tokens = claudeTokens(lastResult);
     if (tokens) out.token_usage = tokens;
