@@ -5,7 +5,7 @@
  * registry status afterwards); this step reads the agent's output (agents/executors/stream.ts),
  * applies the plan under the graph lock, then records the exit in the registry.
  */
-import { agentAfterExit, classifyExit, planExitWithUsage, type AgentUsage, type ExitContext } from '../core/plans/agent-death.js';
+import { agentAfterExit, classifyExit, planExitWithUsage, planUsageOnTask, type AgentUsage, type ExitContext } from '../core/plans/agent-death.js';
 import { mustReport } from '../agents/executors/index.js';
 import { readAgentOutputFile, type AgentReport } from '../agents/executors/stream.js';
 import { serviceActor, type StepContext } from './context.js';
@@ -16,24 +16,23 @@ export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date): Pr
   if (!rec) return;
   const cls = classifyExit(ex, rec);
   let action = 'none';
-  let usage: AgentUsage = {};
-  let report: AgentReport = {};
-  if (!cls.deliberate) {
-    const llm = mustReport(rec.executor ?? '');
-    report = rec.output_file ? readAgentOutputFile(rec.output_file, { streamJson: llm }) : {};
-    usage = { ...(report.session_id ? { session_id: report.session_id } : {}), ...(report.token_usage ? { token_usage: report.token_usage } : {}) };
+  const llm = mustReport(rec.executor ?? '');
+  const report: AgentReport = rec.output_file ? readAgentOutputFile(rec.output_file, { streamJson: llm }) : {};
+  const usage: AgentUsage = { ...(report.session_id ? { session_id: report.session_id } : {}), ...(report.token_usage ? { token_usage: report.token_usage } : {}) };
+  if (cls.deliberate) {
+    // Stopped on purpose: the task is that command's business; the tokens spent are still the task's.
+    await ctx.graph.mutate((g) => planUsageOnTask(g, rec, usage), now);
+  } else if (cls.outcome) {
+    const outcome = cls.outcome;
     const exit: ExitContext = {
       mustReport: llm,
       autoEvaluate: ctx.settings.agency.autoEvaluate,
       ...(report.error_text ? { errorText: report.error_text } : {}),
       ...(report.failure_class ? { failureClass: report.failure_class } : {}),
     };
-    if (cls.outcome) {
-      const outcome = cls.outcome;
-      const r = await ctx.graph.mutate((g) => planExitWithUsage(g, rec, outcome, usage, serviceActor(now), { maxRetries: ctx.settings.dispatcher.maxRetries, exit }), now);
-      action = r.action;
-      if (r.reclaimed) ctx.events.emit('claim:reclaimed', { task: rec.task_id, agent: rec.id, reason: r.reclaimed.reason, failed: r.reclaimed.failed });
-    }
+    const r = await ctx.graph.mutate((g) => planExitWithUsage(g, rec, outcome, usage, serviceActor(now), { maxRetries: ctx.settings.dispatcher.maxRetries, exit }), now);
+    action = r.action;
+    if (r.reclaimed) ctx.events.emit('claim:reclaimed', { task: rec.task_id, agent: rec.id, reason: r.reclaimed.reason, failed: r.reclaimed.failed });
   }
   const taskNow = ctx.graph.graph().get(rec.task_id);
   await ctx.registry.update((r) => {

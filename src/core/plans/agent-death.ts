@@ -210,10 +210,20 @@ export function planExitWithUsage(graph: Graph, agent: ExitingAgent, outcome: Ag
     return { ...p, writes: p.writes.map((w) => (w.id === t.id ? merged : w)) };
   }
   // The agent finished the task itself (wg done / wg fail) and the exit changes nothing: the
-  // usage still belongs on the task — never onto a task someone else holds now.
+  // usage still belongs on the task.
+  const u = planUsageOnTask(graph, agent, usage);
+  return { ...p, writes: [...p.writes, ...u.writes] };
+}
+
+/**
+ * The agent's usage and session id onto its task, when it still holds the claim at its epoch —
+ * never onto a task someone else holds now. Also after a deliberate kill (an agent stopped in
+ * its grace period after its own `wg done` still spent those tokens on the task).
+ */
+export function planUsageOnTask(graph: Graph, agent: ExitingAgent, usage: AgentUsage): Plan<undefined> {
   const cur = graph.get(agent.task_id);
-  if (stillHolds(cur, agent)) return { ...p, writes: [...p.writes, withUsage(cur, usage)] };
-  return p;
+  if (!hasUsage(usage) || !stillHolds(cur, agent)) return noChange(undefined);
+  return { writes: [withUsage(cur, usage)], ops: [], result: undefined };
 }
 
 /** One line for the registry's exit_reason and the log. */
@@ -256,7 +266,7 @@ export function agentAfterExit(
     exit_code: ex.code,
     completed_at: current.completed_at ?? formatTimestamp(now),
     exit_reason: wasDead && typeof current.exit_reason === 'string' && current.exit_reason ? current.exit_reason : exitReason(ex),
-    ...(!cls.deliberate && usage.session_id ? { session_id: usage.session_id } : {}),
-    ...(!cls.deliberate && usage.token_usage ? { token_usage: usage.token_usage } : {}),
+    ...(usage.session_id ? { session_id: usage.session_id } : {}),
+    ...(usage.token_usage ? { token_usage: usage.token_usage } : {}),
   };
 }
