@@ -10,8 +10,15 @@ export interface EvalSummary {
   dimensions: Record<string, number>;
 }
 
+/** The last lines of the agent's output (wg show: a failed or running task). */
+export interface AgentOutputTail {
+  agent: string;
+  lines: string[];
+}
+
 export interface TaskPage {
   metadata: Array<[string, string]>;
+  agentOutput?: AgentOutputTail;
   description: string | undefined;
   dependsOn: Array<{ id: string; title: string | undefined; status: string }>;
   requiredBy: Array<{ id: string; title: string; status: string }>;
@@ -39,6 +46,9 @@ export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary):
   add('Retries', task.retry_count || task.max_retries !== undefined ? `${task.retry_count ?? 0}${task.max_retries !== undefined ? `/${task.max_retries}` : ''}` : undefined);
   add('Failure reason', task.failure_reason);
   add('Failure class', task.failure_class);
+  add('Tokens', formatTokens(task.token_usage));
+  add('Cost', typeof task.token_usage?.cost_usd === 'number' ? `$${task.token_usage.cost_usd.toFixed(4)}` : undefined);
+  add('Session', typeof task.session_id === 'string' ? task.session_id : undefined);
   if (task.cycle_config) add('Loop', `iteration ${(task.loop_iteration ?? 0) + 1}/${task.cycle_config.max_iterations || 'unlimited'}`);
   if (evaluation) {
     add('Eval score', evaluation.score.toFixed(2));
@@ -62,6 +72,27 @@ export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary):
   };
 }
 
+const n = (v: number): string => v.toLocaleString('en-US');
+
+/**
+ * `input_tokens` means the same for every executor: input neither read from nor written to the
+ * prompt cache (docs/service.md "Token usage"); the cache counts follow when present.
+ */
+export function formatTokens(u: Task['token_usage']): string | undefined {
+  if (!u) return undefined;
+  const parts: string[] = [];
+  const get = (k: string): number | undefined => (typeof u[k] === 'number' ? u[k] : undefined);
+  const input = get('input_tokens');
+  const output = get('output_tokens');
+  const read = get('cache_read_input_tokens');
+  const write = get('cache_creation_input_tokens');
+  if (input !== undefined) parts.push(`${n(input)} in`);
+  if (output !== undefined) parts.push(`${n(output)} out`);
+  if (read !== undefined) parts.push(`${n(read)} cache read`);
+  if (write !== undefined) parts.push(`${n(write)} cache write`);
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
 export function renderTaskPageText(task: Task, page: TaskPage): string[] {
   const out: string[] = [task.id, task.title, ''];
   const width = Math.max(...page.metadata.map(([k]) => [...k].length), 0) + 2;
@@ -74,5 +105,10 @@ export function renderTaskPageText(task: Task, page: TaskPage): string[] {
   out.push(...(page.requiredBy.length ? page.requiredBy.map((d) => `  ${d.id} (${d.status})`) : ['  (none)']));
   out.push('', 'Log');
   out.push(...(page.log?.length ? page.log.map((e) => `  ${e.timestamp} ${e.actor ? `[${e.actor}] ` : ''}${e.message}`) : ['  (empty)']));
+  if (page.agentOutput) {
+    const a = page.agentOutput;
+    out.push('', `Agent output (${a.agent}, last ${a.lines.length} lines; more: wg agents log ${a.agent})`);
+    out.push(...(a.lines.length ? a.lines.map((l) => `  ${l}`) : ['  (no output)']));
+  }
   return out;
 }

@@ -7,6 +7,7 @@ import { formatAge, parseTimestamp } from '../../core/time.js';
 import { table } from '../../render/table.js';
 import { isAliveStatus } from '../../store/registry.js';
 import { CliContext } from '../context.js';
+import { registerAgentsLog } from './agents-log.js';
 
 export function register(program: Command): void {
   const agents = program
@@ -46,6 +47,8 @@ export function register(program: Command): void {
             : 'No agents',
       );
     });
+
+  registerAgentsLog(agents);
 
   agents
     .command('kill')
