@@ -12,12 +12,16 @@ Required workflow:
   2. Log progress as you go:       wg log "$WG_TASK_ID" "what you did / found"
   3. Record files you produce:     wg artifact "$WG_TASK_ID" path/to/file
   4. Validate your work (build, run the tests) before finishing.
-  5. Finish with exactly one of:
+  5. Finish with exactly one of, BEFORE you finish your response:
        wg done "$WG_TASK_ID"                         the work is complete and validated
        wg fail "$WG_TASK_ID" --reason "what blocked"  you tried and cannot complete it
      Fail honestly: a clear reason lets a human or the next attempt fix the cause.
-     If you exit without either, the service decides from your exit code
-     (0 → done, non-zero → failed).
+     Ending your session without either fails the task ("agent exited without
+     reporting (wg done / wg fail)"): your final answer is not read by anyone.
+     (A shell task, which runs no model, is judged by its exit code instead.)
+
+wg is the task system. Do not use your CLI's own task, todo or plan tools to track this
+work, and do not create worktrees or branches for it unless the task says so: log in wg.
 
 Claims are fenced. If wg answers exit code 3 ("claim lost: task 'x' is now held by …"),
 your claim was taken away (a retry, a reset, or you were declared dead). STOP working on the

@@ -37,7 +37,7 @@ export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date): Pr
   const taskNow = ctx.graph.graph().get(rec.task_id);
   await ctx.registry.update((r) => {
     const a = r.agents[ex.agentId];
-    if (a) Object.assign(a, agentAfterExit(a, rec, ex, cls, taskNow, usage, now), report.error_text && !cls.deliberate ? { error: report.error_text } : {});
+    if (a) Object.assign(a, agentAfterExit(a, rec, ex, cls, taskNow, usage, now), report.error_text && !cls.deliberate ? { error: report.error_text, ...(report.error_source ? { error_source: report.error_source } : {}) } : {});
   });
   ctx.events.emit('agent:exited', { agent: ex.agentId, task: rec.task_id, code: ex.code, signal: ex.signal, action, ...(ex.killedBy ? { killedBy: ex.killedBy } : {}) });
 }

@@ -27,7 +27,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function rig(cli: CliName, turns: ClaudeTurn[] | CodexTurn[], dispatcher: Record<string, string | number | boolean> = {}): Promise<Rig> {
+async function rig(cli: CliName, turns: ClaudeTurn[] | CodexTurn[], dispatcher: Record<string, string | number | boolean> = {}, extraEnv: Record<string, string | undefined> = {}): Promise<Rig> {
   const mock = cli === 'claude' ? await startAnthropicMock(turns as ClaudeTurn[]) : await startOpenAiMock(turns as CodexTurn[]);
   cleanups.push(() => mock.close());
   const p = serviceProject({ dispatcher: { executor: cli, ...dispatcher } });
@@ -47,6 +47,7 @@ async function rig(cli: CliName, turns: ClaudeTurn[] | CodexTurn[], dispatcher: 
     writeFileSync(join(codexHome, 'config.toml'), codexConfigToml(mock.origin));
     Object.assign(env, { CODEX_HOME: codexHome, MOCK_OPENAI_API_KEY: 'sk-mock-key' });
   }
+  Object.assign(env, extraEnv);
   return {
     p,
     start() {
@@ -106,6 +107,24 @@ describe('the real CLIs run by the service', () => {
     expect(gap).toBeGreaterThanOrEqual(0);
     expect(gap).toBeLessThan(15_000);
   }, 180_000);
+
+  it(IS_ROOT ? 'claude as root without IS_SANDBOX: the refusal is the failure reason, and wg service status names it with the fix' : 'claude as a non-root user: no refusal', async () => {
+    const { p, start } = await rig('claude', [{ bash: 'wg done $WG_TASK_ID' }, { text: 'Done.' }], {}, { IS_SANDBOX: undefined });
+    p.ok(['add', 'Fix the thing', '--id', 'fix']);
+    start();
+    const t = await p.waitStatus('fix', ['failed', 'done'], 90_000);
+    if (!IS_ROOT) {
+      expect(t.status).toBe('done');
+      return;
+    }
+    expect(t.status).toBe('failed');
+    expect(t.failure_reason).toMatch(/exited with code 1: claude refused to run as root \("--dangerously-skip-permissions cannot be used with root\/sudo privileges for security reasons"\): run the service as a non-root user, or set IS_SANDBOX=1/);
+    await waitFor('the registry records the exit', () => p.agentsOf('fix')[0]?.status === 'failed');
+    const st = p.ok(['service', 'status']).stdout;
+    expect(st).toContain('Agents cannot start: claude refuses --permission-mode bypassPermissions as root (1 recent agent(s) failed: agent-1)');
+    expect(st).toContain('fix: run the service as a non-root user, or set IS_SANDBOX=1');
+    expect(p.statusJson()).toMatchObject({ agent_problems: [{ kind: 'root-refusal', agents: ['agent-1'] }] });
+  }, 120_000);
 
   it('codex: an agent that answers without running wg fails its task', async () => {
     const { p, start } = await rig('codex', [{ text: 'I could not finish the task.' }]);
