@@ -1,10 +1,9 @@
 /**
  * The agent wrapper (built to dist/agent-wrapper.mjs): `node agent-wrapper.mjs AGENT_DIR CMD
  * ARGS…`. The service starts it as the leader of the agent's process group; it starts the
- * agent's command with the same stdin, stdout and stderr, tells the service on fd 3 whether the
- * command started (`{"pid":N}` or `{"error":"…"}`, one JSON line), and when the command ends
- * writes the exit record (agents/exit-record.ts) before exiting the same way (same code, or
- * the same signal re-raised). Nothing else: the service owns every rule.
+ * agent's command with the same stdin, stdout and stderr, and when the command ends (or could not
+ * start: `launch_error`) writes the exit record (agents/exit-record.ts) before exiting the same
+ * way (same code, or the same signal re-raised). Nothing else: the service owns every rule.
  *
  * Why a wrapper: an agent outlives the service that started it (restarts, kill -9), and a
  * process that is not your child has no exit status you can read. The record makes a finished
@@ -12,17 +11,7 @@
  * again.
  */
 import { spawn } from 'node:child_process';
-import { writeSync, closeSync } from 'node:fs';
 import { exitRecordPath, writeAtomic, wrapperPidPath, type ExitRecord } from './exit-record.js';
-
-function tell(msg: object): void {
-  try {
-    writeSync(3, `${JSON.stringify(msg)}\n`);
-    closeSync(3);
-  } catch {
-    // the service that started us is gone (or passed no fd 3): the record still tells
-  }
-}
 
 function record(dir: string, r: Omit<ExitRecord, 'at'>): void {
   try {
@@ -47,10 +36,8 @@ function main(): void {
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, waitOut);
   child.once('error', (e) => {
     record(dir, { code: null, signal: null, launch_error: e.message });
-    tell({ error: e.message });
     process.exit(127);
   });
-  child.once('spawn', () => tell({ pid: child.pid }));
   child.once('exit', (code, signal) => {
     record(dir, { code, signal });
     if (signal) {

@@ -261,7 +261,7 @@ export class Daemon {
     // Agents an earlier service left behind: adopted (or their recorded exit taken) first.
     await step('adopt', () => adoptLeftBehind(ctx, now));
     const exits = supervisor.drainExits();
-    await step('exits', () => handleExits(ctx, exits, now));
+    await step('exits', () => handleExits(ctx, exits, now, this.memory.spawnFailures));
     const { liveness, alive } = await step('assess', () => assess(ctx, now));
     const reclaimed = await step('reconcile', () => reconcile(ctx, liveness, now));
     const m = this.memory;

@@ -9,11 +9,16 @@ import { agentAfterExit, classifyExit, planExitWithUsage, planUsageOnTask, type 
 import { mustReport } from '../agents/executors/index.js';
 import { readAgentOutputFile, type AgentReport } from '../agents/executors/stream.js';
 import { serviceActor, type StepContext } from './context.js';
+import { rollbackSpawn, type SpawnFailures } from './spawn.js';
 import type { AgentExit } from './supervisor.js';
 
-export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date): Promise<void> {
+export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date, failures: SpawnFailures): Promise<void> {
   const rec = ctx.registry.current().agents[ex.agentId];
   if (!rec) return;
+  // The command never started: a failed spawn (claim back, back-off), not an exit.
+  if (ex.launchError !== undefined && !ex.killedBy) return rollbackSpawn(ctx, failures, ex.agentId, ex.launchError, now);
+  // An agent that ran resets its task's spawn-failure count.
+  failures.delete(rec.task_id);
   const cls = classifyExit(ex, rec);
   let action = 'none';
   const llm = mustReport(rec.executor ?? '');
@@ -42,6 +47,6 @@ export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date): Pr
   ctx.events.emit('agent:exited', { agent: ex.agentId, task: rec.task_id, code: ex.code, signal: ex.signal, action, ...(ex.killedBy ? { killedBy: ex.killedBy } : {}) });
 }
 
-export async function handleExits(ctx: StepContext, exits: AgentExit[], now: Date): Promise<void> {
-  for (const ex of exits) await handleExit(ctx, ex, now);
+export async function handleExits(ctx: StepContext, exits: AgentExit[], now: Date, failures: SpawnFailures): Promise<void> {
+  for (const ex of exits) await handleExit(ctx, ex, now, failures);
 }

@@ -26,6 +26,8 @@ export interface AgentExit {
   killedBy?: KillReason;
   /** The exit was inferred (an adopted agent vanished): no exit code is known. */
   inferred?: boolean;
+  /** The agent's command could not be started (the wrapper's record): a failed spawn. */
+  launchError?: string;
 }
 
 interface Watched {
@@ -65,65 +67,33 @@ export class Supervisor {
 
   /**
    * Launches `argv` under the agent wrapper in a new session/process group; resolves once the
-   * command runs (the wrapper says so on fd 3), rejects when it could not start (ENOENT, …).
+   * wrapper runs. A command that cannot start (ENOENT, a missing interpreter) comes back as an
+   * exit with `launchError` (from the wrapper's record), which the exits step treats as a failed
+   * spawn — so a spawn never waits for the command's own start-up.
    */
   start(agentId: string, argv: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; stdinFile?: string; outputFile: string; deadlineMs?: number }): Promise<StartedAgent> {
     const out = openSync(opts.outputFile, 'a');
     const stdin = opts.stdinFile ? openSync(opts.stdinFile, 'r') : 'ignore';
     this.launching.add(agentId);
     return new Promise<StartedAgent>((resolve, reject) => {
-      const child = spawn(process.execPath, [this.wrapper, join(this.agentsDir, agentId), ...argv], { cwd: opts.cwd, env: opts.env, detached: true, stdio: [stdin, out, out, 'pipe'] });
-      let settled = false;
-      const fail = (err: Error): void => {
-        if (settled) return;
-        settled = true;
-        reject(err);
-      };
+      const child = spawn(process.execPath, [this.wrapper, join(this.agentsDir, agentId), ...argv], { cwd: opts.cwd, env: opts.env, detached: true, stdio: [stdin, out, out] });
       const closeFds = (): void => {
         closeSync(out);
         if (typeof stdin === 'number') closeSync(stdin);
       };
       child.once('error', (err) => {
         closeFds();
-        fail(err);
+        reject(err);
       });
       child.once('spawn', () => {
         closeFds();
         const pid = child.pid!;
         const w: Watched = { agentId, pid, pgid: pid, procStart: procStartTime(pid), adopted: false, deadlineMs: opts.deadlineMs, exited: false };
-        let said = '';
-        let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-        const ch = child.stdio[3] as NodeJS.ReadableStream | null;
-        const hear = (): void => {
-          if (settled) return;
-          let msg: { pid?: number; error?: string } = {};
-          try {
-            msg = JSON.parse(said.split('\n')[0] ?? '') as typeof msg;
-          } catch {
-            // the wrapper died before it said anything
-          }
-          (ch as unknown as { unref?: () => void } | null)?.unref?.();
-          if (typeof msg.pid !== 'number') return fail(new Error(msg.error ?? `the agent wrapper exited before starting ${argv[0]}`));
-          settled = true;
-          this.watched.set(agentId, w);
-          resolve({ pid, pgid: pid, procStart: w.procStart });
-          // A command so quick that the wrapper exited before its word was read.
-          if (ended) this.recordExit(w, { agentId, ...ended });
-        };
-        ch?.on('data', (d: Buffer) => {
-          said += d.toString();
-          if (said.includes('\n')) hear();
-        });
-        ch?.on('error', () => undefined);
-        // fd 3 closes when the wrapper has spoken, or exited: 'end' always comes.
-        ch?.once('end', hear);
-        child.once('exit', (code, signal) => {
-          if (this.watched.get(agentId) === w) this.recordExit(w, { agentId, code, signal });
-          else ended = { code, signal };
-        });
+        this.watched.set(agentId, w);
+        child.once('exit', (code, signal) => this.recordExit(w, { agentId, code, signal }));
         // The service must not wait for agents when it exits: they are meant to outlive it.
-        // (fd 3 stays referenced until the wrapper has spoken: `wg service tick` waits for that.)
         child.unref();
+        resolve({ pid, pgid: pid, procStart: w.procStart });
       });
     }).finally(() => this.launching.delete(agentId));
   }
@@ -231,7 +201,7 @@ export class Supervisor {
     // The wrapper's record is the command's own exit (the wrapper's mirrors it; an adopted
     // agent's is not ours to read). No record: the wrapper itself was killed.
     const rec = readExitRecord(join(this.agentsDir, w.agentId));
-    const exit: AgentExit = rec ? { agentId: w.agentId, code: rec.code, signal: rec.signal as NodeJS.Signals | null } : seen;
+    const exit: AgentExit = rec ? { agentId: w.agentId, code: rec.code, signal: rec.signal as NodeJS.Signals | null, ...(rec.launch_error ? { launchError: rec.launch_error } : {}) } : seen;
     const e: AgentExit = { ...exit, ...(w.killedBy ? { killedBy: w.killedBy } : {}) };
     this.exits.push(e);
     this.watched.delete(w.agentId);

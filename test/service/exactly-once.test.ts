@@ -68,15 +68,15 @@ describe('exactly once through restarts', () => {
   });
 
   it('kill -9 of the service five times at random moments while 40 shell tasks run: every task runs exactly once', async () => {
-    p = serviceProject({ dispatcher: { max_agents: 8 } });
+    p = serviceProject({ dispatcher: { max_agents: 10 } });
     const out = p.w('executions');
     const ids = Array.from({ length: 40 }, (_, i) => `t${String(i + 1).padStart(2, '0')}`);
-    p.seed(ids.map((id) => ({ id, created_at: new Date().toISOString(), exec: `echo ${id} >> "${out}"; sleep 0.2` })));
+    p.seed(ids.map((id) => ({ id, created_at: new Date().toISOString(), exec: `echo ${id} >> "${out}"; sleep 0.1` })));
     const t0 = performance.now();
     const delays: number[] = [];
     for (let k = 0; k < 5; k++) {
       const { pid } = p.start();
-      const ms = 300 + Math.floor(Math.random() * 1500);
+      const ms = 300 + Math.floor(Math.random() * 1200);
       delays.push(ms);
       await sleep(ms);
       await kill9(p, pid);
