@@ -85,7 +85,7 @@ describe('the real CLIs run by the service', () => {
     const a = p.agentsOf('fix')[0]!;
     expect(t.status).toBe('failed');
     expect(t.failure_reason).toMatch(new RegExp(`^agent ${a.id} exited with code 1: API Error: 529 Overloaded`));
-    expect(t.failure_class).toBe('api-error-5xx-transient');
+    expect(t.failure_class).toBe('api-error5xx-transient');
     console.log(`[real-agents] claude API 529 (1 retry) → failed: ${ms(t.completed_at) - spawnedAt(p, 'fix')} ms from spawn`);
   }, 120_000);
 

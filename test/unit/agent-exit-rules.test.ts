@@ -37,9 +37,9 @@ describe('reading an agent exit', () => {
   });
 
   it('a failure carries the agent own error text and its API error class', () => {
-    expect(exitFailure('agent-3', { kind: 'exited', code: 1 }, { errorText: 'API Error: 529 Overloaded', failureClass: 'api-error-5xx-transient' })).toEqual({
+    expect(exitFailure('agent-3', { kind: 'exited', code: 1 }, { errorText: 'API Error: 529 Overloaded', failureClass: 'api-error5xx-transient' })).toEqual({
       reason: 'agent agent-3 exited with code 1: API Error: 529 Overloaded',
-      failureClass: 'api-error-5xx-transient',
+      failureClass: 'api-error5xx-transient',
     });
     expect(exitFailure('agent-3', { kind: 'exited', code: 1 }, { errorText: 'fixed.flag missing' }).reason).toBe('agent agent-3 exited with code 1: fixed.flag missing');
     expect(exitFailure('agent-3', { kind: 'exited', code: 0 }, { mustReport: true, errorText: 'Not logged in' }).reason).toBe(`${SILENT_EXIT_REASON}: Not logged in`);
@@ -53,7 +53,7 @@ describe('reading an agent exit', () => {
     expect(fpe).toMatchObject({ status: 'failed-pending-eval', failure_reason: SILENT_EXIT_REASON });
     expect(fpe.log!.at(-1)!.message).toBe('Task failed, pending evaluation (awaiting .evaluate-x)');
     // Not for API errors (terminal classes), not for the shell executor, not without auto_evaluate.
-    expect(written(planAgentExit(g, 'x', 'agent-3', 4, { kind: 'exited', code: 1 }, svc, { exit: { mustReport: true, autoEvaluate: true, failureClass: 'api-error-429-rate-limit' } }).writes, 'x').status).toBe('failed');
+    expect(written(planAgentExit(g, 'x', 'agent-3', 4, { kind: 'exited', code: 1 }, svc, { exit: { mustReport: true, autoEvaluate: true, failureClass: 'api-error429-rate-limit' } }).writes, 'x').status).toBe('failed');
     expect(written(planAgentExit(g, 'x', 'agent-3', 4, { kind: 'exited', code: 1 }, svc, { exit: { mustReport: false, autoEvaluate: true } }).writes, 'x').status).toBe('failed');
     expect(written(planAgentExit(g, 'x', 'agent-3', 4, { kind: 'exited', code: 0 }, svc, { exit: { mustReport: true } }).writes, 'x').status).toBe('failed');
 

@@ -20,6 +20,8 @@
  *   3. what the registry says about the agent afterwards (`agentAfterExit`).
  */
 import { companionId, holdsClaim, release } from '../claims.js';
+import type { AgentStatus } from '../agent-status.js';
+import type { FailureClass } from '../failure-class.js';
 import type { Graph } from '../graph.js';
 import { appendLog, logEntry, noChange, type Actor, type Plan } from '../plan.js';
 import { withFields, type Task, type TokenUsage } from '../task.js';
@@ -49,8 +51,8 @@ export interface ReclaimedClaim {
 export interface DeathOptions {
   /** Default bound when a task has no `max_retries`. */
   maxRetries?: number;
-  /** Failure class when retries are exhausted (default `agent-died`). */
-  failureClass?: string;
+  /** Failure class when retries are exhausted (default none: the Rust tool has none for a vanished agent; `failure_reason` says what happened). */
+  failureClass?: FailureClass;
   /** Base of the crash-loop backoff in ms (default 1000). */
   backoffBaseMs?: number;
 }
@@ -62,7 +64,7 @@ export function requeueAfterDeath(task: Task, agent: string, reason: string, who
   if (retry > max) {
     const failureReason = `agent ${agent} ${reason}; retries exhausted (${retry - 1}/${max})`;
     const next = appendLog(
-      release(task, 'failed', { retry_count: retry, failure_reason: failureReason, failure_class: opts.failureClass ?? 'agent-died', completed_at: formatTimestamp(who.now) }),
+      release(task, 'failed', { retry_count: retry, failure_reason: failureReason, failure_class: opts.failureClass, completed_at: formatTimestamp(who.now) }),
       logEntry(who, `stale claim cleared: agent ${agent} ${reason}; failed after ${max} retries`),
     );
     return { task: next, claim: { task_id: task.id, agent, reason, failed: true, retry_count: retry } };
@@ -104,14 +106,14 @@ export interface ExitContext {
   mustReport?: boolean;
   /** The agent's own error text (the stream's error, else its last stderr line), one line. */
   errorText?: string;
-  /** An API error class read from the stream (`api-error-429-rate-limit`, …). */
-  failureClass?: string;
+  /** An API error class read from the stream (`api-error429-rate-limit`, …). */
+  failureClass?: FailureClass;
   /** `agency.auto_evaluate`: an LLM agent's failure waits for its evaluation (failed-pending-eval). */
   autoEvaluate?: boolean;
 }
 
 /** The task's failure when its agent's process ended while it still held the task (pure). */
-export function exitFailure(agentId: string, outcome: Exclude<AgentOutcome, { kind: 'signal' }>, ctx: ExitContext = {}): { reason: string; failureClass: string } {
+export function exitFailure(agentId: string, outcome: Exclude<AgentOutcome, { kind: 'signal' }>, ctx: ExitContext = {}): { reason: string; failureClass: FailureClass } {
   const err = ctx.errorText ? `: ${ctx.errorText}` : '';
   if (outcome.kind === 'timeout') return { reason: `agent ${agentId} exceeded its hard timeout`, failureClass: 'agent-hard-timeout' };
   if (outcome.code === 0) return { reason: `${SILENT_EXIT_REASON}${err}`, failureClass: ctx.failureClass ?? 'agent-exit-nonzero' };
@@ -154,7 +156,7 @@ export function planAgentExit(graph: Graph, taskId: string, agentId: string, epo
     const next = appendLog(withFields(p.result.task, { status: 'failed-pending-eval' }), logEntry(asAgent, `Task failed, pending evaluation (awaiting ${evalTask.id})`));
     return { writes: [next], ops: p.ops, result: { action: 'failed', task: next } };
   }
-  const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-killed', ...opts });
+  const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-exit-nonzero', ...opts });
   return { writes: [r.task], ops: [{ op: 'reclaim', task_id: taskId, detail: { agent: agentId, reason: r.claim.reason, failed: r.claim.failed } }], result: { action: r.claim.failed ? 'failed' : 'requeued', task: r.task, reclaimed: r.claim } };
 }
 
@@ -173,7 +175,7 @@ export interface ExitingAgent {
   id: string;
   task_id: string;
   claim_epoch?: number | undefined;
-  status: 'starting' | 'working' | 'done' | 'failed' | 'dead';
+  status: AgentStatus;
 }
 
 export interface AgentUsage {
