@@ -76,6 +76,19 @@ await build({
   metafile: !!process.env.WG_BUILD_META,
 });
 chmodSync('dist/wg.mjs', 0o755);
+
+// The agent wrapper (src/agents/agent-wrapper.ts): a small separate file the service starts as
+// each agent's process-group leader; it writes the agent's exit record (docs/service.md).
+await build({
+  entryPoints: ['src/agents/agent-wrapper.ts'],
+  outfile: 'dist/agent-wrapper.mjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minifySyntax: true,
+  logLevel: 'warning',
+});
 if (process.env.WG_BUILD_META) {
   for (const [out, o] of Object.entries(result.metafile.outputs)) if (!out.endsWith('.map')) console.log(o.bytes, out);
 }

@@ -96,7 +96,8 @@ export interface Task {
 }
 
 export const isSystemId = (id: string): boolean => id.startsWith('.');
-export const isAgentActor = (actor: string | undefined): boolean => !!actor && /^agent-\d+$/.test(actor);
+/** An agent's actor id: `agent-` and a name (`agent-7`, `agent-zombie-1`); a claim by one absent from the registry is unknown, hence stale. */
+export const isAgentActor = (actor: string | undefined): boolean => !!actor && /^agent-[A-Za-z0-9][A-Za-z0-9._-]*$/.test(actor);
 
 /** Returns a copy of the task with `patch` applied; `undefined` values delete the field. */
 export function withFields(task: Task, patch: Partial<Task>): Task {

@@ -115,12 +115,14 @@ export const TRANSITIONS = {
   /** A failed spawn gives the claim back; keyed on the agent's claim, not on the status. */
   'spawn-rollback': row(new Set(STATUSES), ['open'], 'cleared'),
   /** The agent's process ended while its task was in progress (SPEC §4). */
-  'agent-exit': row(set('in-progress'), ['done', 'pending-eval', 'pending-validation', 'failed', 'open'], 'kept'),
+  'agent-exit': row(set('in-progress'), ['done', 'pending-eval', 'pending-validation', 'failed', 'failed-pending-eval', 'open'], 'kept'),
   /** The reconciler: the claim of a dead or unknown agent (a death counts; past the bound: failed). */
   reconcile: row(STALE_CLAIM_STATUSES, ['open', 'failed'], 'cleared'),
   /** `service stop --kill-agents`: claims given back without counting a death. */
   'release-claims': row(STALE_CLAIM_STATUSES, ['open'], 'cleared'),
   'eval-promote': row(set('pending-eval'), ['done'], 'kept'),
+  /** An LLM agent's failure that waited for its evaluation (failed-pending-eval) ends failed. */
+  'eval-resolve-failed': row(set('failed-pending-eval'), ['failed'], 'kept'),
   'eval-rescue': row(set('pending-eval'), ['open'], 'cleared'),
   /** The companion of a rescued task is re-opened with it. */
   'eval-reopen-companion': row(TERMINAL_STATUSES, ['open'], 'cleared'),

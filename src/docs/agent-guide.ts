@@ -30,8 +30,10 @@ The loop:
        wg incomplete "$WG_TASK_ID" --reason "what is left" progress made, another pass needed
        wg fail "$WG_TASK_ID" --reason "what blocked"       you tried and cannot complete it
      incomplete is not failure: use it when the work is sound but unfinished. Fail honestly: a
-     clear reason lets a human or the next attempt fix the cause. If you exit without any of
-     these, the service decides from your exit code (0 → done, non-zero → failed).
+     clear reason lets a human or the next attempt fix the cause. Report BEFORE you finish
+     your response: ending your session without any of these fails the task ("agent exited
+     without reporting (wg done / wg fail)"), since your final answer is read by no one.
+     (A shell task, which runs no model, is judged by its exit code instead.)
      Some tasks need a human's approval: wg done then leaves them pending-validation; if they
      are rejected, the next attempt's prompt carries the reviewer's reason.
 
@@ -41,6 +43,9 @@ like; wg done commits anything left and merges your branch into the project's br
 (wg wait and wg incomplete commit what is left too: the next attempt continues your branch). If
 it reports a conflict, merge that branch into yours (git merge main), resolve, commit, and run
 wg done again.
+
+wg is the task system. Do not use your CLI's own task, todo or plan tools to track this work,
+and do not create worktrees or branches of your own for it (wg gives you one): log in wg.
 
 Claims are fenced. If wg answers exit code 3 ("claim lost: task 'x' is now held by …"),
 your claim was taken away (a retry, a reset, or you were declared dead). STOP working on the

@@ -13,8 +13,15 @@ export interface EvalSummary {
   dimensions: Record<string, number>;
 }
 
+/** The last lines of the agent's output (wg show: a failed or running task). */
+export interface AgentOutputTail {
+  agent: string;
+  lines: string[];
+}
+
 export interface TaskPage {
   metadata: Array<[string, string]>;
+  agentOutput?: AgentOutputTail;
   description: string | undefined;
   dependsOn: Array<{ id: string; title: string | undefined; status: string }>;
   requiredBy: Array<{ id: string; title: string; status: string }>;
@@ -61,6 +68,9 @@ export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary, 
     add('Checkpoint', first.length > 100 ? `${first.slice(0, 100)}…` : first);
   }
   for (const w of worktrees) add(`Worktree`, `${w.branch} (${w.agent}): ${w.state}${w.detail ? ` — ${w.detail}` : ''}`);
+  add('Tokens', formatTokens(task.token_usage));
+  add('Cost', typeof task.token_usage?.cost_usd === 'number' ? `$${task.token_usage.cost_usd.toFixed(4)}` : undefined);
+  add('Session', typeof task.session_id === 'string' ? task.session_id : undefined);
   if (task.cycle_config) add('Loop', `iteration ${(task.loop_iteration ?? 0) + 1}/${task.cycle_config.max_iterations || 'unlimited'}`);
   if (evaluation) {
     add('Eval score', evaluation.score.toFixed(2));
@@ -84,6 +94,27 @@ export function taskPage(graph: TaskView, task: Task, evaluation?: EvalSummary, 
   };
 }
 
+const n = (v: number): string => v.toLocaleString('en-US');
+
+/**
+ * `input_tokens` means the same for every executor: input neither read from nor written to the
+ * prompt cache (docs/service.md "Token usage"); the cache counts follow when present.
+ */
+export function formatTokens(u: Task['token_usage']): string | undefined {
+  if (!u) return undefined;
+  const parts: string[] = [];
+  const get = (k: string): number | undefined => (typeof u[k] === 'number' ? u[k] : undefined);
+  const input = get('input_tokens');
+  const output = get('output_tokens');
+  const read = get('cache_read_input_tokens');
+  const write = get('cache_creation_input_tokens');
+  if (input !== undefined) parts.push(`${n(input)} in`);
+  if (output !== undefined) parts.push(`${n(output)} out`);
+  if (read !== undefined) parts.push(`${n(read)} cache read`);
+  if (write !== undefined) parts.push(`${n(write)} cache write`);
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
 /** The page as terminal lines: every field one line (control characters escaped); the description keeps its newlines and tabs. */
 export function renderTaskPageText(task: Task, page: TaskPage): string[] {
   const out: string[] = [oneLine(task.id), oneLine(task.title), ''];
@@ -97,5 +128,10 @@ export function renderTaskPageText(task: Task, page: TaskPage): string[] {
   out.push(...(page.requiredBy.length ? page.requiredBy.map((d) => `  ${oneLine(d.id)} (${d.status})`) : ['  (none)']));
   out.push('', 'Log');
   out.push(...(page.log?.length ? page.log.map((e) => `  ${oneLine(e.timestamp)} ${e.actor ? `[${oneLine(e.actor)}] ` : ''}${oneLine(e.message)}`) : ['  (empty)']));
+  if (page.agentOutput) {
+    const a = page.agentOutput;
+    out.push('', `Agent output (${a.agent}, last ${a.lines.length} lines; more: wg agents log ${a.agent})`);
+    out.push(...(a.lines.length ? a.lines.map((l) => `  ${oneLine(l)}`) : ['  (no output)']));
+  }
   return out;
 }

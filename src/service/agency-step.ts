@@ -40,7 +40,7 @@ export async function agencyStep(ctx: StepContext, memo: AgencyMemo, now: Date):
     }
     const a = ctx.settings.agency;
     const r = await ctx.graph.mutate((g) => planResolveEvaluations(g, serviceActor(now), { threshold: a.evalGateThreshold, maxRescues: a.maxEvalRescues, evaluationsOf: (id) => evals.get(id) ?? [], skip }), now);
-    if (r.promoted.length || r.rescued.length || r.rejected.length || r.abandoned.length) ctx.events.emit('eval:resolved', r);
+    if (r.promoted.length || r.rescued.length || r.rejected.length || r.abandoned.length || r.failed.length) ctx.events.emit('eval:resolved', r);
   }
   if (ctx.settings.agency.autoEvaluate && ctx.graph.index().wantsEval.size) {
     const r = await ctx.graph.mutate((g) => planScaffoldEvaluations(g, serviceActor(now)), now);

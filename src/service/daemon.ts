@@ -16,7 +16,7 @@
 import { mkdirSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { formatTimestamp, systemClock, type Clock } from '../core/time.js';
 import { loadSettings, type Settings } from '../settings.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
@@ -27,6 +27,7 @@ import type { StepContext } from './context.js';
 import { dispatchStep, dispatchWakeMs, newDispatchMemo } from './dispatch.js';
 import { eventLogListener } from './event-log.js';
 import { ServiceEvents, type TickSummary } from './events.js';
+import { adoptLeftBehind } from './adopt.js';
 import { handleExits } from './exits.js';
 import { GraphView } from './graph-view.js';
 import { listenIpc, type IpcHandlers } from './ipc-server.js';
@@ -134,7 +135,7 @@ export class Daemon {
     this.startedAt = this.clock.now();
     this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
     const d = this.settings.dispatcher;
-    this.supervisor = new Supervisor(() => this.requestTick(0), d.killGraceMs);
+    this.supervisor = new Supervisor(() => this.requestTick(0), d.killGraceMs, paths.agentsDir, join(dirname(opts.wgEntry), 'agent-wrapper.mjs'));
     const shimDir = join(paths.serviceDir, 'bin');
     this.ctx = {
       paths,
@@ -311,8 +312,10 @@ export class Daemon {
     await step('timeouts', () => {
       for (const id of supervisor.poll(now.getTime())) this.events.emit('agent:killed', { agent: id, task: ctx.registry.current().agents[id]?.task_id ?? '?', reason: 'timeout' });
     });
+    // Agents an earlier service left behind: adopted (or their recorded exit taken) first.
+    await step('adopt', () => adoptLeftBehind(ctx, now));
     const exits = supervisor.drainExits();
-    await step('exits', () => handleExits(ctx, exits, now));
+    await step('exits', () => handleExits(ctx, exits, now, this.memory.spawnFailures));
     const { liveness, alive } = await step('assess', () => assess(ctx, now));
     // With PostgreSQL, one reconciler at a time across hosts (an advisory lock; the others skip).
     const reclaimed = await step('reconcile', async () =>

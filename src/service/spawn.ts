@@ -41,6 +41,25 @@ function promptExtras(ctx: StepContext, task: Task): { identity?: Identity; feed
   return out;
 }
 
+/**
+ * A spawn failed — before its process started, or its command could not start (the wrapper's
+ * exit record, applied by the exits step): the claim goes back, the task is held back
+ * (1 s, 2 s, 4 s … per consecutive failure), the agent is recorded as failed.
+ */
+export async function rollbackSpawn(ctx: StepContext, failures: SpawnFailures, agentId: string, error: string, now: Date): Promise<void> {
+  const rec = ctx.registry.current().agents[agentId];
+  if (!rec) return;
+  const n = (failures.get(rec.task_id) ?? 0) + 1;
+  failures.set(rec.task_id, n);
+  const retryAfter = formatTimestamp(new Date(now.getTime() + spawnFailureBackoffMs(n)));
+  await ctx.graph.mutate((g) => planSpawnRollback(g, rec.task_id, agentId, rec.claim_epoch ?? 0, error, serviceActor(now), retryAfter), now);
+  await ctx.registry.update((r) => {
+    const a = r.agents[agentId];
+    if (a) Object.assign(a, { status: 'failed', completed_at: formatTimestamp(now), exit_reason: `spawn failed: ${error}` });
+  });
+  ctx.events.emit('spawn:failed', { task: rec.task_id, agent: agentId, error, retry_after: retryAfter });
+}
+
 /** Claims `task` for a new agent and starts it; false when the claim was lost or the launch failed. */
 export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task: Task, executor: string, now: Date): Promise<boolean> {
   const model = task.model ?? ctx.settings.dispatcher.model;
@@ -70,14 +89,10 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   let workspace: Workspace | undefined;
   const fail = async (error: string): Promise<false> => {
     await discardWorkspace(ctx, workspace, now);
-    const n = (failures.get(task.id) ?? 0) + 1;
-    failures.set(task.id, n);
-    const retryAfter = formatTimestamp(new Date(now.getTime() + spawnFailureBackoffMs(n)));
-    await ctx.graph.mutate((g) => planSpawnRollback(g, task.id, agentId, epoch, error, who, retryAfter), now);
     await ctx.registry.update((r) => {
-      r.agents[agentId] = { ...base, status: 'failed', completed_at: startedAt, exit_reason: `spawn failed: ${error}` };
+      r.agents[agentId] = { ...base, status: 'starting' };
     });
-    ctx.events.emit('spawn:failed', { task: task.id, agent: agentId, error, retry_after: retryAfter });
+    await rollbackSpawn(ctx, failures, agentId, error, now);
     return false;
   };
   let started: Awaited<ReturnType<typeof ctx.supervisor.start>>;
@@ -128,7 +143,8 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
       if (a) Object.assign(a, { pid: s.pid, pgid: s.pgid, ...(s.procStart ? { proc_start: s.procStart } : {}), status: 'working' });
     }),
   );
-  failures.delete(task.id);
+  // (The spawn-failure count is reset by the agent's exit: a command that cannot start is only
+  // known when the wrapper's exit record says so — exits.ts.)
   ctx.events.emit('agent:spawned', { agent: agentId, task: task.id, pid: s.pid, executor, epoch });
   deliverMessages(ctx, task.id, agentId, queued);
   return true;

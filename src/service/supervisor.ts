@@ -3,9 +3,16 @@
  * in `agents/<id>/output.log`, watches it (exit events for our children, polling for agents
  * re-adopted after a service restart), enforces the hard timeout and kills whole groups.
  * Agents write to files, not pipes, so they outlive the service that started them.
+ *
+ * Each agent runs under the agent wrapper (agents/agent-wrapper.ts, the group leader), which
+ * writes `agents/<id>/exit` when the command ends. An exit's code and signal come from that
+ * record when there is one — also for an adopted agent, whose exit status no parent of ours
+ * can read — so a restarted service completes a finished agent's task instead of re-running it.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { readExitRecord } from '../agents/exit-record.js';
 import { checkSignalTarget, groupIsOurs, killGroup, procIdentity, sameProcess, signalGroup } from '../agents/process-table.js';
 import type { KillReason } from './events.js';
 
@@ -19,6 +26,8 @@ export interface AgentExit {
   killedBy?: KillReason;
   /** The exit was inferred (an adopted agent vanished): no exit code is known. */
   inferred?: boolean;
+  /** The agent's command could not be started (the wrapper's record): a failed spawn. */
+  launchError?: string;
 }
 
 interface Watched {
@@ -44,17 +53,30 @@ export class Supervisor {
   private readonly watched = new Map<string, Watched>();
   private readonly exits: AgentExit[] = [];
 
+  /** Agents whose launch is under way (registry `starting`, no PID yet): not a lost spawn. */
+  private readonly launching = new Set<string>();
+
   constructor(
     private readonly onExit: (exit: AgentExit) => void,
     private readonly killGraceMs: number,
+    /** `agents/`: each agent's directory holds its exit record. */
+    private readonly agentsDir: string,
+    /** dist/agent-wrapper.mjs (agents/agent-wrapper.ts). */
+    private readonly wrapper: string,
   ) {}
 
-  /** Launches `argv` in a new session/process group; resolves once the process exists. */
+  /**
+   * Launches `argv` under the agent wrapper in a new session/process group; resolves once the
+   * wrapper runs. A command that cannot start (ENOENT, a missing interpreter) comes back as an
+   * exit with `launchError` (from the wrapper's record), which the exits step treats as a failed
+   * spawn — so a spawn never waits for the command's own start-up.
+   */
   start(agentId: string, argv: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; stdinFile?: string; outputFile: string; deadlineMs?: number }): Promise<StartedAgent> {
     const out = openSync(opts.outputFile, 'a');
     const stdin = opts.stdinFile ? openSync(opts.stdinFile, 'r') : 'ignore';
-    return new Promise((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: [stdin, out, out] });
+    this.launching.add(agentId);
+    return new Promise<StartedAgent>((resolve, reject) => {
+      const child = spawn(process.execPath, [this.wrapper, join(this.agentsDir, agentId), ...argv], { cwd: opts.cwd, env: opts.env, detached: true, stdio: [stdin, out, out] });
       const closeFds = (): void => {
         closeSync(out);
         if (typeof stdin === 'number') closeSync(stdin);
@@ -74,18 +96,32 @@ export class Supervisor {
         child.unref();
         resolve({ pid, pgid: pid, procStart: w.procStart });
       });
-    });
+    }).finally(() => this.launching.delete(agentId));
+  }
+
+  /** The launch of this agent is under way in this service (its PID is not yet recorded). */
+  isLaunching(agentId: string): boolean {
+    return this.launching.has(agentId);
   }
 
   /**
-   * Re-adopts an agent started by an earlier service: only a record that provably names it (same
-   * PID and start time, leading the recorded process group; checkSignalTarget), since every
-   * signal the supervisor sends later trusts this check.
+   * Re-adopts an agent started by an earlier service (same PID and start time). One that
+   * already ended with an exit record is taken in with that exit (applied by the next tick):
+   * it finished while no service watched it.
    */
   adopt(agentId: string, pid: number, pgid: number, procStart: string | undefined, deadlineMs: number | undefined): boolean {
     if (this.watched.has(agentId)) return true;
+    const w: Watched = { agentId, pid, pgid, procStart, adopted: true, deadlineMs, exited: false };
+    if (!sameProcess(pid, procStart).alive) {
+      if (!readExitRecord(join(this.agentsDir, agentId))) return false;
+      this.watched.set(agentId, w);
+      this.recordExit(w, { agentId, code: null, signal: null, inferred: true });
+      return true;
+    }
+    // Alive: only a record that provably names it (same PID and start time, leading the recorded
+    // process group; checkSignalTarget), since every signal the supervisor sends later trusts it.
     if (!checkSignalTarget({ pid, pgid, procStart }).ok) return false;
-    this.watched.set(agentId, { agentId, pid, pgid, procStart, adopted: true, deadlineMs, exited: false });
+    this.watched.set(agentId, w);
     return true;
   }
 
@@ -171,11 +207,15 @@ export class Supervisor {
     this.exits.unshift(...exits);
   }
 
-  private recordExit(w: Watched, exit: AgentExit): void {
+  private recordExit(w: Watched, seen: AgentExit): void {
     if (w.exited) return;
     w.exited = true;
     // No orphaned grandchildren: whatever is left in the agent's group goes too.
     if (groupIsOurs(w.pid, w.pgid, w.procStart, true)) signalGroup(w.pgid, 'SIGKILL');
+    // The wrapper's record is the command's own exit (the wrapper's mirrors it; an adopted
+    // agent's is not ours to read). No record: the wrapper itself was killed.
+    const rec = readExitRecord(join(this.agentsDir, w.agentId));
+    const exit: AgentExit = rec ? { agentId: w.agentId, code: rec.code, signal: rec.signal as NodeJS.Signals | null, ...(rec.launch_error ? { launchError: rec.launch_error } : {}) } : seen;
     const e: AgentExit = { ...exit, ...(w.killedBy ? { killedBy: w.killedBy } : {}) };
     this.exits.push(e);
     this.watched.delete(w.agentId);

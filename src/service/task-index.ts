@@ -75,7 +75,7 @@ export class TaskIndex {
     if (this.autoEvaluate) this.wantsEval.delete(id);
     if (!t) return;
     if (isStaleClaimCandidate(t)) this.agentClaims.set(id, t.assigned!);
-    if (t.status === 'pending-eval' || (companionSource(id, 'evaluate') !== undefined && !isTerminal(t.status))) this.evalRelated.add(id);
+    if (t.status === 'pending-eval' || t.status === 'failed-pending-eval' || (companionSource(id, 'evaluate') !== undefined && !isTerminal(t.status))) this.evalRelated.add(id);
     if (this.autoEvaluate && wantsEvaluation(graph, t)) this.wantsEval.add(id);
   }
 

@@ -90,6 +90,8 @@ describe('recovery commands (real processes)', () => {
       { id: 'b', status: 'in-progress', assigned: 'agent-2', claim_epoch: 3 },
       { id: 'c', status: 'in-progress', assigned: 'bob', claim_epoch: 1 },
       { id: 'd', status: 'in-progress', assigned: 'agent-3', claim_epoch: 1 },
+      // Any agent-… claimant absent from the registry is unknown, not only agent-<number>.
+      { id: 'e', status: 'in-progress', assigned: 'agent-zombie-1', claim_epoch: 2 },
     ]);
     p.writeRegistry([
       { id: 'agent-1', task_id: 'a', pid: gone, pgid: gone },
@@ -100,20 +102,21 @@ describe('recovery commands (real processes)', () => {
 
     const dry = p.run(['sweep', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain('Would clear 2 stale claim(s):');
+    expect(dry.stdout).toContain('Would clear 3 stale claim(s):');
     expect(dry.stdout).toMatch(/a: agent-1 process \d+ is gone/);
     expect(dry.stdout).toContain('b: agent-2 is unknown to the agent registry');
+    expect(dry.stdout).toContain('e: agent-zombie-1 is unknown to the agent registry');
     expect(p.readGraph()).toBe(before);
 
     const sweep = p.run(['sweep', '--json']);
     expect(sweep.code, sweep.stderr).toBe(0);
-    expect(sweep.json<{ reclaimed: Array<{ task_id: string }> }>().reclaimed.map((c) => c.task_id)).toEqual(['a', 'b']);
-    for (const id of ['a', 'b']) {
+    expect(sweep.json<{ reclaimed: Array<{ task_id: string }> }>().reclaimed.map((c) => c.task_id)).toEqual(['a', 'b', 'e']);
+    for (const id of ['a', 'b', 'e']) {
       const t = p.task(id);
       expect(t.status).toBe('open');
       expect(t.assigned).toBeUndefined();
       expect(t.retry_count).toBe(1);
-      expect(messages(t).at(-1)).toMatch(/^stale claim cleared: agent agent-\d /);
+      expect(messages(t).at(-1)).toMatch(/^stale claim cleared: agent agent-(\d|zombie-1) /);
     }
     expect(['c', 'd'].map((id) => p!.line(id))).toEqual(keep);
     expect(processRunning(live.pid)).toBe(true);

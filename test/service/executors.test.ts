@@ -82,15 +82,16 @@ describe('executors', () => {
     expect(t.session_id).toBe('sess-123');
   });
 
-  it('claude without --model when no model is configured; an agent that exits 0 without wg done still completes', async () => {
+  it('claude without --model when no model is configured; an agent that exits 0 without wg done fails (it did not report)', async () => {
     p = serviceProject({ dispatcher: { executor: 'claude' } });
     fakeCli(p, 'claude', [{ type: 'system', subtype: 'init', session_id: 'sess-9' }], [{ type: 'result', subtype: 'success', usage: { input_tokens: 1, output_tokens: 2 } }], { done: false });
     p.ok(['add', 'Plain', '--id', 'plain']);
     p.start();
-    const done = await p.waitStatus('plain', 'done');
+    const failed = await p.waitStatus('plain', 'failed');
     expect(readFileSync(p.w('claude.argv'), 'utf8').trim().split('\n')).toEqual(['--print', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'bypassPermissions']);
-    expect(done.token_usage).toMatchObject({ input_tokens: 1, output_tokens: 2 });
-    expect(done.session_id).toBe('sess-9');
+    expect(failed).toMatchObject({ failure_reason: 'agent exited without reporting (wg done / wg fail)', failure_class: 'agent-exit-nonzero' });
+    expect(failed.token_usage).toMatchObject({ input_tokens: 1, output_tokens: 2 });
+    expect(failed.session_id).toBe('sess-9');
   });
 
   it('codex: real argv (prompt from stdin via "-"), thread id and usage recorded', async () => {

@@ -31,6 +31,8 @@ wg done "$WG_TASK_ID"
     p.start();
     const a1 = await p.runningAgent('frag');
     const epoch1 = p.task('frag').claim_epoch as number;
+    // The registry's PID is the agent wrapper's: wait until the command itself runs.
+    await waitFor('agent-1 ran', () => (readIf(p!.w('attempts')) ?? '').includes('agent-1'));
     const t0 = performance.now();
     process.kill(a1.pid, 'SIGKILL');
     const a2 = await p.runningAgent('frag', { timeoutMs: 5000, not: [a1.id] });

@@ -38,9 +38,13 @@ describe('wg service tick', () => {
     expect(p.events('agent:spawned')).toMatchObject([{ agent: 'agent-1', task: 'hello' }]);
     expect(p.events('tick:done')).toHaveLength(1);
 
-    // Nothing left to do: the text output says so.
+    // The agent finished after the first tick's process exited: the next tick takes its exit
+    // from the wrapper's record (agents/<id>/exit), not as a death; nothing else to do.
     const again = p.ok(['service', 'tick']);
-    expect(again.stdout).toMatch(/Tick: 0 spawned, 0 reclaimed, 0 exits, 0 alive, 0 ready/);
+    expect(again.stdout).toMatch(/Tick: 0 spawned, 0 reclaimed, 1 exits, 0 alive, 0 ready/);
+    expect(p.agents()['agent-1']).toMatchObject({ status: 'done', exit_code: 0 });
+    const third = p.ok(['service', 'tick']);
+    expect(third.stdout).toMatch(/Tick: 0 spawned, 0 reclaimed, 0 exits, 0 alive, 0 ready/);
   });
 
   it('reclaims a stale claim (an unknown agent) and dispatches it again in the same tick', async () => {

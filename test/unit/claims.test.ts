@@ -97,7 +97,10 @@ describe('deadClaim / isDeadClaim', () => {
   it('a live agent, a human, or no claim: not dead', () => {
     expect(deadClaim(task('x', { assigned: 'agent-1' }), l)).toBeUndefined();
     expect(deadClaim(task('x', { assigned: 'bob' }), l)).toBeUndefined();
-    expect(deadClaim(task('x', { assigned: 'agent-x' }), l)).toBeUndefined(); // not an agent id
+    expect(deadClaim(task('x', { assigned: 'agent' }), l)).toBeUndefined(); // not an agent id
+    expect(deadClaim(task('x', { assigned: 'agentsmith' }), l)).toBeUndefined();
+    // Any agent-… claimant absent from the registry is unknown (issue 9), not only agent-<number>.
+    expect(deadClaim(task('x', { assigned: 'agent-zombie-1' }), l)).toEqual({ agent: 'agent-zombie-1', known: false });
     expect(isDeadClaim(task('x'), l)).toBe(false);
     expect(hasLiveAgent(task('x', { assigned: 'agent-1' }), l)).toBe(true);
     expect(hasLiveAgent(task('x', { assigned: 'agent-2' }), l)).toBe(false);

@@ -115,7 +115,7 @@ function runs(g: Graph, id: string, liveness: LivenessMap, n: number): Run[] {
     {
       cmd: 'agent-exit',
       target: id,
-      plan: () => planAgentExit(g, id, holder, epoch, outcomes[n % outcomes.length]!, w, { maxRetries: 2 }),
+      plan: () => planAgentExit(g, id, holder, epoch, outcomes[n % outcomes.length]!, w, { maxRetries: 2, exit: { mustReport: n % 3 === 0, autoEvaluate: n % 2 === 0 } }),
       // A crash is a death: the reconciler's transition.
       classify: (_x, p) => (p.ops.some((o) => o.op === 'reclaim') ? 'reconcile' : 'agent-exit'),
     },
@@ -141,6 +141,7 @@ function runs(g: Graph, id: string, liveness: LivenessMap, n: number): Run[] {
         if (op === 'eval_reject') return 'eval-reject';
         if (op === 'abandon') return 'eval-orphan';
         if (op === 'eval_promote') return 'eval-promote';
+        if (op === 'eval_resolve_failed') return 'eval-resolve-failed';
         return 'eval-reopen-companion'; // the companion of a rescued task
       },
     },

@@ -21,6 +21,15 @@ export interface LaunchSpec {
 
 export const BUILTIN_EXECUTORS = ['shell', 'claude', 'codex'] as const;
 
+/**
+ * The executors whose agents report their own outcome (`wg done` / `wg fail`): the LLM CLIs.
+ * Their CLI exits 0 whenever the session ends, so an exit says nothing about the task; a task
+ * still held when such an agent exits has failed (core/plans/agent-death.ts). The shell
+ * executor and custom executors keep exit-code semantics (exit 0 → done).
+ */
+export const REPORTING_EXECUTORS: readonly string[] = ['claude', 'codex'];
+export const mustReport = (executor: string): boolean => REPORTING_EXECUTORS.includes(executor);
+
 /** Which executor runs this task: `exec` → shell, then `exec_mode`, then the default (settings.dispatcher.executor). */
 export function executorName(task: Task, defaultExecutor: string): string {
   if (task.exec) return 'shell';

@@ -28,6 +28,7 @@
  * `input_tokens + cache_read_input_tokens + cache_creation_input_tokens` is all input.
  */
 import { readFileSync } from 'node:fs';
+import type { FailureClass } from '../../core/failure-class.js';
 import type { TokenUsage } from '../../core/task.js';
 
 export type ErrorSource = 'result' | 'turn.failed' | 'error-event' | 'api-retry' | 'root-refusal' | 'stderr';
@@ -41,6 +42,8 @@ export interface AgentReport {
   /** The agent's own account of why it failed, one line (with the fix, when one is known). */
   error_text?: string;
   error_source?: ErrorSource;
+  /** The failure class an API error maps to (the Rust tool's classes): 400, 429, 5xx. */
+  failure_class?: FailureClass;
   /** The stream shows the agent ran `wg done` / `wg fail` and the command succeeded. */
   reported?: 'done' | 'fail';
 }
@@ -225,6 +228,10 @@ export function readAgentOutput(text: string, opts: ReadOptions = {}): AgentRepo
     }
   }
 
+  const apiStatus = lastResult && lastResult.is_error === true ? num(lastResult.api_error_status) : undefined;
+  // The Rust tool's on-disk spellings (core/failure-class.ts).
+  const cls: FailureClass | undefined = apiStatus === undefined ? undefined : apiStatus === 400 ? 'api-error400-document' : apiStatus === 429 ? 'api-error429-rate-limit' : apiStatus >= 500 ? 'api-error5xx-transient' : undefined;
+  if (cls) out.failure_class = cls;
   if (lastResult) {
     const tokens = claudeTokens(lastResult);
     if (tokens) out.token_usage = tokens;

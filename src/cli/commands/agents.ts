@@ -7,6 +7,7 @@ import { formatAge, parseTimestamp } from '../../core/time.js';
 import { table } from '../../render/table.js';
 import { isEndedStatus } from '../../store/registry.js';
 import { CliContext } from '../context.js';
+import { registerAgentsLog } from './agents-log.js';
 
 export function register(program: Command): void {
   const agents = program
@@ -48,6 +49,8 @@ export function register(program: Command): void {
             : `No ${flags.dead ? 'finished' : flags.all ? '' : 'live '}agents${!flags.all && !flags.dead && Object.keys(rc.registry.agents).length ? ` (${Object.keys(rc.registry.agents).length} finished: wg agents --all)` : ''}`.replace('No  ', 'No '),
       );
     });
+
+  registerAgentsLog(agents);
 
   agents
     .command('kill')

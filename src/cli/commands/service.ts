@@ -6,8 +6,10 @@ import { parseTimestamp } from '../../core/time.js';
 import { explainWaiting } from '../../render/service-status.js';
 import { awaitingHuman } from '../../core/human.js';
 import { unmergedWork } from '../../store/worktrees.js';
+import type { AgentRecord } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { runnableExecutor } from '../../agents/executors/index.js';
+import { ROOT_REFUSAL_FIX } from '../../agents/executors/stream.js';
 import { request } from '../../service/ipc.js';
 import { ping, startService, stopService } from '../../service/control.js';
 import { readPaused, readServiceStateFile, writePaused, type ServiceOverrides } from '../../service/service-files.js';
@@ -188,12 +190,14 @@ export function register(program: Command): void {
       const human = awaitingHuman(graph, unmergedWork(paths));
       // Parked/frozen by the Rust tool: not running, not dead; their tasks stay theirs.
       const held = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.held);
+      const problems = agentProblems(Object.values(registry.agents));
       ctx.out(
-        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null })), agents_held: held.map((a) => ({ id: a.id, task: a.task_id, status: a.status })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations, awaiting_human: human },
+        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null })), agents_held: held.map((a) => ({ id: a.id, task: a.task_id, status: a.status })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations, awaiting_human: human, agent_problems: problems },
         () => {
           const lines = [live ? `Service: running (PID ${String(live.pid)}, since ${String(live.started_at)})${paused ? ' — dispatcher PAUSED' : ''}` : 'Service: stopped', `Dispatcher: max_agents=${maxAgents}, executor=${(live?.executor as string) ?? d.executor}, poll=${d.pollIntervalMs / 1000}s`, `Agents alive: ${agents.length}`];
           for (const a of agents) lines.push(`  ${a.id}  ${a.task_id}  ${a.executor ?? ''}  pid ${a.pid ?? '-'}`);
           if (held.length) lines.push(`Agents parked or frozen (by the Rust tool; their tasks stay theirs): ${held.map((a) => `${a.id} (${a.status}, ${a.task_id})`).join(', ')}`);
+          for (const pr of problems) lines.push('', `Agents cannot start: ${pr.message}`, `  fix: ${pr.fix}`);
           if (explanations.length) {
             lines.push('', 'Why ready tasks are not running:');
             for (const e of explanations) lines.push(`  - ${e.message}`, `    fix: ${e.fix}`);
@@ -208,3 +212,16 @@ export function register(program: Command): void {
     });
 }
 
+/** How many of the latest agents are looked at for a failure that needs a human. */
+const RECENT_AGENTS = 20;
+
+/**
+ * Failures no retry can fix, among the latest agents: Claude Code's refusal to run as root
+ * (read from the agent's output at its exit, agents/executors/stream.ts).
+ */
+function agentProblems(all: AgentRecord[]): Array<{ kind: 'root-refusal'; agents: string[]; message: string; fix: string }> {
+  const recent = [...all].sort((a, b) => (a.started_at < b.started_at ? 1 : -1)).slice(0, RECENT_AGENTS);
+  const refused = recent.filter((a) => a.error_source === 'root-refusal').map((a) => a.id);
+  if (!refused.length) return [];
+  return [{ kind: 'root-refusal', agents: refused, message: `claude refuses --permission-mode bypassPermissions as root (${refused.length} recent agent(s) failed: ${refused.slice(0, 5).join(', ')})`, fix: ROOT_REFUSAL_FIX }];
+}

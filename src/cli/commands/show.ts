@@ -3,7 +3,12 @@ import { latestEvaluation, readTaskEvaluations } from '../../agency/evaluations.
 import { requireTask } from '../../core/plan.js';
 import { renderTaskPageText, taskPage } from '../../render/show.js';
 import { WorktreeRecords } from '../../store/worktrees.js';
+import { latestAgentOf, outputPathOf, readFrom } from '../../agents/agent-output.js';
+import { lastLines } from '../../render/agent-output.js';
+import { readRegistry } from '../../store/registry.js';
 import { CliContext } from '../context.js';
+
+const SHOW_OUTPUT_LINES = 10;
 
 export function register(program: Command): void {
   program
@@ -25,8 +30,13 @@ export function register(program: Command): void {
         ...(r.conflict?.length ? { detail: `conflict in ${r.conflict.join(', ')} — left for review` } : r.note && r.state !== 'merged' ? { detail: r.note } : {}),
       }));
       const page = taskPage(graph, task, evaluation, worktrees);
+      // A failed or running task: the end of its latest agent's output (wg agents log for more).
+      if (task.status === 'failed' || task.status === 'in-progress' || task.status === 'failed-pending-eval') {
+        const agent = latestAgentOf(readRegistry(ctx.paths), task.id);
+        if (agent) page.agentOutput = { agent: agent.id, lines: lastLines(readFrom(outputPathOf(ctx.paths, agent), undefined, 64 * 1024).text, SHOW_OUTPUT_LINES) };
+      }
       ctx.out(
-        { ...task, worktrees, after: page.dependsOn.map(({ id, title, status }) => ({ id, title: title ?? null, status })), before: page.requiredBy, evaluation: evaluation ?? null },
+        { ...task, worktrees, after: page.dependsOn.map(({ id, title, status }) => ({ id, title: title ?? null, status })), before: page.requiredBy, evaluation: evaluation ?? null, ...(page.agentOutput ? { agent_output: page.agentOutput } : {}) },
         () => renderTaskPageText(task, page),
       );
     });

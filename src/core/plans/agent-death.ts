@@ -19,14 +19,14 @@
  *      finished the task itself, as long as it still holds the claim at its epoch.
  *   3. what the registry says about the agent afterwards (`agentAfterExit`).
  */
-import { holdsClaim, release } from '../claims.js';
+import { companionId, holdsClaim, release } from '../claims.js';
 import type { AgentStatus } from '../agent-status.js';
 import type { FailureClass } from '../failure-class.js';
 import type { Graph } from '../graph.js';
 import { appendLog, logEntry, noChange, type Actor, type Plan } from '../plan.js';
-import type { Task, TokenUsage } from '../task.js';
+import { withFields, type Task, type TokenUsage } from '../task.js';
 import { formatTimestamp } from '../time.js';
-import { accepts } from '../transitions.js';
+import { accepts, isTerminal } from '../transitions.js';
 import { planDone, planFail } from './finish.js';
 
 export const DEFAULT_MAX_RETRIES = 3;
@@ -90,6 +90,9 @@ export interface AgentExitResult {
   reclaimed?: ReclaimedClaim;
 }
 
+/** The failure of an LLM agent that ended its session without `wg done` / `wg fail`. */
+export const SILENT_EXIT_REASON = 'agent exited without reporting (wg done / wg fail)';
+
 /**
  * What the service found out, outside the graph lock, before it applies a clean exit (it runs
  * processes): the task's verify command and the landing of the agent's worktree branch
@@ -103,20 +106,54 @@ export interface ExitFinish {
 }
 
 /**
- * The agent's process ended while its task may still be in progress (SPEC §4): exit 0 → done,
- * non-zero → failed (`agent-exit-nonzero`), hard timeout → failed (`agent-hard-timeout`), a
- * crash → re-queued like any death. Nothing happens unless the task is still held by this
- * agent at this epoch (fenced like the agent itself would be).
+ * What the agent's run says beyond its exit (read from its output by the caller; see
+ * agents/executors/stream.ts): how its exit is to be read, and its own account of a failure.
  */
-export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: DeathOptions & ExitFinish = {}): Plan<AgentExitResult> {
+export interface ExitContext {
+  /**
+   * The agent reports its own outcome (`wg done` / `wg fail`): an LLM agent (claude, codex).
+   * Its CLI exits 0 whenever the session ends, so exit 0 proves nothing: a task still held
+   * at exit fails (SILENT_EXIT_REASON). False: the exit code is the outcome (shell, custom).
+   */
+  mustReport?: boolean;
+  /** The agent's own error text (the stream's error, else its last stderr line), one line. */
+  errorText?: string;
+  /** An API error class read from the stream (`api-error429-rate-limit`, …). */
+  failureClass?: FailureClass;
+  /** `agency.auto_evaluate`: an LLM agent's failure waits for its evaluation (failed-pending-eval). */
+  autoEvaluate?: boolean;
+}
+
+/** The task's failure when its agent's process ended while it still held the task (pure). */
+export function exitFailure(agentId: string, outcome: Exclude<AgentOutcome, { kind: 'signal' }>, ctx: ExitContext = {}): { reason: string; failureClass: FailureClass } {
+  const err = ctx.errorText ? `: ${ctx.errorText}` : '';
+  if (outcome.kind === 'timeout') return { reason: `agent ${agentId} exceeded its hard timeout`, failureClass: 'agent-hard-timeout' };
+  if (outcome.code === 0) return { reason: `${SILENT_EXIT_REASON}${err}`, failureClass: ctx.failureClass ?? 'agent-exit-nonzero' };
+  return { reason: `agent ${agentId} exited with code ${outcome.code}${err}`, failureClass: ctx.failureClass ?? 'agent-exit-nonzero' };
+}
+
+/**
+ * The agent's process ended while its task may still be in progress (SPEC §4). Nothing happens
+ * unless the task is still held by this agent at this epoch (fenced like the agent itself
+ * would be): an agent that ran `wg done` / `wg fail` has already decided.
+ * - exit 0 → done, unless the agent must report (`ExitContext.mustReport`: claude, codex) —
+ *   then failed, "agent exited without reporting (wg done / wg fail)";
+ * - non-zero → failed (`agent-exit-nonzero`, or the API error class), with the agent's own
+ *   error text; hard timeout → failed (`agent-hard-timeout`);
+ * - an LLM agent's `agent-exit-nonzero` failure becomes `failed-pending-eval` when
+ *   auto_evaluate is on and its `.evaluate-X` is waiting (as the Rust tool does);
+ * - a crash (a signal nobody sent) → re-queued like any death.
+ */
+export function planAgentExit(graph: Graph, taskId: string, agentId: string, epoch: number, outcome: AgentOutcome, who: Actor, opts: DeathOptions & ExitFinish & { exit?: ExitContext } = {}): Plan<AgentExitResult> {
   const task = graph.get(taskId);
   if (!task || !holdsClaim(task, agentId, epoch) || !accepts('agent-exit', task.status)) return noChange({ action: 'none' });
   const asAgent: Actor = { ...who, actor: agentId, agentId, fenceTaskId: taskId, fenceEpoch: epoch };
+  const ctx = opts.exit ?? {};
   if (outcome.kind === 'exited' && outcome.code === 0 && opts.verifyFailed) {
     const p = planFail(graph, taskId, asAgent, { reason: opts.verifyFailed });
     return { ...p, result: { action: 'failed', task: p.result.task } };
   }
-  if (outcome.kind === 'exited' && outcome.code === 0) {
+  if (outcome.kind === 'exited' && outcome.code === 0 && !ctx.mustReport) {
     try {
       const p = planDone(graph, taskId, asAgent, { notes: opts.notes ?? [] });
       return { ...p, result: { action: 'done', task: p.result.task } };
@@ -127,9 +164,13 @@ export function planAgentExit(graph: Graph, taskId: string, agentId: string, epo
     }
   }
   if (outcome.kind === 'exited' || outcome.kind === 'timeout') {
-    const reason = outcome.kind === 'timeout' ? `agent ${agentId} exceeded its hard timeout` : `agent ${agentId} exited with code ${outcome.code}`;
-    const p = planFail(graph, taskId, asAgent, { reason, failureClass: outcome.kind === 'timeout' ? 'agent-hard-timeout' : 'agent-exit-nonzero' });
-    return { ...p, result: { action: 'failed', task: p.result.task } };
+    const f = exitFailure(agentId, outcome, ctx);
+    const p = planFail(graph, taskId, asAgent, f);
+    const evalTask = graph.get(companionId('evaluate', taskId));
+    const awaitEval = ctx.mustReport && ctx.autoEvaluate && f.failureClass === 'agent-exit-nonzero' && !!evalTask && !isTerminal(evalTask.status);
+    if (!awaitEval) return { ...p, result: { action: 'failed', task: p.result.task } };
+    const next = appendLog(withFields(p.result.task, { status: 'failed-pending-eval' }), logEntry(asAgent, `Task failed, pending evaluation (awaiting ${evalTask.id})`));
+    return { writes: [next], ops: p.ops, result: { action: 'failed', task: next } };
   }
   const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-exit-nonzero', ...opts });
   return { writes: [r.task], ops: [{ op: 'reclaim', task_id: taskId, detail: { agent: agentId, reason: r.claim.reason, failed: r.claim.failed } }], result: { action: r.claim.failed ? 'failed' : 'requeued', task: r.task, reclaimed: r.claim } };
@@ -178,7 +219,7 @@ export function withUsage(task: Task, usage: AgentUsage): Task {
 }
 
 /** The task side of a non-deliberate exit: planAgentExit, plus the agent's usage on the task. */
-export function planExitWithUsage(graph: Graph, agent: ExitingAgent, outcome: AgentOutcome, usage: AgentUsage, who: Actor, opts: DeathOptions & ExitFinish): Plan<AgentExitResult> {
+export function planExitWithUsage(graph: Graph, agent: ExitingAgent, outcome: AgentOutcome, usage: AgentUsage, who: Actor, opts: DeathOptions & ExitFinish & { exit?: ExitContext }): Plan<AgentExitResult> {
   const p = planAgentExit(graph, agent.task_id, agent.id, agent.claim_epoch ?? 0, outcome, who, opts);
   if (!hasUsage(usage)) return p;
   const t = p.result.task;
@@ -187,10 +228,20 @@ export function planExitWithUsage(graph: Graph, agent: ExitingAgent, outcome: Ag
     return { ...p, writes: p.writes.map((w) => (w.id === t.id ? merged : w)) };
   }
   // The agent finished the task itself (wg done / wg fail) and the exit changes nothing: the
-  // usage still belongs on the task — never onto a task someone else holds now.
+  // usage still belongs on the task.
+  const u = planUsageOnTask(graph, agent, usage);
+  return { ...p, writes: [...p.writes, ...u.writes] };
+}
+
+/**
+ * The agent's usage and session id onto its task, when it still holds the claim at its epoch —
+ * never onto a task someone else holds now. Also after a deliberate kill (an agent stopped in
+ * its grace period after its own `wg done` still spent those tokens on the task).
+ */
+export function planUsageOnTask(graph: Graph, agent: ExitingAgent, usage: AgentUsage): Plan<undefined> {
   const cur = graph.get(agent.task_id);
-  if (stillHolds(cur, agent)) return { ...p, writes: [...p.writes, withUsage(cur, usage)] };
-  return p;
+  if (!hasUsage(usage) || !stillHolds(cur, agent)) return noChange(undefined);
+  return { writes: [withUsage(cur, usage)], ops: [], result: undefined };
 }
 
 /** One line for the registry's exit_reason and the log. */
@@ -233,7 +284,7 @@ export function agentAfterExit(
     exit_code: ex.code,
     completed_at: current.completed_at ?? formatTimestamp(now),
     exit_reason: wasDead && typeof current.exit_reason === 'string' && current.exit_reason ? current.exit_reason : exitReason(ex),
-    ...(!cls.deliberate && usage.session_id ? { session_id: usage.session_id } : {}),
-    ...(!cls.deliberate && usage.token_usage ? { token_usage: usage.token_usage } : {}),
+    ...(usage.session_id ? { session_id: usage.session_id } : {}),
+    ...(usage.token_usage ? { token_usage: usage.token_usage } : {}),
   };
 }

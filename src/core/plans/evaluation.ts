@@ -84,6 +84,8 @@ export interface ResolveResult {
   rescued: Array<{ id: string; score: number; rescue: number }>;
   rejected: Array<{ id: string; score: number }>;
   abandoned: string[];
+  /** failed-pending-eval tasks whose evaluation ended: failed. */
+  failed: Array<{ id: string; score?: number }>;
 }
 
 const tsMs = (s: string | undefined): number => (s ? (parseTimestamp(s)?.getTime() ?? 0) : 0);
@@ -113,7 +115,7 @@ export function evaluationWork(graph: Graph, among: Iterable<Task> = graph.tasks
   const orphans: string[] = [];
   for (const t of among) {
     const source = companionSource(t.id, 'evaluate');
-    if (accepts('eval-promote', t.status) && !isSystemId(t.id)) {
+    if ((accepts('eval-promote', t.status) || accepts('eval-resolve-failed', t.status)) && !isSystemId(t.id)) {
       const e = graph.get(evalTaskId(t.id));
       if (!e || isTerminal(e.status)) pending.push(t.id);
     } else if (source !== undefined && accepts('eval-orphan', t.status)) {
@@ -132,7 +134,7 @@ const fmt = (n: number): string => n.toFixed(2);
  * and an unstarted `.evaluate-X` whose source is abandoned or gone is abandoned too.
  */
 export function planResolveEvaluations(graph: Graph, who: Actor, opts: ResolveOptions): Plan<ResolveResult> {
-  const result: ResolveResult = { promoted: [], rescued: [], rejected: [], abandoned: [] };
+  const result: ResolveResult = { promoted: [], rescued: [], rejected: [], abandoned: [], failed: [] };
   const work = evaluationWork(graph);
   const pending = work.pending.filter((id) => !opts.skip?.has(id));
   const orphans = work.orphans;
@@ -143,6 +145,13 @@ export function planResolveEvaluations(graph: Graph, who: Actor, opts: ResolveOp
     const task = graph.get(id)!;
     const e = graph.get(evalTaskId(id));
     const ev = gateEvaluation(task, opts.evaluationsOf(id));
+    if (accepts('eval-resolve-failed', task.status)) {
+      const why = ev ? `Evaluation finished (score ${fmt(ev.score)})` : e ? `Evaluation ${e.id} is ${e.status} without a score` : `No evaluation task (${evalTaskId(id)} is missing)`;
+      writes.push(appendLog(withFields(task, { status: 'failed' }), logEntry(who, `${why}: marked failed`, 'service')));
+      ops.push({ op: 'eval_resolve_failed', task_id: id, detail: { ...(ev ? { score: ev.score } : {}) } });
+      result.failed.push({ id, ...(ev ? { score: ev.score } : {}) });
+      continue;
+    }
     const gated = (task.tags ?? []).includes('eval-gate');
     if (gated && ev && ev.score < opts.threshold) {
       const rescues = typeof task.rescue_count === 'number' ? task.rescue_count : 0;
