@@ -26,6 +26,7 @@ export const configSchema = z.strictObject({
       executor: z._default(z.string().check(z.minLength(1)), 'claude'),
       model: z.optional(z.string()),
       agent_timeout: z._default(duration, '30m'),
+      idle_timeout: z._default(duration, '10m'),
       heartbeat_timeout: z._default(duration, '60s'),
       kill_grace: z._default(duration, '5s'),
       retry_debounce: z._default(duration, '10s'),
@@ -57,6 +58,8 @@ export interface ResolvedDispatcher {
   executor: string;
   model: string | undefined;
   agentTimeoutMs: number;
+  /** An agent with no output, no wg call and no CPU for this long is hung (0 = never). */
+  idleTimeoutMs: number;
   heartbeatTimeoutMs: number;
   killGraceMs: number;
   retryDebounceMs: number;
@@ -69,6 +72,7 @@ max_agents = 4
 poll_interval = "5s"
 executor = "claude"        # shell | claude | codex | <custom from [executors.NAME]>
 agent_timeout = "30m"
+idle_timeout = "10m"       # no output, no wg call, no CPU this long: hung, killed, re-queued ("0": off)
 heartbeat_timeout = "60s"
 kill_grace = "5s"
 retry_debounce = "10s"
@@ -113,6 +117,7 @@ export function resolveDispatcher(c: Config): ResolvedDispatcher {
     executor: d.executor,
     model: d.model,
     agentTimeoutMs: ms(d.agent_timeout),
+    idleTimeoutMs: ms(d.idle_timeout),
     heartbeatTimeoutMs: ms(d.heartbeat_timeout),
     killGraceMs: ms(d.kill_grace),
     retryDebounceMs: ms(d.retry_debounce),

@@ -21,7 +21,7 @@ import { loadSettings, type Settings } from '../settings.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
 import { agencyStep, type AgencyMemo } from './agency-step.js';
-import { assess } from './assess.js';
+import { assess, idleTimes, newIdleMemo } from './assess.js';
 import type { StepContext } from './context.js';
 import { dispatchStep, dispatchWakeMs, newDispatchMemo } from './dispatch.js';
 import { ServiceEvents, type TickSummary } from './events.js';
@@ -89,6 +89,7 @@ export class Daemon {
     agency: { generation: -1, retry: false } as AgencyMemo,
     spawnFailures: new Map<string, number>(),
     grace: { terminalSince: {}, wakeAtMs: undefined } as GraceState,
+    idle: newIdleMemo(),
   };
   lastTick: TickSummary | undefined;
 
@@ -191,6 +192,9 @@ export class Daemon {
       model: this.settings.dispatcher.model ?? null,
       poll_interval_ms: this.settings.dispatcher.pollIntervalMs,
       supervised: this.supervisor.watchedIds(),
+      idle_timeout_ms: this.settings.dispatcher.idleTimeoutMs,
+      /** Each watched agent's idle time (no output, no wg call, no CPU) as of the last tick. */
+      idle_ms: idleTimes(this.memory.idle, this.clock.now().getTime()),
       last_tick: this.lastTick ?? null,
     };
   }
@@ -259,7 +263,7 @@ export class Daemon {
     });
     const exits = supervisor.drainExits();
     await step('exits', () => handleExits(ctx, exits, now));
-    const { liveness, alive } = await step('assess', () => assess(ctx, now));
+    const { liveness, alive } = await step('assess', () => assess(ctx, now, this.memory.idle));
     const reclaimed = await step('reconcile', () => reconcile(ctx, liveness, now));
     const m = this.memory;
     await step('agency', () => agencyStep(ctx, m.agency, now));
@@ -275,7 +279,7 @@ export class Daemon {
   /** When to wake without an event: a time gate opens, a kill grace ends, a deadline, adopted agents. */
   private nextWakeMs(): number | undefined {
     const nowMs = this.clock.now().getTime();
-    const times = [dispatchWakeMs(this.ctx, this.memory.dispatch), this.memory.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
+    const times = [dispatchWakeMs(this.ctx, this.memory.dispatch), this.memory.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.memory.idle.wakeAtMs, this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
     const next = Math.min(...times.map((t) => t ?? Infinity));
     return next === Infinity ? undefined : Math.max(5, next - nowMs + 5);
   }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { WgError } from '../../core/errors.js';
 import { decideDispatch } from '../../core/plans/dispatch.js';
-import { parseTimestamp } from '../../core/time.js';
+import { formatAge, parseTimestamp } from '../../core/time.js';
+import { formatSpan } from '../../core/idle.js';
 import { explainWaiting } from '../../render/service-status.js';
 import { readRegistry } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
@@ -164,11 +165,12 @@ export function register(program: Command): void {
       const backoff = graph.all().filter((t) => t.status === 'open' && t.ready_after && (parseTimestamp(t.ready_after)?.getTime() ?? 0) > now.getTime() && (t.retry_count ?? 0) > 0);
       const explanations = explainWaiting(decision, { running: !!live, backoff });
       const agents = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.alive);
+      const idle = (live?.idle_ms as Record<string, number> | undefined) ?? {};
       ctx.out(
-        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations },
+        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null, idle_secs: idle[a.id] !== undefined ? Math.floor(idle[a.id]! / 1000) : null })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations },
         () => {
-          const lines = [live ? `Service: running (PID ${String(live.pid)}, since ${String(live.started_at)})${paused ? ' — dispatcher PAUSED' : ''}` : 'Service: stopped', `Dispatcher: max_agents=${maxAgents}, executor=${(live?.executor as string) ?? d.executor}, poll=${d.pollIntervalMs / 1000}s`, `Agents alive: ${agents.length}`];
-          for (const a of agents) lines.push(`  ${a.id}  ${a.task_id}  ${a.executor ?? ''}  pid ${a.pid ?? '-'}`);
+          const lines = [live ? `Service: running (PID ${String(live.pid)}, since ${String(live.started_at)})${paused ? ' — dispatcher PAUSED' : ''}` : 'Service: stopped', `Dispatcher: max_agents=${maxAgents}, executor=${(live?.executor as string) ?? d.executor}, poll=${d.pollIntervalMs / 1000}s, idle_timeout=${d.idleTimeoutMs ? formatSpan(d.idleTimeoutMs) : 'off'}`, `Agents alive: ${agents.length}`];
+          for (const a of agents) lines.push(`  ${a.id}  ${a.task_id}  ${a.executor ?? ''}  pid ${a.pid ?? '-'}${idle[a.id] !== undefined ? `  idle ${formatAge(idle[a.id]!)}` : ''}`);
           if (explanations.length) {
             lines.push('', 'Why ready tasks are not running:');
             for (const e of explanations) lines.push(`  - ${e.message}`, `    fix: ${e.fix}`);
