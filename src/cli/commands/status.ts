@@ -9,6 +9,12 @@ import { readServiceStateFile } from '../../service/service-files.js';
 import { table } from '../../render/table.js';
 import { CliContext } from '../context.js';
 
+/** A failure reason on one line, cut to fit a terminal row. */
+const oneLine = (s: string): string => {
+  const l = s.replace(/\s+/g, ' ').trim();
+  return l.length > 80 ? `${l.slice(0, 79)}…` : l;
+};
+
 export function register(program: Command): void {
   program
     .command('status')
@@ -21,6 +27,7 @@ export function register(program: Command): void {
       const counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
       const ready: Task[] = [];
       const inProgress: Task[] = [];
+      const failed: Task[] = [];
       let blocked = 0;
       let paused = 0;
       for (const t of graph.tasks.values()) {
@@ -28,6 +35,7 @@ export function register(program: Command): void {
         counts[t.status] = (counts[t.status] ?? 0) + 1;
         if (t.paused) paused++;
         if (t.status === 'in-progress') inProgress.push(t);
+        if (t.status === 'failed') failed.push(t);
         if (READY_STATUSES.has(t.status)) {
           if (readiness(graph, t, now, false).ready) ready.push(t);
           else blocked++;
@@ -47,12 +55,21 @@ export function register(program: Command): void {
           counts: { ...counts, ready: ready.length, blocked, paused },
           in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: graph.get(t.id)!.started_at ?? null })),
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
+          failed: failed.map((t) => ({ id: t.id, title: t.title, failure_reason: graph.get(t.id)!.failure_reason ?? null, retry: `wg retry ${t.id}` })),
         },
         () => [
           `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
           `Agents: ${alive} alive, ${agents.length} total`,
           `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${paused ? `, ${paused} paused` : ''}`,
           ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title]))] : []),
+          ...(failed.length
+            ? [
+                '',
+                'Failed (wg retry ID re-queues; wg show ID has the log):',
+                ...table(failed.slice(0, 10).map((t) => [`  ${t.id}`, `wg retry ${t.id}`, oneLine(graph.get(t.id)!.failure_reason ?? t.title)])),
+                ...(failed.length > 10 ? [`  … and ${failed.length - 10} more (wg list --status failed)`] : []),
+              ]
+            : []),
           ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
         ],
       );
