@@ -20,6 +20,7 @@ import { run as serviceIdle } from './service-idle.mjs';
 import { run as dispatchThroughput } from './dispatch-throughput.mjs';
 import { run as show } from './show.mjs';
 import { run as refresh } from './refresh.mjs';
+import { run as hangDetection, hangSection } from './hang-detection.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -61,6 +62,7 @@ else try {
   await step('kill -9 → new agent', () => killRedispatch(quick ? { runs: 8 } : {}));
   await step('service: idle tick, tick after a change, RSS', () => serviceIdle({ ...(sizes ? { sizes } : {}), ...(quick ? { kicks: 10 } : {}) }));
   await step('service: dispatch throughput', () => dispatchThroughput(quick ? { runs: 1 } : {}));
+  await step('service: hung agents (latency, sampling cost)', () => hangDetection(quick ? { runs: 3 } : {}));
 } finally {
   cleanupCache();
 }
@@ -199,7 +201,8 @@ L.push('index (16 MB of JSON → 100k row objects) most of the rest, much of it 
 L.push('The 54 MB graph file is hashed in 1 MiB chunks and never held. `wg` runs with a 4 MiB V8 young');
 L.push('generation (its shebang): the 16 MiB default only raised the peak. A cold run (right after a');
 L.push('change made outside wg: no valid index) parses and validates every line and builds the index.');
-L.push('', '## Reproduce', '', '```sh', 'npm run bench            # full run, rewrites this file (~' + Math.ceil(totalSec / 60) + ' min)', 'node bench/ready.mjs      # one scenario, JSON rows on stdout', 'WG_BENCH_BIN=/path/to/other/dist/wg.mjs node bench/run.mjs --json before.json --out /tmp/before.md', 'node bench/run.mjs --from after.json --baseline before.json   # re-render with a "before" column', '```', '');
+L.push('', ...hangSection(rows));
+L.push('## Reproduce', '', '```sh', 'npm run bench            # full run, rewrites this file (~' + Math.ceil(totalSec / 60) + ' min)', 'node bench/ready.mjs      # one scenario, JSON rows on stdout', 'WG_BENCH_BIN=/path/to/other/dist/wg.mjs node bench/run.mjs --json before.json --out /tmp/before.md', 'node bench/run.mjs --from after.json --baseline before.json   # re-render with a "before" column', '```', '');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, L.join('\n'));
 process.stderr.write(`bench: wrote ${out} in ${totalSec.toFixed(0)} s\n`);

@@ -29,9 +29,13 @@ export interface IdleState {
   last: ActivitySample;
 }
 
-/** The state after a sample taken at `nowMs`. `prev` undefined: the first look (activity = `sinceMs`). */
-export function observeActivity(prev: IdleState | undefined, sample: ActivitySample, nowMs: number, sinceMs = nowMs): IdleState {
-  if (!prev) return { lastActivityMs: Math.min(sinceMs, nowMs), last: sample };
+/**
+ * The state after a sample taken at `nowMs`. `prev` undefined: the first look, which counts as
+ * activity — what happened between the spawn (or a restart) and the first look is unknown, and
+ * the agent may well have printed in between.
+ */
+export function observeActivity(prev: IdleState | undefined, sample: ActivitySample, nowMs: number): IdleState {
+  if (!prev) return { lastActivityMs: nowMs, last: sample };
   const moved = sample.output !== prev.last.output || sample.wgCall !== prev.last.wgCall || sample.cpuTicks !== prev.last.cpuTicks;
   return { lastActivityMs: moved ? nowMs : prev.lastActivityMs, last: sample };
 }

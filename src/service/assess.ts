@@ -37,11 +37,12 @@ export interface IdleMemo {
 export const newIdleMemo = (): IdleMemo => ({ agents: new Map(), wakeAtMs: undefined, sampledAtMs: undefined });
 
 /**
- * A /proc scan costs a read per process on the machine, so a busy tick rate (agents writing the
- * graph many times a second) does not scan each time: at most once a second (or a quarter of
- * idle_timeout, if smaller) — unless an agent is new or its idle deadline has come.
+ * A /proc scan costs a read per process on the machine, so the service does not scan on every
+ * tick: at most once per 1/20 of idle_timeout (at least 1 s; at most a quarter of it) — 30 s at
+ * the default 10m — unless an agent is new or an idle deadline has come. Activity is then seen
+ * up to one interval late, which can only delay a kill, by at most 5 % of idle_timeout.
  */
-const sampleIntervalMs = (idleTimeoutMs: number): number => Math.min(1000, idleTimeoutMs / 4);
+export const sampleIntervalMs = (idleTimeoutMs: number): number => Math.min(Math.max(1000, idleTimeoutMs / 20), idleTimeoutMs / 4);
 
 /** Each live agent's idle time (ms) as of the last tick, for `service status` and `wg agents`. */
 export function idleTimes(memo: IdleMemo, nowMs: number): Record<string, number> {
@@ -71,9 +72,7 @@ function findHung(ctx: StepContext, memo: IdleMemo, candidates: AgentRecord[], n
   const samples = sampleActivity(watched.map((a) => ({ id: a.id, pgid: a.pgid ?? a.pid!, outputFile: a.output_file, agentDir: join(ctx.paths.agentsDir, a.id) })));
   for (const a of watched) {
     const prev = memo.agents.get(a.id);
-    // A new agent's activity starts at its spawn; one adopted after a restart, at first sight.
-    const since = ctx.supervisor.isAdopted(a.id) ? nowMs : (parseTimestamp(a.started_at)?.getTime() ?? nowMs);
-    const st = observeActivity(prev, samples.get(a.id)!, nowMs, since);
+    const st = observeActivity(prev, samples.get(a.id)!, nowMs);
     memo.agents.set(a.id, st);
     const v = judgeIdle(st, nowMs, timeoutMs);
     if (v.hung) hung.set(a.id, v.reason);

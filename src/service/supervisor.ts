@@ -100,11 +100,6 @@ export class Supervisor {
     return !!w && !w.exited && w.killing !== undefined;
   }
 
-  /** Re-adopted after a service restart (not our child). */
-  isAdopted(agentId: string): boolean {
-    return !!this.watched.get(agentId)?.adopted;
-  }
-
   hasAdopted(): boolean {
     for (const w of this.watched.values()) if (w.adopted && !w.exited) return true;
     return false;

@@ -36,7 +36,9 @@ describe('hung agents (in-process daemon, injected clock)', () => {
     // The agent's `wg log` touched its wg-call marker (a sign of life the service reads).
     await waitFor('the wg call marker', () => existsSync(join(p!.wgDir, 'agents', hung.agent, 'wg-call')));
     await waitFor('the log entry', () => p!.task('hangs').log?.some((l) => l.message === 'starting'));
-    // Ticks at real time: nothing is idle for 10 minutes yet.
+    // The service samples at most every 30 s (1/20 of idle_timeout): move 31 s on, so the next
+    // tick looks again and sees the wg call. Nothing is idle for 10 minutes yet.
+    s.clock.advance(31_000);
     const ticks = s.of('tick:done').length;
     s.daemon.requestTick(0);
     await waitFor('a tick', () => s!.of('tick:done').length > ticks);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatSpan, hungReason, judgeIdle, observeActivity, type ActivitySample, type IdleState } from '../../src/core/idle.js';
+import { sampleIntervalMs } from '../../src/service/assess.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-30T08:00:00Z');
@@ -13,7 +14,7 @@ const quiet: ActivitySample = { output: '120:1000', wgCall: '', cpuTicks: 7 };
 /** Feeds samples at the given minutes after T0 (first sample: agent started at T0). */
 function run(samples: Array<[number, Partial<ActivitySample>]>): IdleState {
   let st: IdleState | undefined;
-  for (const [min, s] of samples) st = observeActivity(st, { ...quiet, ...s }, T0 + min * MIN, T0);
+  for (const [min, s] of samples) st = observeActivity(st, { ...quiet, ...s }, T0 + min * MIN);
   return st!;
 }
 
@@ -60,9 +61,15 @@ describe('hang rule', () => {
     expect(judgeIdle(st, T0 + 30 * MIN, 10 * MIN).hung).toBe(false);
   });
 
-  it('the first look starts the count at the given time (spawn), never in the future', () => {
-    expect(observeActivity(undefined, quiet, T0 + MIN, T0).lastActivityMs).toBe(T0);
-    expect(observeActivity(undefined, quiet, T0, T0 + MIN).lastActivityMs).toBe(T0);
+  it('the first look counts as activity (what happened since the spawn is unknown)', () => {
+    const st = observeActivity(undefined, quiet, T0 + 3 * MIN);
+    expect(st.lastActivityMs).toBe(T0 + 3 * MIN);
+    expect(judgeIdle(st, T0 + 12 * MIN, 10 * MIN).hung).toBe(false);
+    expect(judgeIdle(st, T0 + 13 * MIN, 10 * MIN).hung).toBe(true);
+  });
+
+  it('samples at most every 1/20 of idle_timeout (at least 1 s, at most a quarter)', () => {
+    expect([10 * MIN, 2000, 40_000, 0].map(sampleIntervalMs)).toEqual([30_000, 500, 2000, 0]);
   });
 
   it('formats the timeout as config writes it', () => {
