@@ -31,6 +31,8 @@ export interface GraphParts {
   knownAcyclic?: boolean;
   /** File order of a task (any increasing numbering). */
   position?: (id: string) => number;
+  /** Ids on more than one line of graph.jsonl, with their line numbers (see Graph.duplicates). */
+  duplicates?: ReadonlyMap<string, readonly number[]>;
 }
 
 export class Graph implements TaskView {
@@ -50,6 +52,13 @@ export class Graph implements TaskView {
   /** Set when the caller already knows there is no dependency cycle (the store's index). */
   knownAcyclic = false;
 
+  /**
+   * Ids defined on more than one line of graph.jsonl (the last line is the task read), with
+   * their 1-based line numbers. Set by the store. Such a task is never ready (readiness) and
+   * never written until one line is removed.
+   */
+  duplicates: ReadonlyMap<string, readonly number[]> = new Map();
+
   constructor(tasks: Iterable<Task> | GraphParts, materialize?: (id: string) => Task) {
     if (Symbol.iterator in tasks) {
       const map = new Map<string, Task>();
@@ -65,6 +74,7 @@ export class Graph implements TaskView {
     this.cycles = tasks.cycles;
     this.positionOf = tasks.position;
     this.knownAcyclic = tasks.knownAcyclic === true;
+    if (tasks.duplicates) this.duplicates = tasks.duplicates;
   }
 
   static fromParts(parts: GraphParts): Graph {

@@ -36,7 +36,8 @@ export function pathsFor(dir: string): WgPaths {
     socket: join(serviceDir, 'daemon.sock'),
     daemonLog: join(serviceDir, 'daemon.log'),
     registry: join(serviceDir, 'registry.json'),
-    registryLock: join(serviceDir, 'registry.lock'),
+    // The Rust tool's name: both tools exclude each other on the registry (docs/decisions.md).
+    registryLock: join(serviceDir, '.registry.lock'),
     agentsDir: join(d, 'agents'),
     logDir: join(d, 'log'),
     operations: join(d, 'log', 'operations.jsonl'),

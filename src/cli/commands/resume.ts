@@ -1,16 +1,19 @@
 import type { Command } from 'commander';
-import { planPause } from '../../core/plans/annotate.js';
+import { planResume } from '../../core/plans/resume.js';
 import { CliContext } from '../context.js';
 
 export function register(program: Command): void {
   program
     .command('resume')
-    .description('resume a paused task')
+    .description('resume a paused task and the paused tasks downstream of it (as the Rust tool; --only: just this one)')
     .argument('<id>', 'task id')
-    .action(async (id: string, _flags: unknown, cmd: Command) => {
+    .option('--only', 'resume only this task, not its paused downstream')
+    .action(async (id: string, flags: { only?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
-      const r = await ctx.mutate(who, (g) => planPause(g, id, who, false));
-      ctx.out({ task: r.task, changed: r.changed }, () => (r.changed ? `Resumed '${id}'` : `'${id}' is not paused`));
+      const r = await ctx.mutate(who, (g) => planResume(g, id, who, { only: !!flags.only }));
+      ctx.out({ task: r.task, changed: r.changed, downstream: r.downstream }, () =>
+        !r.changed ? `'${id}' is not paused` : r.downstream.length ? `Resumed '${id}' and ${r.downstream.length} downstream task(s): ${r.downstream.join(', ')}` : `Resumed '${id}'`,
+      );
     });
 }

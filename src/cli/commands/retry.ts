@@ -9,8 +9,9 @@ export function register(program: Command): void {
     .description('re-queue a failed, incomplete or stuck task; kills its live agent; clears stale claims downstream')
     .argument('<id>', 'task id')
     .option('--reason <text>', 'why, for the log')
+    .option('--fresh', 'start over: forget the previous attempt\'s agent session (the Rust tool\'s flag)')
     .option('--dry-run', 'print the plan (status and claim changes, agents to kill), change nothing')
-    .action(async (id: string, flags: { reason?: string; dryRun?: boolean }, cmd: Command) => {
+    .action(async (id: string, flags: { reason?: string; dryRun?: boolean; fresh?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
       const rc = await recoveryContext(ctx);
@@ -19,6 +20,7 @@ export function register(program: Command): void {
           debounceMs: rc.settings.dispatcher.retryDebounceMs,
           maxRetries: rc.settings.dispatcher.maxRetries,
           ...(flags.reason ? { reason: flags.reason } : {}),
+          ...(flags.fresh ? { fresh: true } : {}),
         });
       if (flags.dryRun) {
         const p = rc.preview(plan);

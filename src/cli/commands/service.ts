@@ -205,11 +205,14 @@ export function register(program: Command): void {
       const explanations = [...explainWaiting(decision, { running: !!live, backoff }), ...failedBlockers];
       const agents = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.alive);
       const idle = (live?.idle_ms as Record<string, number> | undefined) ?? {};
+      // Parked/frozen by the Rust tool: not running, not dead; their tasks stay theirs.
+      const held = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.held);
       ctx.out(
-        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null, idle_secs: idle[a.id] !== undefined ? Math.floor(idle[a.id]! / 1000) : null })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations },
+        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null, idle_secs: idle[a.id] !== undefined ? Math.floor(idle[a.id]! / 1000) : null })), agents_held: held.map((a) => ({ id: a.id, task: a.task_id, status: a.status })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations },
         () => {
           const lines = [live ? `Service: running (PID ${String(live.pid)}, since ${String(live.started_at)})${paused ? ' — dispatcher PAUSED' : ''}` : 'Service: stopped', `Dispatcher: max_agents=${maxAgents}, executor=${(live?.executor as string) ?? d.executor}, poll=${d.pollIntervalMs / 1000}s, idle_timeout=${d.idleTimeoutMs ? formatSpan(d.idleTimeoutMs) : 'off'}`, `Agents alive: ${agents.length}`];
           for (const a of agents) lines.push(`  ${a.id}  ${a.task_id}  ${a.executor ?? ''}  pid ${a.pid ?? '-'}${idle[a.id] !== undefined ? `  idle ${formatAge(idle[a.id]!)}` : ''}`);
+          if (held.length) lines.push(`Agents parked or frozen (by the Rust tool; their tasks stay theirs): ${held.map((a) => `${a.id} (${a.status}, ${a.task_id})`).join(', ')}`);
           if (explanations.length) {
             const nothingReady = decision.spawn.length === 0 && decision.waiting.length === 0;
             lines.push('', nothingReady ? 'No ready tasks. Why tasks are not running:' : 'Why tasks are not running:');

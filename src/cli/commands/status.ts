@@ -14,6 +14,13 @@ const oneLine = (s: string): string => {
   const l = s.replace(/\s+/g, ' ').trim();
   return l.length > 80 ? `${l.slice(0, 79)}…` : l;
 };
+/** Every other status that has tasks (the Rust tool's pending-eval, waiting, …): none is hidden. */
+function otherStatuses(counts: Record<string, number>): string {
+  const shown = new Set(['open', 'in-progress', 'done', 'failed', 'abandoned']);
+  return STATUSES.filter((s) => !shown.has(s) && counts[s])
+    .map((s) => `, ${counts[s]} ${s === 'blocked' ? 'marked blocked' : s}`)
+    .join('');
+}
 
 export function register(program: Command): void {
   program
@@ -48,19 +55,22 @@ export function register(program: Command): void {
       // Alive as the process table says, not just as the registry last recorded.
       const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
+      const held = agents.filter((a) => liveness.get(a.id)?.held).length;
       ctx.out(
         {
           service,
-          agents: { total: agents.length, alive },
+          agents: { total: agents.length, alive, held },
+          // `blocked` here is readiness (open but waiting); the status `blocked` is in by_status.
           counts: { ...counts, ready: ready.length, blocked, paused },
+          by_status: counts,
           in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: graph.get(t.id)!.started_at ?? null })),
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
           failed: failed.map((t) => ({ id: t.id, title: t.title, failure_reason: graph.get(t.id)!.failure_reason ?? null, retry: `wg retry ${t.id}` })),
         },
         () => [
           `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
-          `Agents: ${alive} alive, ${agents.length} total`,
-          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${paused ? `, ${paused} paused` : ''}`,
+          `Agents: ${alive} alive${held ? `, ${held} parked or frozen` : ''}, ${agents.length} total`,
+          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${otherStatuses(counts)}${paused ? `, ${paused} paused` : ''}`,
           ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title]))] : []),
           ...(failed.length
             ? [
