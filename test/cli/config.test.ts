@@ -131,6 +131,7 @@ describe("the Rust tool's config.toml", () => {
       executor: 'claude',
       model: 'claude:opus', // [agent] model
       agentTimeoutMs: 45 * 60_000,
+      idleTimeoutMs: 10 * 60_000, // wg's own default (the Rust tool has no idle_timeout)
       heartbeatTimeoutMs: 5 * 60_000, // [agent] heartbeat_timeout = 5 (minutes)
       killGraceMs: 5000,
       retryDebounceMs: 10_000,

@@ -81,10 +81,10 @@ wg done "$WG_TASK_ID"
     expect(started('b')).toBeGreaterThanOrEqual(completed('a'));
     expect(started('c')).toBeGreaterThanOrEqual(completed('b'));
 
-    // agents/<id>/ of b: prompt.txt, output.log, metadata.json.
+    // agents/<id>/ of b: prompt.txt, output.log, metadata.json, and wg-call (touched by its wg calls).
     const bAgent = p.agentsOf('b')[0]!;
     const agentDir = join(p.wgDir, 'agents', bAgent.id);
-    expect(readdirSync(agentDir).sort()).toEqual(['metadata.json', 'output.log', 'prompt.txt']);
+    expect(readdirSync(agentDir).sort()).toEqual(['metadata.json', 'output.log', 'prompt.txt', 'wg-call']);
     const meta = JSON.parse(readFileSync(join(agentDir, 'metadata.json'), 'utf8')) as Record<string, unknown>;
     expect(meta).toMatchObject({ agent_id: bAgent.id, task_id: 'b', executor: 'shell', argv: ['bash', '-c', `bash ${p.w('b.sh')}`] });
     const prompt = readFileSync(join(agentDir, 'prompt.txt'), 'utf8');

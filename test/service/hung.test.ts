@@ -119,7 +119,7 @@ describe('hung agents (real service, small idle_timeout)', () => {
     const [a1, a2] = p.agentsOf('hangs');
     // Re-queued once (counted), then failed past max_retries = 1.
     expect(failed.log?.map((l) => l.message)).toContainEqual(`stale claim cleared: agent ${first.id} hung: no output, no wg call, no CPU for 2s`);
-    expect(failed).toMatchObject({ retry_count: 2, failure_class: 'agent-died' });
+    expect(failed).toMatchObject({ retry_count: 2 });
     expect(failed.failure_reason).toBe(`agent ${a2!.id} hung: no output, no wg call, no CPU for 2s; retries exhausted (1/1)`);
     for (const a of [a1!, a2!]) {
       expect(a).toMatchObject({ status: 'dead', exit_reason: 'hung: no output, no wg call, no CPU for 2s' });
