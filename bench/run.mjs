@@ -22,6 +22,7 @@ import { run as show } from './show.mjs';
 import { run as refresh } from './refresh.mjs';
 import { run as watchLatency } from './watch-latency.mjs';
 import { run as archiveBench } from './archive.mjs';
+import { run as hangDetection, hangSection } from './hang-detection.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -65,6 +66,7 @@ else try {
   await step('service: dispatch throughput', () => dispatchThroughput(quick ? { runs: 1 } : {}));
   await step('wg watch latency', () => watchLatency(quick ? { samples: 10 } : {}));
   if (!quick) await step('wg archive (90k of 100k) → ready', () => archiveBench());
+  await step('service: hung agents (latency, sampling cost)', () => hangDetection(quick ? { runs: 3 } : {}));
 } finally {
   cleanupCache();
 }
@@ -214,7 +216,8 @@ L.push('index (16 MB of JSON → 100k row objects) most of the rest, much of it 
 L.push('The 54 MB graph file is hashed in 1 MiB chunks and never held. `wg` runs with a 4 MiB V8 young');
 L.push('generation (its shebang): the 16 MiB default only raised the peak. A cold run (right after a');
 L.push('change made outside wg: no valid index) parses and validates every line and builds the index.');
-L.push('', '## Reproduce', '', '```sh', 'npm run bench            # full run, rewrites this file (~' + Math.ceil(totalSec / 60) + ' min)', 'node bench/ready.mjs      # one scenario, JSON rows on stdout', 'WG_BENCH_BIN=/path/to/other/dist/wg.mjs node bench/run.mjs --json before.json --out /tmp/before.md', 'node bench/run.mjs --from after.json --baseline before.json   # re-render with a "before" column', '```', '');
+L.push('', ...hangSection(rows));
+L.push('## Reproduce', '', '```sh', 'npm run bench            # full run, rewrites this file (~' + Math.ceil(totalSec / 60) + ' min)', 'node bench/ready.mjs      # one scenario, JSON rows on stdout', 'WG_BENCH_BIN=/path/to/other/dist/wg.mjs node bench/run.mjs --json before.json --out /tmp/before.md', 'node bench/run.mjs --from after.json --baseline before.json   # re-render with a "before" column', '```', '');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, L.join('\n'));
 process.stderr.write(`bench: wrote ${out} in ${totalSec.toFixed(0)} s\n`);

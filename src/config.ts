@@ -33,6 +33,7 @@ const dispatcherShape = {
   executor: z._default(z.string().check(z.minLength(1)), 'claude'),
   model: z.optional(z.string()),
   agent_timeout: z._default(duration, '30m'),
+  idle_timeout: z._default(duration, '10m'),
   heartbeat_timeout: z._default(duration, '60s'),
   kill_grace: z._default(duration, '5s'),
   retry_debounce: z._default(duration, '10s'),
@@ -137,6 +138,7 @@ max_agents = 4
 poll_interval = 5          # seconds (a whole number, as the Rust tool reads it)
 executor = "claude"        # shell | claude | codex | <custom from [executors.NAME]>
 agent_timeout = "30m"
+idle_timeout = "10m"       # no output, no wg call, no CPU this long: hung, killed, re-queued ("0": off)
 heartbeat_timeout = "60s"
 kill_grace = "5s"
 retry_debounce = "10s"
@@ -290,6 +292,8 @@ export interface ResolvedDispatcher {
   executor: string;
   model: string | undefined;
   agentTimeoutMs: number;
+  /** An agent with no output, no wg call and no CPU for this long is hung (0 = never). */
+  idleTimeoutMs: number;
   heartbeatTimeoutMs: number;
   killGraceMs: number;
   retryDebounceMs: number;
@@ -310,6 +314,7 @@ export function resolveDispatcher(c: Config): ResolvedDispatcher {
     executor: d.executor,
     model: d.model,
     agentTimeoutMs: durationMs(d.agent_timeout),
+    idleTimeoutMs: durationMs(d.idle_timeout),
     heartbeatTimeoutMs: durationMs(d.heartbeat_timeout),
     killGraceMs: durationMs(d.kill_grace),
     retryDebounceMs: durationMs(d.retry_debounce),

@@ -11,7 +11,7 @@
  * again.
  */
 import { spawn } from 'node:child_process';
-import { exitRecordPath, writeAtomic, wrapperPidPath, type ExitRecord } from './exit-record.js';
+import { claimLaunch, exitRecordPath, writeAtomic, type ExitRecord } from './exit-record.js';
 
 function record(dir: string, r: Omit<ExitRecord, 'at'>): void {
   try {
@@ -27,7 +27,9 @@ function main(): void {
     process.stderr.write('usage: agent-wrapper AGENT_DIR CMD [ARGS…]\n');
     process.exit(2);
   }
-  writeAtomic(wrapperPidPath(dir), `${process.pid}\n`);
+  // A restarted service declared this launch lost before we got here (its task is re-queued):
+  // run nothing. Otherwise our PID is on record before the command starts.
+  if (!claimLaunch(dir, process.pid)) process.exit(0);
   const child = spawn(cmd, args, { stdio: ['inherit', 'inherit', 'inherit'] });
   // Signals are sent to the whole group (the service, `wg kill`): they reach the command
   // directly. The wrapper outlives a SIGTERM/SIGINT/SIGHUP so that the command keeps its grace

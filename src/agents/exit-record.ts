@@ -23,6 +23,39 @@ export interface ExitRecord {
 export const exitRecordPath = (agentDir: string): string => join(agentDir, 'exit');
 export const wrapperPidPath = (agentDir: string): string => join(agentDir, 'pid');
 
+/**
+ * The pid file is also the fence between a wrapper that starts late and a restarted service
+ * that finds a launch without a PID: whoever creates the file first wins (O_EXCL). The wrapper
+ * writes its PID (then runs the command); the service writes LAUNCH_LOST (then re-queues the
+ * task), and a wrapper that finds the file already there runs nothing — so a task whose launch
+ * was declared lost can never also run in that launch.
+ */
+export const LAUNCH_LOST = 'lost';
+
+/** The wrapper's claim of its launch: false when the launch was declared lost first. */
+export function claimLaunch(agentDir: string, pid: number): boolean {
+  try {
+    writeFileSync(wrapperPidPath(agentDir), `${pid}\n`, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/** The service's claim that a launch without a PID is lost: false when the wrapper wrote its PID first. */
+export function declareLaunchLost(agentDir: string): boolean {
+  try {
+    writeFileSync(wrapperPidPath(agentDir), `${LAUNCH_LOST}\n`, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'ENOENT') return true; // no agent directory: no wrapper can write its PID there
+    throw e;
+  }
+}
+
 export function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);

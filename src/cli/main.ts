@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { environmentError, ExitCode, WgError } from '../core/errors.js';
 import { oneLine } from '../render/escape.js';
 import { commandLoaders } from './commands/index.js';
+import { markWgCall } from '../agents/activity.js';
 
 declare const WG_VERSION: string;
 
@@ -43,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${typeof WG_VERSION === 'string' ? WG_VERSION : '0.0.0-dev'}\n`);
     return ExitCode.ok;
   }
+  // Inside an agent: every wg call is a sign of life for the hang check (core/idle.ts).
+  markWgCall(process.env);
   const program = new Command('wg');
   program
     .description('workgraph — a work graph for humans and AI coding agents')

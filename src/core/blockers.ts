@@ -41,3 +41,26 @@ export function rootCauses(graph: Graph, id: string, now: Date): RootCause[] {
   if (graph.has(id)) walk(id, [id]);
   return out;
 }
+
+export interface FailedBlocker {
+  /** The failed task. */
+  id: string;
+  failure_reason?: string | undefined;
+  /** Open tasks downstream of it (transitively) that wait on it, in graph order. */
+  blocked: string[];
+}
+
+/**
+ * Failed tasks that hold other work back: for each failed task, the not-done tasks downstream of
+ * it (following dependents). `wg service status` names them with the `wg retry` that fixes it
+ * when nothing is ready; `wg status` lists every failed task.
+ */
+export function blockedBehindFailed(graph: Graph): FailedBlocker[] {
+  const out: FailedBlocker[] = [];
+  for (const t of graph.tasks.values()) {
+    if (t.status !== 'failed') continue;
+    const blocked = graph.closure([t.id], 'forward').filter((id) => id !== t.id && READY_STATUSES.has(graph.peek(id)?.status ?? 'done'));
+    if (blocked.length) out.push({ id: t.id, failure_reason: graph.get(t.id)?.failure_reason, blocked });
+  }
+  return out;
+}

@@ -3,13 +3,23 @@
  * command that fixes it (SPEC §5). Shared by `wg service status` online and offline.
  */
 import type { DispatchDecision, WaitReason } from '../core/plans/dispatch.js';
+import type { FailedBlocker } from '../core/blockers.js';
 import type { Task } from '../core/task.js';
 
 export interface Explanation {
-  kind: WaitReason['kind'] | 'service-stopped' | 'backoff';
+  kind: WaitReason['kind'] | 'service-stopped' | 'backoff' | 'failed-dependency';
   tasks: string[];
   message: string;
   fix: string;
+}
+
+/** Tasks that are not ready because a task upstream failed: one line per failed task, with `wg retry`. */
+export function explainFailedBlockers(blockers: FailedBlocker[]): Explanation[] {
+  return blockers.map((b) => {
+    const list = b.blocked.slice(0, 5).join(', ') + (b.blocked.length > 5 ? ` (+${b.blocked.length - 5})` : '');
+    const why = b.failure_reason ? `: ${b.failure_reason}` : '';
+    return { kind: 'failed-dependency', tasks: b.blocked, message: `${list} wait(s) on ${b.id}, which failed${why}`, fix: `wg retry ${b.id} (wg show ${b.id} for its log)` };
+  });
 }
 
 export function explainWaiting(decision: DispatchDecision, opts: { running: boolean; backoff: Task[] }): Explanation[] {

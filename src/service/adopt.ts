@@ -15,7 +15,7 @@
  * In a running service every local agent is watched, so this step reads nothing.
  */
 import { join } from 'node:path';
-import { readExitRecord, readWrapperPid } from '../agents/exit-record.js';
+import { declareLaunchLost, readExitRecord, readWrapperPid } from '../agents/exit-record.js';
 import { procStartTime, sameProcess } from '../agents/process-table.js';
 import { formatTimestamp, parseTimestamp } from '../core/time.js';
 import { isAliveStatus, type AgentRecord } from '../store/registry.js';
@@ -32,9 +32,12 @@ export async function adoptLeftBehind(ctx: StepContext, now: Date): Promise<void
   const lost: string[] = [];
   for (const a of candidates) {
     if (a.pid !== undefined) continue;
-    const pid = readWrapperPid(join(ctx.paths.agentsDir, a.id));
-    if (pid === undefined) lost.push(a.id);
-    else found.push({ id: a.id, pid, procStart: procStartTime(pid) });
+    const dir = join(ctx.paths.agentsDir, a.id);
+    const pid = readWrapperPid(dir);
+    if (pid !== undefined) found.push({ id: a.id, pid, procStart: procStartTime(pid) });
+    // No PID: lost only if we fence the wrapper out first (exit-record.ts); else it is writing its
+    // PID right now, and the next tick adopts it.
+    else if (declareLaunchLost(dir)) lost.push(a.id);
   }
   if (found.length || lost.length) {
     const stamp = formatTimestamp(now);

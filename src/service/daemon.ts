@@ -22,7 +22,7 @@ import { loadSettings, type Settings } from '../settings.js';
 import { tryLockForLifetime, type LockHandle } from '../store/lock.js';
 import type { WgPaths } from '../store/paths.js';
 import { agencyStep, type AgencyMemo } from './agency-step.js';
-import { assess } from './assess.js';
+import { assess, idleTimes, newIdleMemo } from './assess.js';
 import type { StepContext } from './context.js';
 import { dispatchStep, dispatchWakeMs, newDispatchMemo } from './dispatch.js';
 import { eventLogListener } from './event-log.js';
@@ -123,6 +123,7 @@ export class Daemon {
     agency: { generation: -1, retry: false } as AgencyMemo,
     spawnFailures: new Map<string, number>(),
     grace: { terminalSince: {}, wakeAtMs: undefined } as GraceState,
+    idle: newIdleMemo(),
   };
   lastTick: TickSummary | undefined;
 
@@ -238,6 +239,9 @@ export class Daemon {
       model: this.settings.dispatcher.model ?? null,
       poll_interval_ms: this.settings.dispatcher.pollIntervalMs,
       supervised: this.supervisor.watchedIds(),
+      idle_timeout_ms: this.settings.dispatcher.idleTimeoutMs,
+      /** Each watched agent's idle time (no output, no wg call, no CPU) as of the last tick. */
+      idle_ms: idleTimes(this.memory.idle, this.clock.now().getTime()),
       last_tick: this.lastTick ?? null,
     };
   }
@@ -316,7 +320,7 @@ export class Daemon {
     await step('adopt', () => adoptLeftBehind(ctx, now));
     const exits = supervisor.drainExits();
     await step('exits', () => handleExits(ctx, exits, now, this.memory.spawnFailures));
-    const { liveness, alive } = await step('assess', () => assess(ctx, now));
+    const { liveness, alive } = await step('assess', () => assess(ctx, now, this.memory.idle));
     // With PostgreSQL, one reconciler at a time across hosts (an advisory lock; the others skip).
     const reclaimed = await step('reconcile', async () =>
       pg
@@ -344,7 +348,7 @@ export class Daemon {
   /** When to wake without an event: a time gate opens, a kill grace ends, a deadline, adopted agents. */
   private nextWakeMs(): number | undefined {
     const nowMs = this.clock.now().getTime();
-    const times = [dispatchWakeMs(this.ctx, this.memory.dispatch), waitWakeMs(this.ctx, nowMs), this.memory.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
+    const times = [dispatchWakeMs(this.ctx, this.memory.dispatch), waitWakeMs(this.ctx, nowMs), this.memory.grace.wakeAtMs, this.supervisor.nextDeadlineMs(), this.memory.idle.wakeAtMs, this.supervisor.hasAdopted() ? nowMs + ADOPTED_POLL_MS : undefined];
     const next = Math.min(...times.map((t) => t ?? Infinity));
     return next === Infinity ? undefined : Math.max(5, next - nowMs + 5);
   }

@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import type { ResolveResult } from '../core/plans/evaluation.js';
 
-export type KillReason = 'timeout' | 'task-terminal' | 'claim-lost' | 'stop' | 'retry' | 'manual' | 'lease-expired';
+export type KillReason = 'timeout' | 'task-terminal' | 'claim-lost' | 'stop' | 'retry' | 'manual' | 'lease-expired' | 'hung';
 
 export interface TickSummary {
   /** Agents alive after the tick (spawned ones included). */

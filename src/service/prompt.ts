@@ -12,6 +12,13 @@ import type { Task } from '../core/task.js';
 import { AGENT_GUIDE } from '../docs/agent-guide.js';
 import { renderContextSections } from '../render/context.js';
 
+/**
+ * The service's `wg` shim is first on the agent's PATH, but a login shell (`bash -lc`, codex's
+ * default) may reset PATH from /etc/profile; the WG_* variables survive, so the shim's absolute
+ * path does too.
+ */
+export const WG_PATH_HINT = 'If a shell says `wg: command not found` (a login shell can reset PATH), run it by its full path: "$WG_DIR/service/bin/wg".';
+
 export interface PromptExtras {
   /** The agency identity of `task.agent` (SPEC §8), loaded from .wg/agency/. */
   identity?: Identity | undefined;
@@ -25,7 +32,7 @@ export interface PromptExtras {
 
 export function buildPrompt(graph: Graph, task: Task, agentId: string, extras: PromptExtras = {}): string {
   const out: string[] = [];
-  out.push(`# Task ${task.id}: ${task.title}`, '', `You are ${agentId}. Your task id is ${task.id}.`);
+  out.push(`# Task ${task.id}: ${task.title}`, '', `You are ${agentId}. Your task id is ${task.id}.`, WG_PATH_HINT);
   if (task.agent) out.push('', ...identitySection(task.agent, extras.identity));
   if (task.description) out.push('', '## Description', '', task.description);
   if (task.deliverables?.length) out.push('', '## Deliverables', '', ...task.deliverables.map((d) => `- ${d}`));

@@ -36,6 +36,7 @@ describe('parseConfig', () => {
       poll_interval: '5s',
       executor: 'claude',
       agent_timeout: '30m',
+      idle_timeout: '10m',
       heartbeat_timeout: '60s',
       kill_grace: '5s',
       retry_debounce: '10s',
@@ -48,6 +49,7 @@ describe('parseConfig', () => {
       maxAgents: 4,
       pollIntervalMs: 5000,
       agentTimeoutMs: 30 * 60_000,
+      idleTimeoutMs: 10 * 60_000,
       heartbeatTimeoutMs: 60_000,
       killGraceMs: 5000,
       retryDebounceMs: 10_000,
@@ -129,6 +131,7 @@ describe("the Rust tool's config.toml", () => {
       executor: 'claude',
       model: 'claude:opus', // [agent] model
       agentTimeoutMs: 45 * 60_000,
+      idleTimeoutMs: 10 * 60_000, // wg's own default (the Rust tool has no idle_timeout)
       heartbeatTimeoutMs: 5 * 60_000, // [agent] heartbeat_timeout = 5 (minutes)
       killGraceMs: 5000,
       retryDebounceMs: 10_000,

@@ -112,6 +112,24 @@ describe('real codex against the mock Responses API', () => {
     expect(mock.unexpected()).toEqual([]);
   });
 
+  it('even under a login shell, the full path the prompt gives ("$WG_DIR/service/bin/wg") reaches wg', async () => {
+    const { mock, sandbox } = await setup([{ shell: '"$WG_DIR/service/bin/wg" log $WG_TASK_ID "via the full path"' }, { shell: '"$WG_DIR/service/bin/wg" done $WG_TASK_ID' }, { text: 'Done.' }]);
+    const sb = await sandbox();
+    expect(mock.requests).toEqual([]);
+    const run = await sb.run({ argv: withoutOverride(sb.spec.argv) });
+    expect(run.code, run.output).toBe(0);
+    expect(mock.requests[0]!.text).toContain('run it by its full path: \\"$WG_DIR/service/bin/wg\\"');
+    const cmds = commands(run.stdout);
+    expect(cmds.map((c) => [c.command.startsWith('/bin/bash -lc '), c.exit_code])).toEqual([
+      [true, 0],
+      [true, 0],
+    ]);
+    const task = await showTask(sb);
+    expect(task.status).toBe('done');
+    expect(task.log?.map((l) => [l.message, l.actor])).toContainEqual(['via the full path', 'agent-1']);
+    expect(mock.unexpected()).toEqual([]);
+  });
+
   it('a model asking for a login shell (login: true) is refused with a message it can act on; without it, wg works', async () => {
     const { mock, sandbox } = await setup([{ shell: 'wg log $WG_TASK_ID "step"', login: true }, { shell: 'wg done $WG_TASK_ID', login: false }, { text: 'Done.' }]);
     const sb = await sandbox();

@@ -146,7 +146,7 @@ describe('recovery commands (real processes)', () => {
     expect(p.run(['reap', '--older-than', 'soon']).code).toBe(2);
   });
 
-  it('wg requeue: an in-progress task goes back to the queue; the service stops the old agent and respawns', async () => {
+  it('wg requeue: an in-progress task goes back to the queue; the old agent is killed and the service respawns', async () => {
     p = recoveryProject();
     p.add('x', ['--exec', 'sleep 300']);
     p.start();
@@ -155,12 +155,12 @@ describe('recovery commands (real processes)', () => {
 
     const r = p.run(['requeue', 'x', '--reason', 'provider outage']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`Requeued 'x' (was ${a1.id})`);
+    expect(r.stdout).toContain(`Requeued 'x' (was ${a1.id}); killed ${a1.id} (PID ${a1.pid})`);
     await waitFor('the old agent group to be gone', () => groupMembers(a1.pgid).length === 0, 5_000);
     const a2 = await p.runningAgent('x', { not: [a1.id] });
     const t = p.task('x');
     expect(t).toMatchObject({ status: 'in-progress', assigned: a2.id, retry_count: 1 });
-    expect(messages(t)).toContain(`Requeued: provider outage (was ${a1.id})`);
+    expect(messages(t)).toContain(`Requeued: provider outage (was ${a1.id}); killing ${a1.id}`);
 
     p.ok(['service', 'stop', '--kill-agents']);
     const open = p.run(['requeue', 'x', '--reason', 'again']);

@@ -293,11 +293,14 @@ describe('recovery scenarios (real service, real agents)', () => {
       expect(operations(p!.wgDir).filter((o) => o.actor === agent)).toEqual([]);
     };
 
-    // 1) A human unclaims: the service stops agent-1; during its grace it tries `wg done`.
+    // 1) A human unclaims: unclaim kills agent-1 (and the service stops it too: two SIGTERMs);
+    //    during its grace it tries `wg done`.
     const a1 = await p.runningAgent('x');
-    const un = p.run(['unclaim', 'x']);
-    expect(un.code, un.stderr).toBe(0);
-    await zombie(a1.id, 1);
+    const un = p.wg(['unclaim', 'x', '--json']);
+    await zombie(a1.id, 2);
+    const u = await un;
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.json<{ killed: string[] }>().killed).toEqual([a1.id]);
 
     // 2) The service respawned the task; `wg retry` reclaims it from agent-2 the same way.
     const a2 = await p.runningAgent('x', { not: [a1.id] });

@@ -81,11 +81,11 @@ wg done "$WG_TASK_ID"
     expect(started('b')).toBeGreaterThanOrEqual(completed('a'));
     expect(started('c')).toBeGreaterThanOrEqual(completed('b'));
 
-    // agents/<id>/ of b: prompt.txt, output.log, metadata.json.
+    // agents/<id>/ of b: prompt.txt, output.log, metadata.json, and wg-call (touched by its wg calls).
     const bAgent = p.agentsOf('b')[0]!;
     const agentDir = join(p.wgDir, 'agents', bAgent.id);
     // exit and pid: the agent wrapper's exit record and its PID (exactly once through restarts).
-    expect(readdirSync(agentDir).sort()).toEqual(['exit', 'metadata.json', 'output.log', 'pid', 'prompt.txt']);
+    expect(readdirSync(agentDir).sort()).toEqual(['exit', 'metadata.json', 'output.log', 'pid', 'prompt.txt', 'wg-call']);
     const meta = JSON.parse(readFileSync(join(agentDir, 'metadata.json'), 'utf8')) as Record<string, unknown>;
     expect(meta).toMatchObject({ agent_id: bAgent.id, task_id: 'b', executor: 'shell', argv: ['bash', '-c', `bash ${p.w('b.sh')}`] });
     const prompt = readFileSync(join(agentDir, 'prompt.txt'), 'utf8');

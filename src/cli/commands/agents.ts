@@ -6,13 +6,24 @@ import { DRY_RUN_HEADER, recoveryContext } from '../recovery-context.js';
 import { formatAge, parseTimestamp } from '../../core/time.js';
 import { table } from '../../render/table.js';
 import { isEndedStatus } from '../../store/registry.js';
+import { request } from '../../service/ipc.js';
 import { CliContext } from '../context.js';
 import { registerAgentsLog } from './agents-log.js';
+
+/** Each watched agent's idle time (ms) from the running service; undefined when it is not running. */
+async function serviceIdle(ctx: CliContext): Promise<Record<string, number> | undefined> {
+  try {
+    const r = await request(ctx.paths, { cmd: 'status' }, 1000);
+    return r.ok ? (r.idle_ms as Record<string, number> | undefined) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function register(program: Command): void {
   const agents = program
     .command('agents')
-    .description('live agents: id, task, executor, pid, uptime, status, last heartbeat (--all: history too)')
+    .description('live agents: id, task, executor, pid, uptime, idle time, status, last heartbeat (--all: history too)')
     .option('--all', 'every agent the registry knows, finished ones included')
     .option('--alive', 'only live agents (the default)')
     .option('--dead', 'only finished or dead agents')
@@ -31,18 +42,21 @@ export function register(program: Command): void {
           return { a, alive, status: alive || l?.held || isEndedStatus(a.status) ? a.status : `dead (${l?.reason ?? 'gone'})` };
         })
         .filter((r) => (flags.all ? true : flags.dead ? !r.alive : r.alive));
+      // Idle time (no output, no wg call, no CPU) is known to the running service only.
+      const idle = rows.some((r) => r.alive) ? await serviceIdle(ctx) : undefined;
+      const idleOf = (id: string): number | null => idle?.[id] ?? null;
       const age = (ts: string | undefined): string => {
         const d = ts ? parseTimestamp(ts) : undefined;
         return d ? formatAge(now - d.getTime()) : '-';
       };
       ctx.out(
-        rows.map(({ a, status, alive }) => ({ ...a, status, process_alive: alive, uptime_secs: alive ? Math.floor((now - (parseTimestamp(a.started_at)?.getTime() ?? now)) / 1000) : null })),
+        rows.map(({ a, status, alive }) => ({ ...a, status, process_alive: alive, uptime_secs: alive ? Math.floor((now - (parseTimestamp(a.started_at)?.getTime() ?? now)) / 1000) : null, idle_secs: alive && idleOf(a.id) !== null ? Math.floor(idleOf(a.id)! / 1000) : null })),
         () =>
           rows.length
             ? [
                 ...table(
-                  rows.map(({ a, status, alive }) => [a.id, a.task_id, a.executor ?? '-', a.pid !== undefined ? String(a.pid) : '-', alive ? age(a.started_at) : '-', status, age(a.last_heartbeat)]),
-                  { header: ['ID', 'TASK', 'EXECUTOR', 'PID', 'UPTIME', 'STATUS', 'HEARTBEAT'] },
+                  rows.map(({ a, status, alive }) => [a.id, a.task_id, a.executor ?? '-', a.pid !== undefined ? String(a.pid) : '-', alive ? age(a.started_at) : '-', alive && idleOf(a.id) !== null ? formatAge(idleOf(a.id)!) : '-', status, age(a.last_heartbeat)]),
+                  { header: ['ID', 'TASK', 'EXECUTOR', 'PID', 'UPTIME', 'IDLE', 'STATUS', 'HEARTBEAT'] },
                 ),
                 `${rows.length} agent(s): ${rows.filter((r) => r.alive).length} alive${!flags.all && !flags.dead ? ` (${Object.keys(rc.registry.agents).length - rows.length} finished: wg agents --all)` : ''}`,
               ]

@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
 import type { Clock } from '../../core/time.js';
-import { WgError } from '../../core/errors.js';
+import { usageError, WgError } from '../../core/errors.js';
 import { decideDispatch } from '../../core/plans/dispatch.js';
-import { parseTimestamp } from '../../core/time.js';
-import { explainWaiting } from '../../render/service-status.js';
+import { formatAge, parseTimestamp } from '../../core/time.js';
+import { formatSpan } from '../../core/idle.js';
+import { explainFailedBlockers, explainWaiting } from '../../render/service-status.js';
+import { blockedBehindFailed } from '../../core/blockers.js';
 import { awaitingHuman } from '../../core/human.js';
 import { unmergedWork } from '../../store/worktrees.js';
-import type { AgentRecord } from '../../store/registry.js';
+import { readRegistry, type AgentRecord } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
-import { runnableExecutor } from '../../agents/executors/index.js';
+import { BUILTIN_EXECUTORS, runnableExecutor } from '../../agents/executors/index.js';
 import { ROOT_REFUSAL_FIX } from '../../agents/executors/stream.js';
+import type { Settings } from '../../settings.js';
 import { request } from '../../service/ipc.js';
 import { ping, startService, stopService } from '../../service/control.js';
 import { readPaused, readServiceStateFile, writePaused, type ServiceOverrides } from '../../service/service-files.js';
@@ -37,6 +40,19 @@ function overridesFrom(f: StartFlags): ServiceOverrides {
 }
 
 
+/**
+ * `service start`/`restart` refuse an executor nobody can run: a typo in --executor (usage, exit
+ * 2) or in [dispatcher] executor (exit 1), naming the ones that exist.
+ */
+function requireKnownExecutor(settings: Settings, overrides: ServiceOverrides, configPath: string): void {
+  const name = settings.dispatcher.executor;
+  const known = [...BUILTIN_EXECUTORS, ...Object.keys(settings.executors)];
+  if (known.includes(name)) return;
+  const list = known.join(', ');
+  if (overrides.executor !== undefined) throw usageError(`unknown executor '${name}' for --executor (known: ${list})`, `wg service start --executor shell, or define [executors.${name}] in ${configPath}`);
+  throw new WgError('invalid_config', `${configPath}: [dispatcher] executor = '${name}' is not a known executor (known: ${list})`, { hint: `set executor to one of them, or define [executors.${name}]` });
+}
+
 function refuseAgent(ctx: CliContext, what: string): void {
   const agent = ctx.env.WG_AGENT_ID;
   if (agent) throw new WgError('invalid_transition', `an agent (${agent}) cannot ${what} the service`, { hint: 'ask a human, or finish your task with wg done / wg fail' });
@@ -63,14 +79,22 @@ export function register(program: Command): void {
     .action(async (flags: StartFlags, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const overrides = overridesFrom(flags);
+      const settings = await ctx.settings(overrides); // a bad config fails here, with its one-line error, not in the daemon
+      requireKnownExecutor(settings, overrides, ctx.paths.config);
       if (flags.foreground) {
         const { openDaemon } = await import('../../service/daemon.js');
-        const d = await openDaemon(ctx.paths, { overrides, settings: await ctx.settings(overrides), wgEntry: process.argv[1]! });
+        const d = await openDaemon(ctx.paths, { overrides, settings, wgEntry: process.argv[1]! });
         if (!d.acquire()) throw new WgError('already_exists', 'a service is already running on this workgraph', { hint: 'wg service status' });
+        // A human-readable line per spawn, exit, reclaim, kill … (daemon.log keeps the JSON).
+        const { stampedLine } = await import('../../service/event-lines.js');
+        d.events.onAny((e) => {
+          const line = stampedLine(e, new Date());
+          if (line === undefined) return;
+          process.stdout.write((ctx.json ? JSON.stringify({ time: new Date().toISOString(), ...e }) : line) + '\n');
+        });
         await d.run();
         await new Promise(() => undefined);
       }
-      await ctx.settings(); // a bad config fails here, with its one-line error, not in the daemon
       const r = await startService(ctx.paths, overrides, process.argv[1]!);
       ctx.out({ running: true, pid: r.pid, already_running: r.already }, () => (r.already ? `Service already running (PID ${r.pid})` : `Service started (PID ${r.pid})`));
     });
@@ -92,16 +116,30 @@ export function register(program: Command): void {
     .action(async (flags: { killAgents?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       refuseAgent(ctx, 'stop');
+      const settings = await ctx.settings();
       const before = flags.killAgents ? localAliveAgents(ctx) : [];
-      const r = await stopService(ctx.paths, !!flags.killAgents, (await ctx.settings()).dispatcher.killGraceMs);
+      const r = await stopService(ctx.paths, !!flags.killAgents, settings.dispatcher.killGraceMs);
       const service = r.stopped ? `Service stopped (PID ${r.pid})` : 'Service is not running';
-      if (!flags.killAgents) return ctx.out({ stopped: r.stopped, pid: r.pid ?? null }, () => service);
+      if (!flags.killAgents) {
+        // The agents that keep running (and are re-adopted by the next start): named, with the fix.
+        const registry = readRegistry(ctx.paths);
+        const liveness = registryLiveness(registry, ctx.clock.now().getTime(), settings.dispatcher.heartbeatTimeoutMs);
+        const running = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.alive);
+        return ctx.out({ stopped: r.stopped, pid: r.pid ?? null, agents_running: running.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null })) }, () => {
+          if (!running.length) return service;
+          return [
+            `${service}; ${running.length} agent(s) keep running:`,
+            ...running.map((a) => `  ${a.id}  ${a.task_id}  pid ${a.pid ?? '-'}`),
+            `Each works on and is re-adopted by the next 'wg service start'. To stop one now: wg agents kill ${running[0]!.id} (or wg service stop --kill-agents)`,
+          ];
+        });
+      }
       // Whatever the service did (or could not do: dead, hung), no agent is left alive here.
       const left = await killLeftAgents(ctx);
       const byCli = new Set(left.map((k) => k.id));
       const killed = [...before.filter((id) => !byCli.has(id)), ...left.filter((k) => k.signalled).map((k) => k.id)];
       const markedDead = left.filter((k) => !k.signalled).map((k) => k.id);
-      ctx.out({ stopped: r.stopped, pid: r.pid ?? null, killed, marked_dead: markedDead }, () => [
+      ctx.out({ stopped: r.stopped, pid: r.pid ?? null, killed, marked_dead: markedDead, agents_running: [] }, () => [
         `${service}; ${killed.length ? `agents killed: ${killed.join(', ')}` : 'no agent was running'}`,
         ...(markedDead.length ? [`Marked dead (no live process of theirs to signal): ${markedDead.join(', ')}`] : []),
       ]);
@@ -111,9 +149,11 @@ export function register(program: Command): void {
     const ctx = CliContext.from(cmd);
     refuseAgent(ctx, 'restart');
     const previous = readServiceStateFile(ctx.paths)?.overrides ?? {};
-    await ctx.settings(); // a bad config fails here, before the running service is stopped
+    // A bad config or executor fails here, before the running service is stopped.
+    const next = { ...previous, ...overridesFrom(flags) };
+    requireKnownExecutor(await ctx.settings(next), overridesFrom(flags).executor !== undefined ? next : {}, ctx.paths.config);
     await stopService(ctx.paths, false, 0);
-    const r = await startService(ctx.paths, { ...previous, ...overridesFrom(flags) }, process.argv[1]!);
+    const r = await startService(ctx.paths, next, process.argv[1]!);
     ctx.out({ running: true, pid: r.pid }, () => `Service restarted (PID ${r.pid})`);
   });
 
@@ -185,21 +225,24 @@ export function register(program: Command): void {
         executorFor: (task) => runnableExecutor(task, settings.executors, { defaultExecutor: (live?.executor as string | undefined) ?? d.executor, path, found }),
       });
       const backoff = graph.all().filter((t) => t.status === 'open' && t.ready_after && (parseTimestamp(t.ready_after)?.getTime() ?? 0) > now.getTime() && (t.retry_count ?? 0) > 0);
-      const explanations = explainWaiting(decision, { running: !!live, backoff });
+      const failedBlockers = explainFailedBlockers(blockedBehindFailed(graph));
+      const explanations = [...explainWaiting(decision, { running: !!live, backoff }), ...failedBlockers];
       const agents = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.alive);
       const human = awaitingHuman(graph, unmergedWork(paths));
+      const idle = (live?.idle_ms as Record<string, number> | undefined) ?? {};
       // Parked/frozen by the Rust tool: not running, not dead; their tasks stay theirs.
       const held = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.held);
       const problems = agentProblems(Object.values(registry.agents));
       ctx.out(
-        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null })), agents_held: held.map((a) => ({ id: a.id, task: a.task_id, status: a.status })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations, awaiting_human: human, agent_problems: problems },
+        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null, idle_secs: idle[a.id] !== undefined ? Math.floor(idle[a.id]! / 1000) : null })), agents_held: held.map((a) => ({ id: a.id, task: a.task_id, status: a.status })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations, awaiting_human: human, agent_problems: problems },
         () => {
-          const lines = [live ? `Service: running (PID ${String(live.pid)}, since ${String(live.started_at)})${paused ? ' — dispatcher PAUSED' : ''}` : 'Service: stopped', `Dispatcher: max_agents=${maxAgents}, executor=${(live?.executor as string) ?? d.executor}, poll=${d.pollIntervalMs / 1000}s`, `Agents alive: ${agents.length}`];
-          for (const a of agents) lines.push(`  ${a.id}  ${a.task_id}  ${a.executor ?? ''}  pid ${a.pid ?? '-'}`);
+          const lines = [live ? `Service: running (PID ${String(live.pid)}, since ${String(live.started_at)})${paused ? ' — dispatcher PAUSED' : ''}` : 'Service: stopped', `Dispatcher: max_agents=${maxAgents}, executor=${(live?.executor as string) ?? d.executor}, poll=${d.pollIntervalMs / 1000}s, idle_timeout=${d.idleTimeoutMs ? formatSpan(d.idleTimeoutMs) : 'off'}`, `Agents alive: ${agents.length}`];
+          for (const a of agents) lines.push(`  ${a.id}  ${a.task_id}  ${a.executor ?? ''}  pid ${a.pid ?? '-'}${idle[a.id] !== undefined ? `  idle ${formatAge(idle[a.id]!)}` : ''}`);
           if (held.length) lines.push(`Agents parked or frozen (by the Rust tool; their tasks stay theirs): ${held.map((a) => `${a.id} (${a.status}, ${a.task_id})`).join(', ')}`);
           for (const pr of problems) lines.push('', `Agents cannot start: ${pr.message}`, `  fix: ${pr.fix}`);
           if (explanations.length) {
-            lines.push('', 'Why ready tasks are not running:');
+            const nothingReady = decision.spawn.length === 0 && decision.waiting.length === 0;
+            lines.push('', nothingReady ? 'No ready tasks. Why tasks are not running:' : 'Why tasks are not running:');
             for (const e of explanations) lines.push(`  - ${e.message}`, `    fix: ${e.fix}`);
           } else if (decision.spawn.length === 0 && decision.waiting.length === 0) lines.push('', 'No ready tasks.');
           if (human.length) {

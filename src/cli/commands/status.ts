@@ -12,6 +12,11 @@ import { awaitingHuman } from '../../core/human.js';
 import { unmergedWork } from '../../store/worktrees.js';
 import { CliContext } from '../context.js';
 
+/** A failure reason on one line, cut to fit a terminal row. */
+const oneLine = (s: string): string => {
+  const l = s.replace(/\s+/g, ' ').trim();
+  return l.length > 80 ? `${l.slice(0, 79)}…` : l;
+};
 /** Every other status that has tasks (the Rust tool's pending-eval, waiting, …): none is hidden. */
 function otherStatuses(counts: Record<string, number>): string {
   const shown = new Set(['open', 'in-progress', 'done', 'failed', 'abandoned']);
@@ -32,6 +37,7 @@ export function register(program: Command): void {
       const counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
       const ready: Task[] = [];
       const inProgress: Task[] = [];
+      const failed: Task[] = [];
       let blocked = 0;
       let paused = 0;
       for (const t of graph.tasks.values()) {
@@ -39,6 +45,7 @@ export function register(program: Command): void {
         counts[t.status] = (counts[t.status] ?? 0) + 1;
         if (t.paused) paused++;
         if (t.status === 'in-progress') inProgress.push(t);
+        if (t.status === 'failed') failed.push(t);
         if (READY_STATUSES.has(t.status)) {
           if (readiness(graph, t, now, false).ready) ready.push(t);
           else blocked++;
@@ -71,6 +78,7 @@ export function register(program: Command): void {
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
           awaiting_human: human,
           spend_today: { input_tokens: today.input_tokens, output_tokens: today.output_tokens, cost_usd: today.cost_usd, attempts: today.attempts },
+          failed: failed.map((t) => ({ id: t.id, title: t.title, failure_reason: graph.get(t.id)!.failure_reason ?? null, retry: `wg retry ${t.id}` })),
         },
         () => [
           `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
@@ -79,6 +87,14 @@ export function register(program: Command): void {
           `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${otherStatuses(counts)}${paused ? `, ${paused} paused` : ''}`,
           ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title, `for ${elapsed(t)}`]))] : []),
           ...(human.length ? ['', 'Waiting for a human:', ...human.flatMap((h) => [`  ${h.task}: ${h.detail}`, `      → ${h.fix}`])] : []),
+          ...(failed.length
+            ? [
+                '',
+                'Failed (wg retry ID re-queues; wg show ID has the log):',
+                ...table(failed.slice(0, 10).map((t) => [`  ${t.id}`, `wg retry ${t.id}`, oneLine(graph.get(t.id)!.failure_reason ?? t.title)])),
+                ...(failed.length > 10 ? [`  … and ${failed.length - 10} more (wg list --status failed)`] : []),
+              ]
+            : []),
           ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
         ],
       );

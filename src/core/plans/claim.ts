@@ -1,9 +1,9 @@
 import { claim, release } from '../claims.js';
 import { WgError } from '../errors.js';
 import type { Graph } from '../graph.js';
-import { appendLog, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
+import { appendLog, logEntry, noChange, requireTask, type Actor, type Kill, type Plan } from '../plan.js';
 import { byDispatchOrder, describeBlocker, readiness, readyTasks } from '../readiness.js';
-import type { Task } from '../task.js';
+import { isAgentActor, type Task } from '../task.js';
 import { requireFrom } from '../transitions.js';
 
 export interface ClaimResult {
@@ -52,12 +52,23 @@ export function planClaimNext(graph: Graph, who: Actor): Plan<ClaimResult | unde
   return { writes: [next], ops: [{ op: 'claim', task_id: task.id, detail: { actor: who.actor, epoch: next.claim_epoch, next: true } }], result: { task: next, already: false } };
 }
 
-export function planUnclaim(graph: Graph, id: string, who: Actor, reason?: string): Plan<{ task: Task; was?: string }> {
+/**
+ * The kill that goes with releasing a claim (unclaim, requeue), as `wg retry` does: the old agent,
+ * if it still runs, is stopped — with the service stopped nobody else would, and a fenced agent
+ * still burns CPU and edits files. Not when the agent releases its own task (it exits itself).
+ */
+export function releaseKills(was: string | undefined, holderAlive: boolean, who: Actor, why: string): Kill[] {
+  if (!was || !holderAlive || !isAgentActor(was) || who.agentId === was) return [];
+  return [{ agent: was, reason: why }];
+}
+
+export function planUnclaim(graph: Graph, id: string, who: Actor, reason?: string, opts: { holderAlive?: boolean } = {}): Plan<{ task: Task; was?: string }> {
   const task = requireTask(graph, id);
   requireFrom('unclaim', task, 'unclaim it');
   if (task.status === 'open' && !task.assigned) return noChange({ task });
   const was = task.assigned;
-  const msg = `Task unclaimed${was ? ` (was ${was})` : ''}${reason ? `: ${reason}` : ''}`;
+  const kills = releaseKills(was, !!opts.holderAlive, who, `killed by wg unclaim ${id}`);
+  const msg = `Task unclaimed${was ? ` (was ${was})` : ''}${reason ? `: ${reason}` : ''}${kills.length ? `; killing ${was}` : ''}`;
   const next = appendLog(release(task, 'open'), logEntry(who, msg));
-  return { writes: [next], ops: [{ op: 'unclaim', task_id: id, detail: { was } }], result: { task: next, ...(was ? { was } : {}) } };
+  return { writes: [next], ops: [{ op: 'unclaim', task_id: id, detail: { was } }], kills, result: { task: next, ...(was ? { was } : {}) } };
 }

@@ -8,16 +8,18 @@ import type { Graph } from '../graph.js';
 import { appendLog, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
 import type { Task } from '../task.js';
 import { releasedStatus, requireFrom } from '../transitions.js';
+import { releaseKills } from './claim.js';
 
-export function planRequeue(graph: Graph, id: string, reason: string, who: Actor): Plan<{ task: Task; was?: string }> {
+export function planRequeue(graph: Graph, id: string, reason: string, who: Actor, opts: { holderAlive?: boolean } = {}): Plan<{ task: Task; was?: string }> {
   if (!reason.trim()) throw usageError('requeue needs --reason', `wg requeue ${id} --reason "why it goes back to the queue"`);
   const task = requireTask(graph, id);
   requireFrom('requeue', task, 'requeue it (only in-progress tasks)');
+  const kills = releaseKills(task.assigned, !!opts.holderAlive, who, `killed by wg requeue ${id}`);
   const next = appendLog(
     release(task, 'open', { started_at: undefined, retry_count: (task.retry_count ?? 0) + 1 }),
-    logEntry(who, `Requeued: ${reason}${task.assigned ? ` (was ${task.assigned})` : ''}`),
+    logEntry(who, `Requeued: ${reason}${task.assigned ? ` (was ${task.assigned})` : ''}${kills.length ? `; killing ${task.assigned}` : ''}`),
   );
-  return { writes: [next], ops: [{ op: 'requeue', task_id: id, detail: { reason, was: task.assigned } }], result: { task: next, ...(task.assigned ? { was: task.assigned } : {}) } };
+  return { writes: [next], ops: [{ op: 'requeue', task_id: id, detail: { reason, was: task.assigned } }], kills, result: { task: next, ...(task.assigned ? { was: task.assigned } : {}) } };
 }
 
 /**
