@@ -112,8 +112,11 @@ export class Supervisor {
   adopt(agentId: string, pid: number, pgid: number, procStart: string | undefined, deadlineMs: number | undefined): boolean {
     if (this.watched.has(agentId)) return true;
     const w: Watched = { agentId, pid, pgid, procStart, adopted: true, deadlineMs, exited: false };
-    if (!sameProcess(pid, procStart).alive) {
-      if (!readExitRecord(join(this.agentsDir, agentId))) return false;
+    // An exit record means the command ended, whatever is left of the wrapper (it writes the
+    // record just before it exits; unreaped, it is a zombie with no start time to check).
+    const ended = !!readExitRecord(join(this.agentsDir, agentId));
+    if (ended || !sameProcess(pid, procStart).alive) {
+      if (!ended) return false;
       this.watched.set(agentId, w);
       this.recordExit(w, { agentId, code: null, signal: null, inferred: true });
       return true;
