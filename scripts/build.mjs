@@ -53,7 +53,9 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   // fs-ext is a native addon (flock); it must stay a real require of the installed package.
-  external: ['fs-ext'],
+  // react-devtools-core: ink imports it only when DEV=true (its React DevTools bridge), which
+  // `wg tui` never sets; it is not installed, and stays an import that is never reached.
+  external: ['fs-ext', 'react-devtools-core'],
   // Full minification was measured too: no start-up gain beyond noise, and it makes stack
   // traces (WG_DEBUG=1) unreadable, so only syntax is minified.
   minifySyntax: true,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { planPause } from '../../core/plans/annotate.js';
 import { CliContext } from '../context.js';
+import { setPaused } from './pause.js';
 
 export function register(program: Command): void {
   program
@@ -9,8 +9,7 @@ export function register(program: Command): void {
     .argument('<id>', 'task id')
     .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const who = ctx.actor();
-      const r = await ctx.mutate(who, (g) => planPause(g, id, who, false));
-      ctx.out({ task: r.task, changed: r.changed }, () => (r.changed ? `Resumed '${id}'` : `'${id}' is not paused`));
+      const o = await setPaused(ctx, id, false);
+      ctx.out(o.json, () => o.lines);
     });
 }
