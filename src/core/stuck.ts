@@ -49,8 +49,9 @@ export function stuckWork(graph: Graph, liveness: LivenessMap, agents: readonly 
   for (const t of graph.tasks.values()) {
     if (isSystemId(t.id)) continue;
     if (t.status === 'failed') {
+      // (A row has no failure_reason: the whole task is read for the few failed ones.)
       failed.push(t);
-      out.push({ kind: 'failed', task: t.id, title: t.title, status: t.status, why: `${t.failure_reason ?? 'failed'} — retry to re-queue` });
+      out.push({ kind: 'failed', task: t.id, title: t.title, status: t.status, why: `${(graph.get(t.id) ?? t).failure_reason ?? 'failed'} — retry to re-queue` });
     } else if ((t.status === 'in-progress' || t.status === 'open') && t.assigned) {
       const dead = deadClaim(t, liveness);
       if (dead) out.push({ kind: 'stale-claim', task: t.id, title: t.title, status: t.status, why: `claimed by ${dead.agent}, ${dead.reason ?? 'not running'} — unclaim or retry` });
