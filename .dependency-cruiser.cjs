@@ -28,6 +28,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(core|render)/' },
     },
     {
+      name: 'events-only-core-store',
+      comment: 'src/events (the event source under wg watch and the dashboards) reads files: it imports src/core and src/store only.',
+      severity: 'error',
+      from: { path: '^src/events/' },
+      to: { path: '^src/', pathNot: '^src/(core|store|events)/' },
+    },
+    {
       name: 'agency-not-service-or-cli',
       severity: 'error',
       from: { path: '^src/agency/' },

@@ -31,6 +31,15 @@ export interface GraphParts {
   knownAcyclic?: boolean;
   /** File order of a task (any increasing numbering). */
   position?: (id: string) => number;
+  archived?: ArchivedLookup;
+}
+
+/**
+ * Ids moved to the archive (`wg archive`: done or abandoned tasks, out of graph.jsonl). A
+ * dependency on one is satisfied (readiness.ts). The store attaches it, loaded on first use.
+ */
+export interface ArchivedLookup {
+  has(id: string): boolean;
 }
 
 export class Graph implements TaskView {
@@ -49,6 +58,8 @@ export class Graph implements TaskView {
 
   /** Set when the caller already knows there is no dependency cycle (the store's index). */
   knownAcyclic = false;
+  /** The archived ids (set by the store; absent: nothing is archived, or not known here). */
+  archived: ArchivedLookup | undefined;
 
   constructor(tasks: Iterable<Task> | GraphParts, materialize?: (id: string) => Task) {
     if (Symbol.iterator in tasks) {
@@ -65,6 +76,7 @@ export class Graph implements TaskView {
     this.cycles = tasks.cycles;
     this.positionOf = tasks.position;
     this.knownAcyclic = tasks.knownAcyclic === true;
+    this.archived = tasks.archived;
   }
 
   static fromParts(parts: GraphParts): Graph {

@@ -25,6 +25,16 @@ export interface Readiness {
   blockers: Blocker[];
 }
 
+/**
+ * Is dependency `depId` of `dependent` satisfied? Done/abandoned (dot tasks also accept
+ * pending-eval), or archived (`wg archive` moves only done/abandoned tasks out of the graph).
+ */
+export function dependencyMet(graph: Graph, dependent: Task, depId: string): boolean {
+  const dep = graph.peek(depId);
+  if (!dep) return graph.archived?.has(depId) === true;
+  return dependencySatisfied(dependent, dep);
+}
+
 /** Is `dep` satisfied for `dependent`? (done/abandoned; dot tasks also accept pending-eval.) */
 export function dependencySatisfied(dependent: Task, dep: Task | undefined): boolean {
   if (!dep) return false;
@@ -76,6 +86,7 @@ export function readiness(graph: Graph, task: Task, now: Date, full = true): Rea
     const system = isSystemId(task.id);
     for (const depId of after) {
       const dep = graph.peek(depId);
+      if (!dep && graph.archived?.has(depId)) continue;
       if (!dependencySatisfied(task, dep)) {
         cycles ??= graph.cycleAnalysis();
         if (dep && cycles.backEdges.has(edgeKey(task.id, depId))) continue;

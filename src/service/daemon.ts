@@ -24,6 +24,7 @@ import { agencyStep, type AgencyMemo } from './agency-step.js';
 import { assess } from './assess.js';
 import type { StepContext } from './context.js';
 import { dispatchStep, dispatchWakeMs, newDispatchMemo } from './dispatch.js';
+import { eventLogListener } from './event-log.js';
 import { ServiceEvents, type TickSummary } from './events.js';
 import { handleExits } from './exits.js';
 import { GraphView } from './graph-view.js';
@@ -140,6 +141,8 @@ export class Daemon {
       const level = event === 'tick:error' ? 'error' : event === 'listener:error' ? 'warn' : 'info';
       this.log?.logger[level]({ event, ...(data as object) }, event);
     });
+    // The stream `wg watch` and the dashboards follow (src/events/source.ts).
+    this.events.onAny(eventLogListener(this.paths.serviceEvents, this.clock));
     this.paused = readPaused(this.paths) ?? this.settings.dispatcher.paused;
     mkdirSync(join(this.paths.serviceDir, 'bin'), { recursive: true });
     writeFileSync(join(this.paths.serviceDir, 'bin', 'wg'), `#!/bin/sh\nexec "${process.execPath}" "${this.opts.wgEntry}" "$@"\n`, { mode: 0o755 });

@@ -32,6 +32,7 @@ import { JournalCursor, type JournalEntry } from './journal.js';
 import { LiveIndexes } from './live-indexes.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
+import { lazyArchived } from './archive-ids.js';
 import { checkWrites, loadState, openGraph, recordOperations, type MutationContext, type MutationOutcome } from './store.js';
 
 export interface GraphChange {
@@ -91,6 +92,7 @@ export class LiveGraph {
       ...(this.cycles ? { cycles: this.cycles } : {}),
       knownAcyclic: this.state.acyclic === true,
       position: (id) => this.lineOf.get(id) ?? Infinity,
+      archived: lazyArchived(this.paths),
     }));
   }
 

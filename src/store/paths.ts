@@ -15,6 +15,8 @@ export interface WgPaths {
   state: string;
   socket: string;
   daemonLog: string;
+  /** The service's typed events, one JSON line each (service/event-log.ts; read by src/events). */
+  serviceEvents: string;
   registry: string;
   registryLock: string;
   agentsDir: string;
@@ -35,6 +37,7 @@ export function pathsFor(dir: string): WgPaths {
     state: join(serviceDir, 'state.json'),
     socket: join(serviceDir, 'daemon.sock'),
     daemonLog: join(serviceDir, 'daemon.log'),
+    serviceEvents: join(serviceDir, 'events.jsonl'),
     registry: join(serviceDir, 'registry.json'),
     registryLock: join(serviceDir, 'registry.lock'),
     agentsDir: join(d, 'agents'),

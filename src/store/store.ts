@@ -18,6 +18,7 @@ import { Graph, isAcyclic } from '../core/graph.js';
 import type { OperationRecord, Plan } from '../core/plan.js';
 import type { Task } from '../core/task.js';
 import { formatTimestamp } from '../core/time.js';
+import { lazyArchived } from './archive-ids.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, racy } from './file-identity.js';
 import { parseGraph, wholeTask, type GraphFile } from './graph-file.js';
@@ -143,7 +144,9 @@ export class JsonlStore {
       throw e;
     }
     const file = parseGraph(decode(bytes));
-    return { graph: new Graph(file.tasks), file };
+    const graph = new Graph(file.tasks);
+    graph.archived = lazyArchived(this.paths);
+    return { graph, file };
   }
 
   /**
@@ -155,7 +158,9 @@ export class JsonlStore {
     const { fd, stat } = openGraph(this.paths);
     const { state, rebuilt } = loadState(fd, stat, readIndexFile(this.paths.dir));
     if (rebuilt) writeIndex(this.paths.dir, state, stat.ctimeNs);
-    return indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
+    const graph = indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
+    graph.archived = lazyArchived(this.paths);
+    return graph;
   }
 
   /**
@@ -190,6 +195,7 @@ export class JsonlStore {
           // attempt hashes first.
           const { state, rebuilt } = loadState(fd, stat, readIndexFile(this.paths.dir), { keepStored: true, trust: attempt === 0 });
           const graph = indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
+          graph.archived = lazyArchived(this.paths);
           const p = plan(graph);
           checkWrites(
             p.writes,

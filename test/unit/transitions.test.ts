@@ -312,7 +312,7 @@ describe('log / artifact', () => {
     expect(t.log).toHaveLength(2);
     expect(t.log![1]).toEqual({ timestamp: NOW_ISO, actor: 'bob', user: 'carol', message: 'hello' });
     expect(Object.keys(t.log![1]!)).toEqual(['timestamp', 'actor', 'user', 'message']);
-    expect(p.ops).toEqual([{ op: 'log', task_id: 'a' }]);
+    expect(p.ops).toEqual([{ op: 'log', task_id: 'a', detail: { message: 'hello' } }]);
   });
   it('log entry omits user when unknown', () => {
     const p = planLog(graph(task('a')), 'a', 'x', { now: NOW, actor: 'bob' });

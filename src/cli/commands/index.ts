@@ -52,4 +52,7 @@ export const commandLoaders: Record<string, () => Promise<{ register: Register }
   'agent': () => import('./agent.js'),
   'assign': () => import('./assign.js'),
   'evaluate': () => import('./evaluate.js'),
+  'watch': () => import('./watch.js'),
+  'trace': () => import('./trace.js'),
+  'archive': () => import('./archive.js'),
 };

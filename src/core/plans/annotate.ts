@@ -8,7 +8,7 @@ export function planLog(graph: Graph, id: string, message: string, who: Actor): 
   const task = requireTask(graph, id);
   checkFence(task, who);
   const next = appendLog(task, logEntry(who, message));
-  return { writes: [next], ops: [{ op: 'log', task_id: id }], result: { task: next } };
+  return { writes: [next], ops: [{ op: 'log', task_id: id, detail: { message: message.length > 500 ? `${message.slice(0, 499)}…` : message } }], result: { task: next } };
 }
 
 export function planArtifact(graph: Graph, id: string, path: string, who: Actor, opts: { remove?: boolean } = {}): Plan<{ task: Task; changed: boolean }> {

@@ -2,7 +2,7 @@ import { usageError, WgError } from '../errors.js';
 import { edgeKey, type Graph } from '../graph.js';
 import { companionId, release } from '../claims.js';
 import { appendLog, checkFence, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
-import { dependencySatisfied } from '../readiness.js';
+import { dependencyMet } from '../readiness.js';
 import { FAILURE_CLASSES, isSystemId, withFields, type Task } from '../task.js';
 import { formatTimestamp, parseDurationMs } from '../time.js';
 import { accepts, isNoop, isTerminal, requireFrom, SATISFYING_STATUSES } from '../transitions.js';
@@ -20,8 +20,7 @@ export function planDone(graph: Graph, id: string, who: Actor, opts: { converged
   requireFrom('done', task, 'mark it done');
   const cycles = graph.cycleAnalysis();
   const unmet = (task.after ?? []).filter((depId) => {
-    const dep = graph.get(depId);
-    if (dependencySatisfied(task, dep)) return false;
+    if (dependencyMet(graph, task, depId)) return false;
     if (cycles.backEdges.has(edgeKey(id, depId))) return false;
     return true;
   });
