@@ -4,6 +4,7 @@
  * tokens, the stuck-work list (core/stuck.ts) and the counts by status. Built by a
  * DashboardSource (source.ts) each time something changed.
  */
+import type { WgEvent } from '../core/events.js';
 import type { Graph } from '../core/graph.js';
 import type { LivenessMap } from '../core/liveness.js';
 import type { StuckItem } from '../core/stuck.js';
@@ -45,6 +46,8 @@ export interface DashboardSnapshot {
   stuck: StuckItem[];
   /** A service is running (its state file names a live PID). */
   service: { running: boolean; pid?: number | undefined };
+  /** The latest events (oldest first) since the dashboard started. */
+  recent: WgEvent[];
 }
 
 export function tokensOf(u: TokenUsage | undefined): number | undefined {

@@ -1,15 +1,19 @@
 /**
  * The dashboards' feed: a DashboardSource hands out the current snapshot and tells subscribers
- * when it changed. Reads are the store's incremental ones: LiveGraph (one stat of graph.jsonl
- * when idle, the change journal replayed otherwise), RegistryView (one stat), and a stat of each
- * running agent's output file. `poke()` re-reads at once (after an action, or when an event
- * arrives); a timer polls at `intervalMs` in between.
+ * when it changed. It follows THE event source (src/events/source.ts: the operations log and the
+ * service's typed events) and re-reads on every event; the reads are the store's incremental
+ * ones: LiveGraph (one stat of graph.jsonl when idle, the change journal replayed otherwise),
+ * RegistryView (one stat), and a stat of each running agent's output file. Agent output and
+ * idle time are not events, so a timer also polls at `intervalMs`. `poke()` re-reads at once
+ * (after an action the dashboard applied).
  */
 import { closeSync, openSync, readSync, readFileSync, statSync } from 'node:fs';
 import { registryLiveness } from '../agents/liveness.js';
+import type { WgEvent } from '../core/events.js';
 import { stuckWork, type AgentActivity } from '../core/stuck.js';
 import { isSystemId, type Task } from '../core/task.js';
 import { parseTimestamp } from '../core/time.js';
+import { EventReader } from '../events/source.js';
 import { LiveGraph } from '../store/live-graph.js';
 import type { WgPaths } from '../store/paths.js';
 import { isAliveStatus, RegistryView, type AgentRecord } from '../store/registry.js';
@@ -88,8 +92,10 @@ const mtimeMs = (path: string | undefined): number | undefined => {
   }
 };
 
-/** Polls the store; the interim feed until the event source (operations log + typed events) drives `poke()`. */
-export class PollingSource implements DashboardSource {
+/** The events kept for the dashboards' "recent events" list. */
+const RECENT_EVENTS = 30;
+
+export class LiveSource implements DashboardSource {
   private readonly live: LiveGraph;
   private readonly registry: RegistryView;
   private readonly subs = new Set<(s: DashboardSnapshot) => void>();
@@ -101,6 +107,9 @@ export class PollingSource implements DashboardSource {
   private version = 0;
   private lastSecond = 0;
   private serviceKey = '';
+  private readonly recent: WgEvent[] = [];
+  private readonly stopEvents = new AbortController();
+  private eventPending = false;
 
   constructor(
     readonly paths: WgPaths,
@@ -108,9 +117,23 @@ export class PollingSource implements DashboardSource {
   ) {
     this.live = new LiveGraph(paths);
     this.registry = new RegistryView(paths);
+    const reader = new EventReader(paths, { from: 'end' });
     this.snap = this.build();
+    void reader.follow((e) => this.onEvent(e), { signal: this.stopEvents.signal, pollMs: Math.max(o.intervalMs, 250) });
     this.timer = setInterval(() => this.poke(), o.intervalMs);
     this.timer.unref?.();
+  }
+
+  /** Events come in bursts (a write is several operations): one re-read per turn of the loop. */
+  private onEvent(e: WgEvent): void {
+    this.recent.push(e);
+    if (this.recent.length > RECENT_EVENTS) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
+    if (this.eventPending) return;
+    this.eventPending = true;
+    setImmediate(() => {
+      this.eventPending = false;
+      this.poke(true);
+    });
   }
 
   current(): DashboardSnapshot {
@@ -122,7 +145,7 @@ export class PollingSource implements DashboardSource {
     return () => this.subs.delete(fn);
   }
 
-  poke(): void {
+  poke(event = false): void {
     let changed: boolean;
     try {
       this.live.refresh();
@@ -133,7 +156,7 @@ export class PollingSource implements DashboardSource {
       const second = Math.floor(this.now().getTime() / 1000);
       // Idle times move every second, but only running agents show one.
       const tick = second !== this.lastSecond && this.snap.agents.some((a) => a.running);
-      changed = this.live.generation !== this.lastGen || reg !== this.lastRegistry || outKey !== this.outputKey || svcKey !== this.serviceKey || tick;
+      changed = event || this.live.generation !== this.lastGen || reg !== this.lastRegistry || outKey !== this.outputKey || svcKey !== this.serviceKey || tick;
     } catch {
       return; // a torn read (the graph mid-rename): the next poll sees it whole
     }
@@ -146,6 +169,7 @@ export class PollingSource implements DashboardSource {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.subs.clear();
+    this.stopEvents.abort();
     this.live.close();
   }
 
@@ -217,6 +241,7 @@ export class PollingSource implements DashboardSource {
       liveness,
       stuck: stuckWork(graph, liveness, activity, { hungAfterMs: this.o.hungAfterMs }),
       service: svc,
+      recent: [...this.recent],
     };
   }
 }

@@ -10,6 +10,7 @@ import type { StuckItem } from '../core/stuck.js';
 import { STATUSES, type Task } from '../core/task.js';
 import type { ActionName } from '../dashboard/actions.js';
 import { shortDuration, type AgentRow, type DashboardSnapshot } from '../dashboard/snapshot.js';
+import { eventLine } from '../render/events.js';
 import { badge, CSS, escapeHtml, renderTaskBody, TASK_SCRIPT, type Links } from '../render/html.js';
 import { taskPage, type EvalSummary } from '../render/show.js';
 import { vizLayout } from '../render/viz.js';
@@ -179,9 +180,15 @@ function summary(s: DashboardSnapshot): string {
   return `<div id="snapshot" class="live-bar" data-version="${s.version}"><span>${s.tasks.length} tasks</span> ${counts.join(' ')} <span>${svc}</span> <span class="muted">updated ${escapeHtml(s.now.toISOString().slice(11, 19))}Z</span></div>`;
 }
 
+function eventsSection(s: DashboardSnapshot): string {
+  if (!s.recent.length) return '';
+  const lines = [...s.recent].reverse().map((e) => `<li>${escapeHtml(eventLine(e))}</li>`);
+  return `<section id="events"><h2>Recent events</h2><ol class="log">${lines.join('')}</ol></section>`;
+}
+
 /** The live part of the dashboard (what an update replaces). */
 export function dashboardLive(s: DashboardSnapshot, available: ReadonlySet<ActionName>, status?: string): string {
-  return `${summary(s)}\n${stuckSection(s, available)}\n${agentsSection(s, available)}\n${graphSection(s, status)}`;
+  return `${summary(s)}\n${stuckSection(s, available)}\n${agentsSection(s, available)}\n${eventsSection(s)}\n${graphSection(s, status)}`;
 }
 
 export function dashboardPage(s: DashboardSnapshot, available: ReadonlySet<ActionName>, status?: string): string {

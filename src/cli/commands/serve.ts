@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { latestEvaluation, readTaskEvaluations } from '../../agency/evaluations.js';
 import { WgError } from '../../core/errors.js';
-import { PollingSource } from '../../dashboard/source.js';
+import { LiveSource } from '../../dashboard/source.js';
 import { startServer } from '../../serve/server.js';
 import { CliContext } from '../context.js';
 import { dashboardSourceOptions, parsePort } from '../dashboard-options.js';
@@ -18,7 +18,7 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       const port = parsePort(flags.port);
       ctx.store().loadFast(); // refuse a missing or unreadable graph before listening
-      const source = new PollingSource(ctx.paths, await dashboardSourceOptions(ctx, { includeSystem: !!flags.all }));
+      const source = new LiveSource(ctx.paths, await dashboardSourceOptions(ctx, { includeSystem: !!flags.all }));
       const token = randomBytes(24).toString('base64url');
       let server;
       try {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
-import { PollingSource } from '../../dashboard/source.js';
+import { LiveSource } from '../../dashboard/source.js';
 import { CliContext } from '../context.js';
 import { dashboardSourceOptions } from '../dashboard-options.js';
 import { cliActions } from '../task-actions.js';
@@ -14,7 +14,7 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       if (!process.stdin.isTTY || !process.stdout.isTTY) throw usageError('wg tui needs a terminal (stdin and stdout)', "for a stream of changes use 'wg status' or the web dashboard 'wg serve'");
       ctx.store().loadFast(); // refuse a missing or unreadable graph before drawing
-      const source = new PollingSource(ctx.paths, await dashboardSourceOptions(ctx, { includeSystem: !!flags.all }));
+      const source = new LiveSource(ctx.paths, await dashboardSourceOptions(ctx, { includeSystem: !!flags.all }));
       const { runTui } = await import('../../tui/run.js');
       await runTui(source, cliActions(ctx));
     });
