@@ -6,7 +6,7 @@
  * are drawn, so a 10k-task graph costs a filter pass per change, not 10k rows of layout.
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
-import { createElement as h, useEffect, useMemo, useState, type ReactElement } from 'react';
+import { createElement as h, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { confirmText, type ActionName, type ActionRequest, type DashboardActions } from '../dashboard/actions.js';
 import { shortDuration, type AgentRow, type DashboardSnapshot } from '../dashboard/snapshot.js';
 import type { DashboardSource } from '../dashboard/source.js';
@@ -32,6 +32,17 @@ const KEYS: Array<[string, ActionName]> = [
   ['a', 'approve'],
   ['R', 'reject'],
   ['m', 'message'],
+];
+
+/** The footer's key help, for the actions this build offers. */
+const KEY_HELP: Array<[ActionName, string]> = [
+  ['retry', 'r retry'],
+  ['kill', 'K kill'],
+  ['unclaim', 'u unclaim'],
+  ['pause', 'p pause/resume'],
+  ['approve', 'a approve'],
+  ['reject', 'R reject'],
+  ['message', 'm message'],
 ];
 
 const agentLine = (a: AgentRow): string =>
@@ -94,7 +105,9 @@ export function App(props: AppProps): ReactElement {
 
   const pageSize = Math.max(3, rows - 12);
 
-  useInput((input, key) => {
+  // Keys are handled by the latest render's closure: ink re-subscribes the handler in an effect,
+  // so a key that arrives between a render and that effect would otherwise see stale state.
+  const onKey = (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]): void => {
     if (mode.kind === 'confirm') {
       if (input === 'y' || input === 'Y' || key.return) {
         setMode({ kind: 'normal' });
@@ -107,12 +120,15 @@ export function App(props: AppProps): ReactElement {
     }
     if (mode.kind === 'input') {
       if (key.escape) return setMode({ kind: 'normal' });
-      if (key.return) {
+      // A paste arrives as one input, possibly with its Enter in it.
+      const nl = input.search(/[\r\n]/);
+      if (key.return || nl >= 0) {
+        const text = mode.text + (nl > 0 ? input.slice(0, nl) : '');
         setMode({ kind: 'normal' });
         if (mode.purpose === 'search') {
-          setSearch(mode.text);
+          setSearch(text);
           setSelected(0);
-        } else if (mode.text.trim()) act(mode.purpose, mode.text);
+        } else if (text.trim()) act(mode.purpose, text);
         return;
       }
       if (key.backspace || key.delete) return setMode({ ...mode, text: mode.text.slice(0, -1) });
@@ -123,12 +139,14 @@ export function App(props: AppProps): ReactElement {
       app.exit();
       return;
     }
-    if (key.downArrow || input === 'j') setSelected(Math.min(sel + 1, list.length - 1));
-    else if (key.upArrow || input === 'k') setSelected(Math.max(sel - 1, 0));
-    else if (key.pageDown) setSelected(Math.min(sel + pageSize, list.length - 1));
-    else if (key.pageUp) setSelected(Math.max(sel - pageSize, 0));
+    const last = Math.max(0, list.length - 1);
+    const move = (d: number): void => setSelected((v) => Math.max(0, Math.min(Math.min(v, last) + d, last)));
+    if (key.downArrow || input === 'j') move(1);
+    else if (key.upArrow || input === 'k') move(-1);
+    else if (key.pageDown) move(pageSize);
+    else if (key.pageUp) move(-pageSize);
     else if (input === 'g' || key.home) setSelected(0);
-    else if (input === 'G' || key.end) setSelected(Math.max(0, list.length - 1));
+    else if (input === 'G' || key.end) setSelected(last);
     else if (key.tab) {
       setPane(PANES[(PANES.indexOf(pane) + 1) % PANES.length]!);
       setSelected(0);
@@ -146,7 +164,10 @@ export function App(props: AppProps): ReactElement {
       const k = KEYS.find(([c]) => c === input);
       if (k) act(k[1]);
     }
-  });
+  };
+  const latest = useRef(onKey);
+  latest.current = onKey;
+  useInput((input, key) => latest.current(input, key));
 
   // ---- layout -----------------------------------------------------------------------------
   const leftWidth = Math.max(30, Math.floor(columns * 0.5));
@@ -193,7 +214,11 @@ export function App(props: AppProps): ReactElement {
   else if (mode.kind === 'input') footer = h(Text, { color: 'yellow' }, `${mode.purpose === 'search' ? 'search' : mode.purpose === 'reject' ? 'reject — reason' : 'message'}: ${mode.text}▌  (Enter: ok · Esc: cancel)`);
   else if (busy) footer = h(Text, { color: 'yellow' }, 'working…');
   else if (flash) footer = h(Text, { color: flash.ok ? 'green' : 'red' }, flash.text);
-  else footer = h(Text, { color: 'gray', wrap: 'truncate' }, 'j/k move · Tab pane · f filter · / search · r retry · K kill · u unclaim · p pause/resume · a approve · R reject · m message · q quit');
+  else {
+    const has = (a: ActionName): boolean => actions.available.has(a);
+    const keys = ['j/k move', 'Tab pane', 'f filter', '/ search', ...KEY_HELP.filter(([a]) => has(a)).map(([, text]) => text), 'q quit'];
+    footer = h(Text, { color: 'gray', wrap: 'truncate' }, keys.join(' · '));
+  }
   return h(
     Box,
     { flexDirection: 'column', width: columns },
