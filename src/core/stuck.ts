@@ -36,22 +36,34 @@ export interface AgentActivity {
 export interface StuckOptions {
   /** An agent silent longer than this while running is hung. */
   hungAfterMs: number;
-  /** Cap on the blocked-by-failed entries (a failed root can block thousands). */
-  maxBlocked?: number;
+  /** At most this many items of each kind are listed (all are counted). Default 100. */
+  maxPerKind?: number;
+}
+
+export interface StuckWork {
+  /** Most urgent first, at most `maxPerKind` of each kind. */
+  items: StuckItem[];
+  /** How many there are of each kind (listed or not). */
+  counts: Record<StuckKind, number>;
 }
 
 /** Statuses that wait for a human's decision. */
 const HUMAN_STATUSES = new Set(['pending-validation', 'waiting']);
 
-export function stuckWork(graph: Graph, liveness: LivenessMap, agents: readonly AgentActivity[], o: StuckOptions): StuckItem[] {
-  const out: StuckItem[] = [];
+export function stuckWork(graph: Graph, liveness: LivenessMap, agents: readonly AgentActivity[], o: StuckOptions): StuckWork {
+  const max = o.maxPerKind ?? 100;
+  const counts: Record<StuckKind, number> = { 'failed': 0, 'hung': 0, 'stale-claim': 0, 'blocked-by-failed': 0, 'waiting-human': 0 };
+  const items: StuckItem[] = [];
+  const out = { push(i: StuckItem): void { if (counts[i.kind]++ < max) items.push(i); } };
   const failed: Task[] = [];
   for (const t of graph.tasks.values()) {
     if (isSystemId(t.id)) continue;
     if (t.status === 'failed') {
       // (A row has no failure_reason: the whole task is read for the few failed ones.)
       failed.push(t);
-      out.push({ kind: 'failed', task: t.id, title: t.title, status: t.status, why: `${(graph.get(t.id) ?? t).failure_reason ?? 'failed'} — retry to re-queue` });
+      // Only listed ones are read whole (for the failure reason).
+      const reason = counts.failed < max ? (graph.get(t.id) ?? t).failure_reason : undefined;
+      out.push({ kind: 'failed', task: t.id, title: t.title, status: t.status, why: `${reason ?? 'failed'} — retry to re-queue` });
     } else if ((t.status === 'in-progress' || t.status === 'open') && t.assigned) {
       const dead = deadClaim(t, liveness);
       if (dead) out.push({ kind: 'stale-claim', task: t.id, title: t.title, status: t.status, why: `claimed by ${dead.agent}, ${dead.reason ?? 'not running'} — unclaim or retry` });
@@ -65,12 +77,10 @@ export function stuckWork(graph: Graph, liveness: LivenessMap, agents: readonly 
     out.push({ kind: 'hung', task: a.task, title: t?.title ?? '', status: t?.status ?? 'missing', why: `${a.id} silent for ${Math.round(a.idleMs / 1000)} s — kill or retry` });
   }
   // Blocked behind failed: every unfinished task downstream of a failed one (breadth first).
-  const max = o.maxBlocked ?? 200;
   const seen = new Set<string>(failed.map((t) => t.id));
-  let blocked = 0;
   for (const root of failed) {
     const queue = [...graph.dependents(root.id)];
-    while (queue.length && blocked < max) {
+    while (queue.length) {
       const id = queue.shift()!;
       if (seen.has(id)) continue;
       seen.add(id);
@@ -78,11 +88,10 @@ export function stuckWork(graph: Graph, liveness: LivenessMap, agents: readonly 
       if (!t || isTerminal(t.status)) continue;
       if (!isSystemId(id)) {
         out.push({ kind: 'blocked-by-failed', task: id, title: t.title, status: t.status, why: `behind failed '${root.id}'` });
-        blocked++;
       }
       queue.push(...graph.dependents(id));
     }
   }
   const rank = (k: StuckKind): number => STUCK_ORDER.indexOf(k);
-  return out.sort((a, b) => rank(a.kind) - rank(b.kind));
+  return { items: items.sort((a, b) => rank(a.kind) - rank(b.kind)), counts };
 }

@@ -7,7 +7,7 @@
 import type { WgEvent } from '../core/events.js';
 import type { Graph } from '../core/graph.js';
 import type { LivenessMap } from '../core/liveness.js';
-import type { StuckItem } from '../core/stuck.js';
+import type { StuckItem, StuckKind } from '../core/stuck.js';
 import type { Task, TokenUsage } from '../core/task.js';
 
 export interface AgentRow {
@@ -43,7 +43,9 @@ export interface DashboardSnapshot {
   counts: ReadonlyMap<string, number>;
   agents: AgentRow[];
   liveness: LivenessMap;
+  /** Stuck work, most urgent first (at most 100 of each kind). */
   stuck: StuckItem[];
+  stuckCounts: Record<StuckKind, number>;
   /** A service is running (its state file names a live PID). */
   service: { running: boolean; pid?: number | undefined };
   /** The latest events (oldest first) since the dashboard started. */

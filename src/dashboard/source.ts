@@ -231,6 +231,7 @@ export class LiveSource implements DashboardSource {
       tasks.push(t);
       counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
     }
+    const stuck = stuckWork(graph, liveness, activity, { hungAfterMs: this.o.hungAfterMs });
     return {
       version: ++this.version,
       now,
@@ -239,7 +240,8 @@ export class LiveSource implements DashboardSource {
       counts,
       agents,
       liveness,
-      stuck: stuckWork(graph, liveness, activity, { hungAfterMs: this.o.hungAfterMs }),
+      stuck: stuck.items,
+      stuckCounts: stuck.counts,
       service: svc,
       recent: [...this.recent],
     };

@@ -17,7 +17,7 @@ import { vizLayout } from '../render/viz.js';
 
 /** At most this many rows in the graph table (filter by status to see the rest). */
 export const MAX_ROWS = 500;
-const MAX_TREE_ROWS = 300;
+const MAX_TREE_ROWS = 2000;
 
 const LIVE_CSS = `
 .live-bar{display:flex;gap:14px;align-items:center;flex-wrap:wrap}
@@ -141,7 +141,9 @@ function stuckSection(s: DashboardSnapshot, available: ReadonlySet<ActionName>):
     const agent = runningAgentOf(s, i.task)?.id;
     return `<tr data-kind="${i.kind}" data-task="${escapeHtml(i.task)}"><td class="kind kind-${i.kind}">${i.kind.replace(/-/g, ' ')}</td><td>${taskLink(i.task, i.status)}</td><td>${escapeHtml(i.title)}</td><td class="muted">${escapeHtml(i.why)}</td><td class="actions">${buttons(i.task, actionsFor(t, agent, available).filter((a) => a !== 'pause' && a !== 'resume'), agent)}</td></tr>`;
   });
-  return `<section id="stuck"><h2>Stuck work (${s.stuck.length})</h2><table class="tasks"><tbody>${rows.join('\n')}</tbody></table></section>`;
+  const total = Object.values(s.stuckCounts).reduce((a, b) => a + b, 0);
+  const cut = total > s.stuck.length ? `<p class="muted">Showing ${s.stuck.length} of ${total}: the first 100 of each kind (${Object.entries(s.stuckCounts).filter(([, n]) => n).map(([k, n]) => `${n} ${k.replace(/-/g, ' ')}`).join(', ')}).</p>` : '';
+  return `<section id="stuck"><h2>Stuck work (${total})</h2><table class="tasks"><tbody>${rows.join('\n')}</tbody></table>${cut}</section>`;
 }
 
 function agentsSection(s: DashboardSnapshot, available: ReadonlySet<ActionName>): string {
@@ -161,17 +163,20 @@ function graphSection(s: DashboardSnapshot, status: string | undefined): string 
     return `<tr data-status="${escapeHtml(t.status)}" data-task="${escapeHtml(t.id)}"><td>${badge(t.status)}${t.paused ? ' <span class="badge paused">‖</span>' : ''}</td><td><a href="${escapeHtml(taskHref(t.id))}"><code>${escapeHtml(t.id)}</code></a></td><td>${escapeHtml(t.title)}</td><td>${t.assigned ? `<code>${escapeHtml(t.assigned)}</code>` : ''}</td><td class="deps-cell">${deps}</td></tr>`;
   });
   const more = shown.length > MAX_ROWS ? `<p class="muted">Showing ${MAX_ROWS} of ${shown.length} — choose a status to narrow the list.</p>` : '';
-  let tree = '';
-  if (!status) {
-    const layout = vizLayout(s.graph, { includeSystem: false, includeFinished: false });
-    const lines = layout.rows.slice(0, MAX_TREE_ROWS).map((r) => {
-      const t = r.task;
-      return `<span class="node" data-status="${escapeHtml(t.status)}"><span class="tree">${escapeHtml(r.prefix)}</span><a href="${escapeHtml(taskHref(t.id))}">${escapeHtml(t.id)}</a>${r.repeat ? ' <span class="muted">↑</span>' : `  ${badge(t.status)} <span class="title">${escapeHtml(t.title)}</span>`}</span>`;
-    });
-    const cut = layout.rows.length > MAX_TREE_ROWS ? `\n<span class="muted">… ${layout.rows.length - MAX_TREE_ROWS} more rows</span>` : '';
-    tree = `<section id="dependencies"><h2>Unfinished work by dependency</h2><pre id="dep-tree" class="tree-view">${lines.join('\n') || '(nothing unfinished)'}${cut}</pre></section>`;
-  }
-  return `<section id="graph"><h2>Graph${status ? ` — ${escapeHtml(status)}` : ''}</h2>${rows.length ? `<table id="task-table" class="tasks"><thead><tr><th>Status</th><th>Task</th><th>Title</th><th>Assigned</th><th>Depends on</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` : '<p class="muted">(no tasks)</p>'}${more}</section>${tree}`;
+  return `<section id="graph"><h2>Graph${status ? ` — ${escapeHtml(status)}` : ''}</h2>${rows.length ? `<table id="task-table" class="tasks"><thead><tr><th>Status</th><th>Task</th><th>Title</th><th>Assigned</th><th>Depends on</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` : '<p class="muted">(no tasks)</p>'}${more}<p><a href="/tree">The dependency tree of unfinished work →</a></p></section>`;
+}
+
+/** The dependency tree of unfinished work (its own page: laying out a 10k-task graph is not for every update). */
+export function treePage(s: DashboardSnapshot): string {
+  const layout = vizLayout(s.graph, { includeSystem: false, includeFinished: false });
+  const lines = layout.rows.slice(0, MAX_TREE_ROWS).map((r) => {
+    const t = r.task;
+    return `<span class="node" data-status="${escapeHtml(t.status)}"><span class="tree">${escapeHtml(r.prefix)}</span><a href="${escapeHtml(taskHref(t.id))}">${escapeHtml(t.id)}</a>${r.repeat ? ' <span class="muted">↑</span>' : `  ${badge(t.status)} <span class="title">${escapeHtml(t.title)}</span>`}</span>`;
+  });
+  const cut = layout.rows.length > MAX_TREE_ROWS ? `\n<span class="muted">… ${layout.rows.length - MAX_TREE_ROWS} more rows (wg viz shows all)</span>` : '';
+  const body = `<header><nav><a href="/">← dashboard</a></nav><h1>Unfinished work by dependency</h1></header>
+<main><pre id="dep-tree" class="tree-view">${lines.join('\n') || '(nothing unfinished)'}${cut}</pre></main>`;
+  return document('workgraph — dependency tree', body, []);
 }
 
 function summary(s: DashboardSnapshot): string {
@@ -191,13 +196,13 @@ export function dashboardLive(s: DashboardSnapshot, available: ReadonlySet<Actio
   return `${summary(s)}\n${stuckSection(s, available)}\n${agentsSection(s, available)}\n${eventsSection(s)}\n${graphSection(s, status)}`;
 }
 
-export function dashboardPage(s: DashboardSnapshot, available: ReadonlySet<ActionName>, status?: string): string {
+export function dashboardPage(live: string, s: DashboardSnapshot, status?: string): string {
   const seen = STATUSES.filter((st) => s.counts.has(st));
   const options = [`<option value="">all statuses</option>`, ...seen.map((st) => `<option value="${st}"${st === status ? ' selected' : ''}>${st} (${s.counts.get(st)})</option>`)];
   const body = `<header><h1>workgraph <span class="muted">live</span></h1>
 <div class="controls"><label>Status <select id="status-filter">${options.join('')}</select></label></div>
 </header>
-<main id="live">${dashboardLive(s, available, status)}</main>`;
+<main id="live">${live}</main>`;
   return document('workgraph — live', body, [LIVE_SCRIPT]);
 }
 

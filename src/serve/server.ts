@@ -16,7 +16,7 @@ import { WgError } from '../core/errors.js';
 import { ACTION_NAMES, type ActionName, type DashboardActions } from '../dashboard/actions.js';
 import type { DashboardSource } from '../dashboard/source.js';
 import type { EvalSummary } from '../render/show.js';
-import { dashboardLive, dashboardPage, PAGE_CSP, taskDocument, taskLive } from './pages.js';
+import { dashboardLive, dashboardPage, PAGE_CSP, taskDocument, taskLive, treePage } from './pages.js';
 
 export interface ServeOptions {
   port: number;
@@ -79,6 +79,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export function startServer(o: ServeOptions): Promise<RunningServer> {
   const streams = new Set<ServerResponse>();
+  let liveCache: { key: string; html: string } | undefined;
   let port = 0;
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
   const unsubscribe = o.source.subscribe((s) => {
@@ -106,7 +107,13 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
     const html = { 'Content-Security-Policy': PAGE_CSP };
     const status = url.searchParams.get('status') || undefined;
     const partial = url.searchParams.get('partial') === '1';
-    if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', partial ? dashboardLive(snap, o.actions.available, status) : dashboardPage(snap, o.actions.available, status), html);
+    if (url.pathname === '/') {
+      // Every open page refetches on each update: the live part is rendered once per version.
+      const key = `${snap.version}\u0000${status ?? ''}`;
+      if (liveCache?.key !== key) liveCache = { key, html: dashboardLive(snap, o.actions.available, status) };
+      return send(res, 200, 'text/html; charset=utf-8', partial ? liveCache.html : dashboardPage(liveCache.html, snap, status), html);
+    }
+    if (url.pathname === '/tree') return send(res, 200, 'text/html; charset=utf-8', treePage(snap), html);
     if (url.pathname.startsWith('/task/')) {
       let id: string;
       try {

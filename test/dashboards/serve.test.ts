@@ -85,7 +85,7 @@ describe('wg serve', () => {
     temps.push(shots);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(20_000);
+    context.setDefaultTimeout(45_000); // generous: CI machines are shared
     const page = await context.newPage();
     const dialogs: string[] = [];
     page.on('dialog', (d) => {
@@ -114,7 +114,7 @@ describe('wg serve', () => {
     await failedRow.locator('button[data-action="retry"]').click();
     await page.locator('#flash', { hasText: "Re-queued 'build' (retry 1)" }).waitFor();
     expect(dialogs).toEqual(["Retry 'build'?"]);
-    const second = await p.runningAgent('build', { not: [firstAgent.id], timeoutMs: 15_000 });
+    const second = await p.runningAgent('build', { not: [firstAgent.id], timeoutMs: 45_000 });
     const row = page.locator(`#agents tr[data-agent="${second.id}"]`);
     await row.waitFor();
     await row.locator('pre.tail', { hasText: 'second attempt: building' }).waitFor();
@@ -140,5 +140,5 @@ describe('wg serve', () => {
       mkdirSync(keep, { recursive: true });
       copyFileSync(join(shots, 'serve.png'), join(keep, 'serve.png'));
     }
-  });
+  }, 180_000);
 });

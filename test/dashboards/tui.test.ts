@@ -86,7 +86,7 @@ describe('wg tui in a pseudo-terminal', () => {
     // q quits cleanly.
     tty.keys('q');
     expect(await tty.exited).toBe(0);
-  });
+  }, 120_000);
 
   it('f filters to stuck work (failed first, then what waits behind it); / searches; K with no agent says so', async () => {
     p = project();
@@ -110,7 +110,7 @@ describe('wg tui in a pseudo-terminal', () => {
     expect(screen).not.toMatch(/Build the API/);
     tty.keys('q');
     expect(await tty.exited).toBe(0);
-  });
+  }, 120_000);
 
   it('with a real service: the agents pane shows the agent, its output tail and idle time; K asks, y kills it through wg kill', async () => {
     p = serviceProject();
@@ -147,7 +147,7 @@ describe('wg tui in a pseudo-terminal', () => {
     expect(p.agents()[agent.id]!.status).toBe('dead');
     tty.keys('q');
     expect(await tty.exited).toBe(0);
-  });
+  }, 120_000);
 
   it('refuses without a terminal, with a one-line error', () => {
     p = project();

@@ -56,7 +56,7 @@ export function spawnPty(cwd: string, command: string, opts: { rows?: number; co
     keys(s: string) {
       child.stdin!.write(s);
     },
-    async waitScreen(what, timeoutMs = 10_000) {
+    async waitScreen(what, timeoutMs = 30_000) {
       const ok = (s: string): boolean => (typeof what === 'string' ? s.includes(what) : what.test(s));
       return waitFor(`the terminal to show ${String(what)}`, () => (ok(self.screen()) ? self.screen() : undefined), timeoutMs, 20, () => `screen:\n${self.screen()}\nraw tail: ${JSON.stringify(out.slice(-400))}`);
     },
