@@ -35,6 +35,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(core|store|events)/' },
     },
     {
+      name: 'compat-only-core',
+      comment: "src/compat models the Rust tool's readers (what it can load): it imports only src/core.",
+      severity: 'error',
+      from: { path: '^src/compat/' },
+      to: { path: '^src/', pathNot: '^src/(core|compat)/' },
+    },
+    {
       name: 'agency-not-service-or-cli',
       severity: 'error',
       from: { path: '^src/agency/' },

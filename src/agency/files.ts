@@ -117,7 +117,11 @@ export function addTradeoff(paths: WgPaths, input: TradeoffInput, now: string): 
   return { item: t, created: true };
 }
 
-export function addAgent(paths: WgPaths, role: Role, tradeoff: Tradeoff, name: string | undefined, now: string): Added<AgencyAgent> {
+/**
+ * `attributes`: what the Rust tool's `wg agent create` also records about an agent (capabilities,
+ * rate, capacity, trust_level, contact, executor, model, provider), kept on the identity file.
+ */
+export function addAgent(paths: WgPaths, role: Role, tradeoff: Tradeoff, name: string | undefined, now: string, attributes: Record<string, unknown> = {}): Added<AgencyAgent> {
   const existing = readAgents(paths);
   const id = agentIdentity(role.id, tradeoff.id);
   const same = existing.find((a) => a.id === id);
@@ -126,7 +130,7 @@ export function addAgent(paths: WgPaths, role: Role, tradeoff: Tradeoff, name: s
     const clash = existing.find((a) => a.name === name);
     if (clash) throw new WgError('already_exists', `agent name '${name}' is already used by agent ${shortId(clash.id)}`, { hint: 'choose another --name' });
   }
-  const a: AgencyAgent = { id, ...(name ? { name } : {}), role_id: role.id, tradeoff_id: tradeoff.id, created_at: now };
+  const a: AgencyAgent = { id, ...(name ? { name } : {}), role_id: role.id, tradeoff_id: tradeoff.id, ...attributes, created_at: now };
   write(paths, 'agents', a);
   return { item: a, created: true };
 }

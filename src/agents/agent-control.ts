@@ -5,7 +5,7 @@
  */
 import type { Kill } from '../core/plan.js';
 import { formatTimestamp } from '../core/time.js';
-import { isAliveStatus, readRegistry, updateRegistry } from '../store/registry.js';
+import { isEndedStatus, readRegistry, updateRegistry } from '../store/registry.js';
 import type { WgPaths } from '../store/paths.js';
 import { killAgentGroup } from './process-table.js';
 
@@ -20,13 +20,13 @@ export async function killAgents(paths: WgPaths, ids: string[], reason: string, 
   const before = readRegistry(paths);
   const targets: Array<{ id: string; pgid?: number; pid?: number; procStart?: string; wasAlive: boolean }> = ids.map((id) => {
     const a = before.agents[id];
-    return { id, ...(a?.pid !== undefined ? { pid: a.pid, pgid: a.pgid ?? a.pid } : {}), ...(a?.proc_start ? { procStart: a.proc_start } : {}), wasAlive: !!a && isAliveStatus(a.status) };
+    return { id, ...(a?.pid !== undefined ? { pid: a.pid, pgid: a.pgid ?? a.pid } : {}), ...(a?.proc_start ? { procStart: a.proc_start } : {}), wasAlive: !!a && !isEndedStatus(a.status) };
   });
   const stamp = formatTimestamp(opts.now);
   await updateRegistry(paths, (r) => {
     for (const t of targets) {
       const a = r.agents[t.id];
-      if (a && isAliveStatus(a.status)) Object.assign(a, { status: 'dead', completed_at: stamp, exit_reason: reason });
+      if (a && !isEndedStatus(a.status)) Object.assign(a, { status: 'dead', completed_at: stamp, exit_reason: reason });
     }
   });
   await Promise.all(targets.filter((t) => t.pgid !== undefined).map((t) => killAgentGroup(t.pid!, t.pgid!, t.procStart, opts.graceMs, { force: !!opts.force })));

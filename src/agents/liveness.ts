@@ -44,9 +44,10 @@ export function assessAgents(reg: Registry, o: AssessOptions): Assessment {
     const svc = o.service?.(a.id);
     const live = isAliveStatus(a.status);
     // A supervised agent's exit is an event: its PID is not probed (a stopped-state read aside).
-    const proc = live && !svc?.exitPending ? probe(a, host, !!svc) : undefined;
+    // A frozen agent (the Rust tool's) is probed too: it is dead only if its process is gone.
+    const proc = (live && !svc?.exitPending) || a.status === 'frozen' ? probe(a, host, live && !!svc) : undefined;
     const v = judgeAgent(a, proc, settings, svc);
-    liveness.set(a.id, v.alive ? { alive: true } : { alive: false, reason: v.reason });
+    liveness.set(a.id, v.alive ? { alive: true } : { alive: false, reason: v.reason, ...(v.held ? { held: true } : {}) });
     if (v.alive) alive++;
     if (live) verdicts.push({ agent: a, verdict: v });
   }

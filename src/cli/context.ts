@@ -49,7 +49,15 @@ export class CliContext {
   }
 
   store(): JsonlStore {
-    return new JsonlStore(this.paths);
+    return new JsonlStore(this.paths, { warn: (m) => this.warnOnce(m) });
+  }
+
+  private readonly warned = new Set<string>();
+  /** A read's warning (a repeated id in graph.jsonl), printed once per command. */
+  warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.note(`warning: ${message}`);
   }
 
   /**

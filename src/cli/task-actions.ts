@@ -32,8 +32,9 @@ export function cliActions(ctx: CliContext): DashboardActions {
         case 'unclaim':
           return (await (await import('./commands/unclaim.js')).unclaimTask(ctx, req.task, req.text)).lines;
         case 'pause':
+          return (await (await import('./commands/pause.js')).pauseTask(ctx, req.task)).lines;
         case 'resume':
-          return (await (await import('./commands/pause.js')).setPaused(ctx, req.task, req.action === 'pause')).lines;
+          return (await (await import('./commands/resume.js')).resumeTask(ctx, req.task)).lines;
         case 'kill': {
           const agent = runningAgentOf(ctx, req.task);
           if (!agent) throw new WgError('invalid_transition', `'${req.task}' has no running agent`, { hint: "'wg agents' lists running agents" });

@@ -55,7 +55,7 @@ export function deadClaim(task: Task, liveness: LivenessMap): DeadClaim | undefi
   const agent = task.assigned;
   if (!agent || !isAgentActor(agent)) return undefined;
   const state = liveness.get(agent);
-  if (state?.alive) return undefined;
+  if (state?.alive || state?.held) return undefined;
   return { agent, known: !!state, ...(state?.reason !== undefined ? { reason: state.reason } : {}) };
 }
 

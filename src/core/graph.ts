@@ -32,6 +32,8 @@ export interface GraphParts {
   /** File order of a task (any increasing numbering). */
   position?: (id: string) => number;
   archived?: ArchivedLookup;
+  /** Ids on more than one line of graph.jsonl, with their line numbers (see Graph.duplicates). */
+  duplicates?: ReadonlyMap<string, readonly number[]>;
 }
 
 /**
@@ -61,6 +63,13 @@ export class Graph implements TaskView {
   /** The archived ids (set by the store; absent: nothing is archived, or not known here). */
   archived: ArchivedLookup | undefined;
 
+  /**
+   * Ids defined on more than one line of graph.jsonl (the last line is the task read), with
+   * their 1-based line numbers. Set by the store. Such a task is never ready (readiness) and
+   * never written until one line is removed.
+   */
+  duplicates: ReadonlyMap<string, readonly number[]> = new Map();
+
   constructor(tasks: Iterable<Task> | GraphParts, materialize?: (id: string) => Task) {
     if (Symbol.iterator in tasks) {
       const map = new Map<string, Task>();
@@ -77,6 +86,7 @@ export class Graph implements TaskView {
     this.positionOf = tasks.position;
     this.knownAcyclic = tasks.knownAcyclic === true;
     this.archived = tasks.archived;
+    if (tasks.duplicates) this.duplicates = tasks.duplicates;
   }
 
   static fromParts(parts: GraphParts): Graph {

@@ -8,12 +8,18 @@
  * An agent id absent from a LivenessMap is unknown — a claim it holds is as stale as a dead
  * agent's.
  */
+import { isAliveStatus, isHeldStatus, type AgentStatus } from './agent-status.js';
 import { parseTimestamp } from './time.js';
 
 export interface AgentLiveness {
   alive: boolean;
   /** Why the agent is dead: "process exited", "PID 123 gone", "lease expired", … */
   reason?: string;
+  /**
+   * Not alive, yet not dead: parked or frozen by the Rust tool (core/agent-status.ts). Its claims
+   * stand — nothing re-queues them — and it takes no dispatch slot.
+   */
+  held?: boolean;
 }
 
 export type LivenessMap = ReadonlyMap<string, AgentLiveness>;
@@ -21,7 +27,7 @@ export type LivenessMap = ReadonlyMap<string, AgentLiveness>;
 /** The registry fields the rule reads (a structural subset of store/registry's AgentRecord). */
 export interface AgentFacts {
   id: string;
-  status: 'starting' | 'working' | 'done' | 'failed' | 'dead';
+  status: AgentStatus;
   exit_reason?: unknown;
   started_at: string;
   last_heartbeat?: string | undefined;
@@ -67,6 +73,8 @@ export type AgentVerdict =
       reason: string;
       /** Supervised but stopped past its lease: the service kills it (its task is then re-queued). */
       leaseExpired?: boolean;
+      /** Parked or frozen (the Rust tool's): not dead — see AgentLiveness.held. */
+      held?: boolean;
     };
 
 /** An agent without a PID after this long never started (its spawn was lost). */
@@ -74,7 +82,6 @@ export const NEVER_STARTED_MS = 60_000;
 /** The service renews a supervised agent's lease once a quarter of heartbeat_timeout has passed. */
 export const LEASE_RENEW_FRACTION = 4;
 
-const isAliveStatus = (s: AgentFacts['status']): boolean => s === 'starting' || s === 'working';
 const ms = (ts: string | undefined): number => (ts ? (parseTimestamp(ts)?.getTime() ?? 0) : 0);
 
 /**
@@ -82,6 +89,12 @@ const ms = (ts: string | undefined): number => (ts ? (parseTimestamp(ts)?.getTim
  * another host's agent, or no PID yet); `svc` is the service's own knowledge (undefined in the CLI).
  */
 export function judgeAgent(a: AgentFacts, proc: ProcessFacts | undefined, s: LivenessSettings, svc?: ServiceKnowledge): AgentVerdict {
+  // Parked (exited on purpose) or frozen (SIGSTOPped) by the Rust tool: held, not dead — unless
+  // frozen here and its process is gone (a stopped process keeps its PID; the caller probes it).
+  if (isHeldStatus(a.status)) {
+    if (a.status === 'frozen' && proc && !proc.alive) return { alive: false, reason: `is frozen, but ${proc.reason ?? 'its process is gone'}` };
+    return { alive: false, held: true, reason: `is ${a.status}` };
+  }
   if (!isAliveStatus(a.status)) return { alive: false, reason: `is ${a.status}${typeof a.exit_reason === 'string' ? ` (${a.exit_reason})` : ''}` };
   // Its exit is queued: the exit itself decides what happens to the task (done, failed, crash),
   // on the next tick. Declaring it dead now would make that exit look deliberate.

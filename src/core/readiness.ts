@@ -14,6 +14,10 @@ export type Blocker =
   | { kind: 'not-before'; until: string }
   | { kind: 'ready-after'; until: string }
   | { kind: 'bad-timestamp'; field: 'not_before' | 'ready_after'; value: string }
+  /** A cron task of the Rust tool (`cron_enabled`) waits for its `next_cron_fire`. */
+  | { kind: 'cron'; until: string }
+  /** Defined on more than one line of graph.jsonl: nothing starts it until one line is removed. */
+  | { kind: 'duplicate-id'; lines: readonly number[] }
   | { kind: 'dependency'; id: string; status: Status | 'missing' }
   | { kind: 'evaluation'; id: string; evalId: string; status: Status }
   | { kind: 'cycle'; members: string[] }
@@ -67,6 +71,17 @@ function timeGate(task: Task, field: 'not_before' | 'ready_after', now: Date, ou
 }
 
 /**
+ * The Rust tool's cron gate (docs/rust-compat.md §6): a task with `cron_enabled` and a readable
+ * `next_cron_fire` still in the future waits until then. wg evaluates no cron schedule itself:
+ * the Rust tool sets `next_cron_fire` when it re-opens the task.
+ */
+function cronGate(task: Task, now: Date, out: Blocker[]): void {
+  if (task.cron_enabled !== true || typeof task.next_cron_fire !== 'string') return;
+  const d = parseTimestamp(task.next_cron_fire);
+  if (d && d.getTime() > now.getTime()) out.push({ kind: 'cron', until: task.next_cron_fire });
+}
+
+/**
  * All reasons a task is not ready (empty = ready). `full` = false stops at the first blocker,
  * which is what the hot paths (`ready`, dispatch) need.
  */
@@ -75,10 +90,14 @@ export function readiness(graph: Graph, task: Task, now: Date, full = true): Rea
   const done = (): boolean => !full && blockers.length > 0;
   if (!READY_STATUSES.has(task.status)) blockers.push({ kind: 'status', status: task.status });
   if (done()) return { ready: false, blockers };
+  const dup = graph.duplicates.get(task.id);
+  if (dup) blockers.push({ kind: 'duplicate-id', lines: dup });
+  if (done()) return { ready: false, blockers };
   if (task.paused) blockers.push({ kind: 'paused' });
   if (done()) return { ready: false, blockers };
   timeGate(task, 'not_before', now, blockers);
   timeGate(task, 'ready_after', now, blockers);
+  cronGate(task, now, blockers);
   if (done()) return { ready: false, blockers };
   const after = task.after;
   if (after && after.length) {
@@ -144,6 +163,10 @@ export function describeBlocker(b: Blocker): string {
       return `cooling down until ${b.until}`;
     case 'bad-timestamp':
       return `unreadable ${b.field} '${b.value}' (fix with wg edit)`;
+    case 'cron':
+      return `cron task: next run at ${b.until}`;
+    case 'duplicate-id':
+      return `defined on lines ${b.lines.join(' and ')} of graph.jsonl (remove one)`;
     case 'dependency':
       return b.status === 'missing' ? `${b.id} (missing)` : `${b.id} (${b.status})`;
     case 'evaluation':

@@ -8,19 +8,10 @@ import type { Status } from './transitions.js';
 // The statuses and every status set live in transitions.ts (one place); re-exported here because
 // they are part of the task model.
 export { isStatus, isTerminal, STATUSES, TERMINAL_STATUSES, type Status } from './transitions.js';
+// How a task is read from and written to a graph.jsonl line (task-line.ts), and the failure classes.
+export { FIELD_ORDER, readTaskRecord, serializeTask } from './task-line.js';
+export { FAILURE_CLASSES, type FailureClass } from './failure-class.js';
 
-export const FAILURE_CLASSES = [
-  'agent-exit-nonzero',
-  'agent-hard-timeout',
-  'agent-killed',
-  'agent-died',
-  'api-error-400-document',
-  'api-error-429-rate-limit',
-  'api-error-5xx-transient',
-  'wrapper-internal',
-  'manual',
-  'eval-rejected',
-] as const;
 
 export interface LogEntry {
   timestamp: string;
@@ -82,87 +73,14 @@ export interface Task {
   dispatch_count?: number;
   visibility?: string;
   claim_epoch?: number;
+  // Fields of the Rust tool wg reads (it writes them only as given).
+  /** Tasks that replace this abandoned one (`wg abandon --superseded-by`). */
+  superseded_by?: string[];
+  /** A cron task of the Rust tool: held until `next_cron_fire` (readiness). */
+  cron_enabled?: boolean;
+  next_cron_fire?: string;
+  session_id?: string;
   [extra: string]: unknown;
-}
-
-/**
- * Emission order of known fields (the Rust struct order, so a line this tool rewrites looks
- * like one the Rust tool would write). Fields not listed here keep their original relative
- * order and follow the known ones.
- */
-export const FIELD_ORDER = [
-  'kind',
-  'id',
-  'title',
-  'description',
-  'status',
-  'priority',
-  'assigned',
-  'estimate',
-  'before',
-  'after',
-  'requires',
-  'tags',
-  'skills',
-  'inputs',
-  'deliverables',
-  'artifacts',
-  'exec',
-  'timeout',
-  'not_before',
-  'created_at',
-  'started_at',
-  'completed_at',
-  'last_interaction_at',
-  'log',
-  'retry_count',
-  'max_retries',
-  'failure_reason',
-  'failure_class',
-  'model',
-  'agent',
-  'loop_iteration',
-  'cycle_config',
-  'ready_after',
-  'paused',
-  'visibility',
-  'exec_mode',
-  'token_usage',
-  'dispatch_count',
-  'claim_epoch',
-] as const;
-
-/** Known fields that are omitted when null/empty/zero/false (SPEC §1). */
-const OMIT_WHEN_EMPTY: ReadonlySet<string> = new Set(
-  FIELD_ORDER.filter((f) => !['kind', 'id', 'title', 'status', 'priority'].includes(f)),
-);
-/** Optional numbers whose 0 means something (`max_retries: 0` = never re-queue): kept when 0. */
-const ZERO_IS_A_VALUE: ReadonlySet<string> = new Set(['max_retries']);
-const ORDER_INDEX = new Map<string, number>(FIELD_ORDER.map((f, i) => [f, i]));
-
-function isEmpty(v: unknown): boolean {
-  if (v === null || v === undefined || v === false || v === 0 || v === '') return true;
-  if (Array.isArray(v)) return v.length === 0;
-  return false;
-}
-
-/** One JSON line (no newline) for a task: canonical known-field order, unknown fields kept. */
-export function serializeTask(task: Task): string {
-  // Null prototype: an unknown "__proto__" key (JSON.parse makes it an own field) is then a
-  // plain property that is written back, not a prototype change that silently drops it.
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  const keys = Object.keys(task);
-  const known = keys.filter((k) => ORDER_INDEX.has(k)).sort((a, b) => ORDER_INDEX.get(a)! - ORDER_INDEX.get(b)!);
-  if (!('kind' in task)) out.kind = 'task';
-  for (const k of known) {
-    const v = task[k];
-    if (OMIT_WHEN_EMPTY.has(k) && isEmpty(v) && !(v === 0 && ZERO_IS_A_VALUE.has(k))) continue;
-    out[k] = v;
-  }
-  for (const k of keys) {
-    if (!ORDER_INDEX.has(k) && task[k] !== undefined) out[k] = task[k];
-  }
-  return JSON.stringify(out);
 }
 
 export const isSystemId = (id: string): boolean => id.startsWith('.');

@@ -109,7 +109,7 @@ export class Daemon {
       host: hostname(),
       events: this.events,
       supervisor: this.supervisor,
-      graph: new GraphView(paths, this.settings.agency.autoEvaluate),
+      graph: new GraphView(paths, this.settings.agency.autoEvaluate, (m) => this.log?.logger.warn({ event: 'graph:warning' }, m)),
       registry: new ServiceRegistry(paths),
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),

@@ -32,13 +32,20 @@ export class GraphView {
   constructor(
     private readonly paths: WgPaths,
     autoEvaluate: boolean,
+    /** Where the copy's warnings go (a write to a repeated id left out), once per distinct message. */
+    private readonly warn?: (message: string) => void,
   ) {
     this.tasks = new TaskIndex(autoEvaluate);
   }
 
   /** The copy (loaded on first use: the first tick, not the constructor). */
   private copy(): LiveGraph {
-    return (this.live ??= new LiveGraph(this.paths));
+    if (!this.live) {
+      const seen = new Set<string>();
+      const warn = this.warn;
+      this.live = new LiveGraph(this.paths, warn ? (m) => void (seen.has(m) || (seen.add(m), warn(m))) : undefined);
+    }
+    return this.live;
   }
 
   /** Picks up changes made by other processes (one stat when there are none); `now` is the tick's. */

@@ -6,16 +6,24 @@
  */
 // Named imports, not the `z` namespace, so esbuild keeps only the zod code used here (see the
 // zod-star-import note in scripts/build.mjs: the shared chunk went from 697 KB to 154 KB).
-import { _default, array, boolean, compile, enum as zEnum, int, literal, looseObject, minLength, nonnegative, optional, string, union } from 'zod/mini';
+import { array, boolean, compile, enum as zEnum, int, literal, looseObject, minLength, nonnegative, optional, string } from 'zod/mini';
 import { WgError } from '../core/errors.js';
-import { STATUSES, type Task } from '../core/task.js';
+import { readTaskRecord, STATUSES, type Task } from '../core/task.js';
 import { describeIssue, valueAt } from './validation.js';
 
 export interface GraphLine {
   raw: string;
   /** Node id for task/resource/unknown-kind lines; undefined for blank and `#` lines. */
   id?: string;
+  /** The task of this line — absent on a line a later line with the same id overrides. */
   task?: Task;
+}
+
+/** An id on more than one line: the last line wins (as in the Rust tool); writes to it refuse. */
+export interface DuplicateId {
+  id: string;
+  /** 1-based line numbers, in file order; the last one is the line in effect. */
+  lines: number[];
 }
 
 export interface GraphFile {
@@ -23,25 +31,29 @@ export interface GraphFile {
   tasks: Task[];
   /** Ids of every node (tasks and other kinds), for collision checks. */
   ids: Set<string>;
+  duplicates: DuplicateId[];
 }
-
-const LEGACY_PRIORITY: Record<string, number> = { critical: 100, high: 50, normal: 10, low: 5, idle: 0 };
 const count = int().check(nonnegative());
 const str = optional(string());
 const strings = optional(array(string()));
 const logEntrySchema = looseObject({ timestamp: string(), message: string(), actor: str, user: str });
 
-/** Validation of a task line at the boundary; unknown fields pass through untouched. */
+/**
+ * Validation of a task line at the boundary, after readTaskRecord (core/task-line.ts) gave it
+ * the Rust tool's meaning (defaults, legacy values, aliases, nulls). Unknown fields pass.
+ */
 export const taskLineSchema = looseObject({
   kind: optional(literal('task')),
   id: string().check(minLength(1)),
   title: string(),
   description: str,
-  status: _default(zEnum(STATUSES), 'open'),
-  priority: _default(union([int(), zEnum(['critical', 'high', 'normal', 'low', 'idle'])]), 10),
+  status: zEnum(STATUSES),
+  priority: int(),
   assigned: str,
   before: strings,
   after: strings,
+  blocked_by: strings,
+  blocks: strings,
   tags: strings,
   deliverables: strings,
   artifacts: strings,
@@ -86,14 +98,14 @@ function corrupt(fileLabel: string, lineNo: number, what: string): WgError {
 
 /** One task record through the schema (the same check parseGraph applies to every line). */
 function validateTask(rec: Record<string, unknown>, fileLabel: string, lineNo: number, compiled = true): Task {
-  const parsed = (compiled ? taskLine() : taskLineSchema).safeParse(rec);
+  // The object itself, not zod's output: zod would reorder the keys (and a rewritten line keeps
+  // its key order, and its log entries theirs).
+  const task = readTaskRecord(rec);
+  const parsed = (compiled ? taskLine() : taskLineSchema).safeParse(task);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw corrupt(fileLabel, lineNo, describeIssue(issue, valueAt(rec, issue.path)));
+    throw corrupt(fileLabel, lineNo, describeIssue(issue, valueAt(task, issue.path)));
   }
-  const task = parsed.data as unknown as Task;
-  if (typeof task.priority === 'string') task.priority = LEGACY_PRIORITY[task.priority as string] ?? 10;
-  if (task.kind === undefined) task.kind = 'task';
   return task;
 }
 
@@ -126,7 +138,9 @@ export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {
   const lines: GraphLine[] = [];
   const tasks: Task[] = [];
   const ids = new Set<string>();
-  const firstLine = new Map<string, number>();
+  /** Index in `lines` of the line in effect for each id, and every line number holding it. */
+  const seen = new Map<string, { at: number; lines: number[] }>();
+  const duplicates: DuplicateId[] = [];
   for (let i = 0; i < rawLines.length; i++) {
     const raw = rawLines[i]!;
     const lineNo = i + 1;
@@ -148,11 +162,19 @@ export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {
     const rec = obj as Record<string, unknown>;
     if (typeof rec.id !== 'string' || rec.id === '') throw corrupt(fileLabel, lineNo, 'missing "id"');
     const id = rec.id;
-    const seenAt = firstLine.get(id);
-    if (seenAt !== undefined) throw corrupt(fileLabel, lineNo, `duplicate id '${id}' (also on line ${seenAt})`);
-    firstLine.set(id, lineNo);
     ids.add(id);
     const kind = rec.kind ?? 'task';
+    // Legacy actor nodes are skipped by the Rust tool: outside the id space of tasks/resources.
+    if (kind !== 'actor') {
+      // As the Rust tool: a repeated id overrides the earlier line (the caller warns).
+      const prev = seen.get(id);
+      if (prev) {
+        if (prev.lines.length === 1) duplicates.push({ id, lines: prev.lines });
+        prev.lines.push(lineNo);
+        delete lines[prev.at]!.task;
+        prev.at = lines.length;
+      } else seen.set(id, { at: lines.length, lines: [lineNo] });
+    }
     if (kind !== 'task') {
       // resource nodes and kinds from newer tools: kept byte-for-byte, not interpreted.
       lines.push({ raw, id });
@@ -160,7 +182,18 @@ export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {
     }
     const task = validateTask(rec, fileLabel, lineNo);
     lines.push({ raw, id, task });
-    tasks.push(task);
   }
-  return { lines, tasks, ids };
+  for (const l of lines) if (l.task) tasks.push(l.task);
+  return { lines, tasks, ids, duplicates };
+}
+
+/** The warning a read prints for each repeated id (writes to it refuse: `duplicateIdError`). */
+export const duplicateIdWarning = (d: DuplicateId): string =>
+  `graph.jsonl:${d.lines.at(-1)}: duplicate id '${d.id}' (also on line ${d.lines.slice(0, -1).join(', ')}): the last line is used, as the Rust tool does — remove the line you do not want`;
+
+export function duplicateIdError(d: DuplicateId): WgError {
+  const [first, last] = [d.lines[0]!, d.lines.at(-1)!];
+  return new WgError('corrupt_graph', `task '${d.id}' is defined on lines ${d.lines.join(' and ')} of graph.jsonl — refusing to write it`, {
+    hint: `keep one of them: delete line ${first} (the Rust tool and wg read line ${last}) or line ${last}, then run the command again`,
+  });
 }

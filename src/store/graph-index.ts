@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import type { Hash } from 'node:crypto';
 import type { Task } from '../core/task.js';
 import { fsClockPast } from './file-identity.js';
-import type { GraphFile } from './graph-file.js';
+import type { DuplicateId, GraphFile } from './graph-file.js';
 
 /** Marks a task object that lacks fields (a row). Enumerable, so `{...row}` keeps it. */
 export const PARTIAL: unique symbol = Symbol.for('workgraph.partial-task') as never;
@@ -40,9 +40,12 @@ export const ROW_FIELDS = [
   'paused',
   'dispatch_count',
   'cycle_config',
+  'cron_enabled',
+  'next_cron_fire',
 ] as const;
 
-const INDEX_VERSION = 12;
+/** 13: rows carry dependencies as read (blocked_by merged into after), cron gates; duplicates. */
+const INDEX_VERSION = 13;
 
 /** A line of the index: a task row, the id of a non-task line, or null (blank / `#`). */
 export type IndexLine = Task | string | null;
@@ -62,6 +65,8 @@ export interface GraphIndex {
   stored?: Array<string | undefined>;
   /** Known to have no dependency cycle (saves the check on every read; ~8 ms at 10k tasks). */
   acyclic?: boolean;
+  /** Ids on more than one line (the earlier lines are indexed as non-task lines). */
+  duplicates?: DuplicateId[];
   /** The identity (file-identity.ts) of the file these rows describe. */
   ident: string;
   /** Counts the writes (and rebuilds) of this .wg/: the change journal's numbering. */
@@ -81,6 +86,7 @@ interface IndexHeader {
    * read finds an entry's line number by counting at most MARK_EVERY newlines. */
   marks: number[];
   acyclic?: boolean;
+  dups?: DuplicateId[];
 }
 
 export const MARK_EVERY = 1024;
@@ -137,6 +143,7 @@ export function buildIndex(file: GraphFile, bytes: Uint8Array, hash: string, ide
     lines: file.lines.map((l) => (l.task ? toRow(l.task) : l.id !== undefined ? l.id : null)),
     ident,
     gen,
+    ...(file.duplicates.length ? { duplicates: file.duplicates } : {}),
   };
 }
 
@@ -228,7 +235,7 @@ export function indexRows(f: IndexFile, opts: { keepStored?: boolean; spans?: Ui
       stored = text.split('\n').slice(1);
       for (let i = 0; i < stored.length; i++) stored[i] = stored[i]!.slice(0, -1);
     }
-    return { hash: header.hash, size: header.size, spans, lines, ident: opts.ident ?? header.ident, gen: header.gen, ...(stored ? { stored } : {}), ...(header.acyclic === true ? { acyclic: true } : {}) };
+    return { hash: header.hash, size: header.size, spans, lines, ident: opts.ident ?? header.ident, gen: header.gen, ...(stored ? { stored } : {}), ...(header.acyclic === true ? { acyclic: true } : {}), ...(Array.isArray(header.dups) ? { duplicates: header.dups } : {}) };
   } catch {
     return undefined;
   }
@@ -280,7 +287,7 @@ export function writeIndex(wgDir: string, index: GraphIndex, graphCtimeNs?: bigi
     const entries = index.lines.map((l, i) => index.stored?.[i] ?? storedText(l));
     const marks: number[] = [];
     for (let i = 0, off = 0; i < entries.length; off += entries[i]!.length + 2, i++) if (i % MARK_EVERY === 0) marks.push(off);
-    const head = JSON.stringify({ v: INDEX_VERSION, hash: index.hash, size: index.size, n: index.lines.length, gen: index.gen, ident: index.ident, ...(index.acyclic ? { acyclic: true } : {}), marks, spans: encodeSpans(index.spans) });
+    const head = asciiJson({ v: INDEX_VERSION, hash: index.hash, size: index.size, n: index.lines.length, gen: index.gen, ident: index.ident, ...(index.acyclic ? { acyclic: true } : {}), ...(index.duplicates?.length ? { dups: index.duplicates } : {}), marks, spans: encodeSpans(index.spans) });
     writeFileSync(tmp, entries.length ? `[${head},\n${entries.join(',\n')}]` : `[${head}]`);
     renameSync(tmp, path);
   } catch {

@@ -67,10 +67,11 @@ export function prepareWrite(graphPath: string, fd: number, state: GraphIndex, w
   const appended: Task[] = [];
   const appendedAt = new Map<string, number>();
   for (const w of writes) {
-    const raw = serializeTask(w);
     const i = find(w.id);
     if (i !== undefined) {
       const current = replaced.get(i)?.toString('utf8') ?? readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!);
+      // The line it replaces gives the key order (and unchanged dependencies their spelling).
+      const raw = serializeTask(w, JSON.parse(current) as Record<string, unknown>);
       if (current !== raw) {
         replaced.set(i, Buffer.from(raw, 'utf8'));
         rows.set(i, w);
@@ -183,7 +184,7 @@ export function prepareWrite(graphPath: string, fd: number, state: GraphIndex, w
     });
     const acyclic = state.acyclic === true && sameEdges ? true : isAcyclic(new Graph(lines.filter((l): l is Task => l !== null && typeof l === 'object')));
     const hash = hNew.digest('hex');
-    const next: GraphIndex = { hash, size: outSize, spans, lines, ident, gen: state.gen + 1, ...(acyclic ? { acyclic } : {}), ...(stored ? { stored } : {}) };
+    const next: GraphIndex = { hash, size: outSize, spans, lines, ident, gen: state.gen + 1, ...(acyclic ? { acyclic } : {}), ...(stored ? { stored } : {}), ...(state.duplicates ? { duplicates: state.duplicates } : {}) };
     const entry: JournalEntry = { g: next.gen, from: state.ident, to: ident, hash, size: outSize, n: lines.length, acyclic, set };
     return { next, entry, tmp, fd: out, changed: written.map((w) => w.id) };
   } catch (e) {

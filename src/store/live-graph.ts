@@ -33,7 +33,7 @@ import { LiveIndexes } from './live-indexes.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
 import { lazyArchived } from './archive-ids.js';
-import { checkWrites, loadState, openGraph, recordOperations, type MutationContext, type MutationOutcome } from './store.js';
+import { checkWrites, duplicateMap, duplicateWritePolicy, loadState, openGraph, recordOperations, type MutationContext, type MutationOutcome } from './store.js';
 
 export interface GraphChange {
   /** Everything may have changed (a full load): rebuild what depends on the graph. */
@@ -68,7 +68,14 @@ export class LiveGraph {
   /** Counters for the log, the bench and the tests. */
   readonly stats = { reloads: 0, replayed: 0, writes: 0 };
 
-  constructor(readonly paths: WgPaths) {
+  /**
+   * `warn`: where a write left out goes — a plan's write to an id on more than one line of
+   * graph.jsonl is skipped (the service's other work goes on; readiness never hands it such a task).
+   */
+  constructor(
+    readonly paths: WgPaths,
+    private readonly warn?: (message: string) => void,
+  ) {
     this.cursor = new JournalCursor(paths.dir);
     this.idx = new LiveIndexes((id) => this.lineOf.get(id) ?? Infinity);
     this.reload();
@@ -91,6 +98,7 @@ export class LiveGraph {
       dependents: this.idx.dependents,
       ...(this.cycles ? { cycles: this.cycles } : {}),
       knownAcyclic: this.state.acyclic === true,
+      ...(this.state.duplicates?.length ? { duplicates: duplicateMap(this.state.duplicates) } : {}),
       position: (id) => this.lineOf.get(id) ?? Infinity,
       archived: lazyArchived(this.paths),
     }));
@@ -170,7 +178,9 @@ export class LiveGraph {
       for (let attempt = 0; ; attempt++) {
         this.refresh();
         const graph = this.graph();
-        const p = plan(graph);
+        let p = plan(graph);
+        const writes = duplicateWritePolicy(p.writes, this.state.duplicates, { duplicateWrites: 'skip', ...(this.warn ? { warn: this.warn } : {}) });
+        if (writes !== p.writes) p = { ...p, writes };
         checkWrites(
           p.writes,
           (id) => this.rows.has(id),

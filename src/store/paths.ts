@@ -39,7 +39,8 @@ export function pathsFor(dir: string): WgPaths {
     daemonLog: join(serviceDir, 'daemon.log'),
     serviceEvents: join(serviceDir, 'events.jsonl'),
     registry: join(serviceDir, 'registry.json'),
-    registryLock: join(serviceDir, 'registry.lock'),
+    // The Rust tool's name: both tools exclude each other on the registry (docs/decisions.md).
+    registryLock: join(serviceDir, '.registry.lock'),
     agentsDir: join(d, 'agents'),
     logDir: join(d, 'log'),
     operations: join(d, 'log', 'operations.jsonl'),

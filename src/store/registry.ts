@@ -2,6 +2,11 @@
  * The agent registry (`service/registry.json`, SPEC §4): which agent runs which task, its
  * process identity and its lease. Written atomically under its own flock; heartbeats land here
  * and never rewrite graph.jsonl (SPEC §1 rule 8). Lock order: registry lock, then graph lock.
+ *
+ * Shared with the Rust tool (docs/rust-compat.md §5): its statuses are read (core/agent-status.ts),
+ * the lock is its `service/.registry.lock`, and every record is written with the fields it
+ * requires — `pid` 0 until the process exists (read back as "no PID yet"), `last_heartbeat` the
+ * start time until the first beat, `output_file` empty for a spawn that never ran.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod/mini';
@@ -12,8 +17,8 @@ import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
 import { describeIssue, valueAt } from './validation.js';
 
-export const AGENT_STATUSES = ['starting', 'working', 'done', 'failed', 'dead'] as const;
-export type AgentStatus = (typeof AGENT_STATUSES)[number];
+import { AGENT_STATUSES } from '../core/agent-status.js';
+export { AGENT_STATUSES, isAliveStatus, isEndedStatus, isHeldStatus, type AgentStatus } from '../core/agent-status.js';
 
 const str = z.optional(z.string());
 export const agentRecordSchema = z.looseObject({
@@ -41,8 +46,6 @@ export const registrySchema = z.looseObject({
 });
 export type Registry = z.infer<typeof registrySchema>;
 
-export const isAliveStatus = (s: AgentStatus): boolean => s === 'starting' || s === 'working';
-
 export function readRegistry(paths: WgPaths): Registry {
   let text: string;
   try {
@@ -62,8 +65,19 @@ export function readRegistry(paths: WgPaths): Registry {
     const i = r.error.issues[0]!;
     throw new WgError('corrupt_graph', `${paths.registry}: ${describeIssue(i, valueAt(raw, i.path))}`);
   }
+  // PID 0 is how a record without a process yet is written (the Rust tool requires a pid).
+  for (const a of Object.values(r.data.agents)) if (a.pid === 0) delete a.pid;
   return r.data;
 }
+
+/** The registry as written: every record with the fields the Rust tool requires (see above). */
+export function registryText(reg: Registry): string {
+  const agents = Object.fromEntries(
+    Object.entries(reg.agents).map(([id, a]) => [id, { ...a, pid: a.pid ?? 0, executor: a.executor ?? 'unknown', last_heartbeat: a.last_heartbeat ?? a.started_at, output_file: a.output_file ?? '' }]),
+  );
+  return JSON.stringify({ ...reg, agents }, null, 2) + '\n';
+}
+
 
 /**
  * The registry for a long-lived reader (the service): re-read and re-validated only when the
@@ -87,7 +101,7 @@ export class RegistryView {
   }
 }
 
-/** Read-modify-write of the registry under `service/registry.lock`. */
+/** Read-modify-write of the registry under `service/.registry.lock` (the Rust tool's lock). */
 export async function updateRegistry<R>(paths: WgPaths, fn: (reg: Registry) => R): Promise<R> {
   mkdirSync(paths.serviceDir, { recursive: true });
   const lock = await acquireLock(paths.registryLock);
@@ -97,7 +111,7 @@ export async function updateRegistry<R>(paths: WgPaths, fn: (reg: Registry) => R
     removeOrphanTemps(paths.registry);
     const reg = readRegistry(paths);
     const result = fn(reg);
-    writeFileDurable(paths.registry, JSON.stringify(reg, null, 2) + '\n');
+    writeFileDurable(paths.registry, registryText(reg));
     return result;
   } finally {
     lock.release();

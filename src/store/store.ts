@@ -21,7 +21,7 @@ import { formatTimestamp } from '../core/time.js';
 import { lazyArchived } from './archive-ids.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, racy } from './file-identity.js';
-import { parseGraph, wholeTask, type GraphFile } from './graph-file.js';
+import { duplicateIdError, duplicateIdWarning, parseGraph, wholeTask, type DuplicateId, type GraphFile } from './graph-file.js';
 import { buildIndex, hashBytes, indexRows, isPartial, readIndexFile, readLine, scanFile, writeIndex, type GraphIndex, type IndexFile } from './graph-index.js';
 import { abandonWrite, commitWrite, GraphChanged, prepareWrite } from './graph-write.js';
 import { acquireLock } from './lock.js';
@@ -56,6 +56,34 @@ export function checkWrites(writes: Task[], hasTask: (id: string) => boolean, no
       if (line !== undefined) throw new WgError('already_exists', `id '${t.id}' is already used by a non-task line (graph.jsonl:${line})`, { hint: 'choose another id with --id' });
     }
   }
+}
+
+export interface StoreOptions {
+  /** Where a read's warnings go (a repeated id): the CLI prints them on stderr, the service logs them. */
+  warn?: (message: string) => void;
+  /**
+   * A plan that writes a task whose id is on more than one line: `refuse` (the default: the
+   * command fails, naming both lines) or `skip` (those writes are left out, with a warning —
+   * for the service, whose other work must go on; readiness never hands it such a task).
+   */
+  duplicateWrites?: 'refuse' | 'skip';
+}
+
+export const duplicateMap = (dups: readonly DuplicateId[] | undefined): Map<string, readonly number[]> => new Map((dups ?? []).map((d) => [d.id, d.lines]));
+
+/**
+ * A plan's writes to ids on more than one line of graph.jsonl: refused (one error naming both
+ * lines), or — `skip`, the service — left out with a warning. Returns the writes to make.
+ */
+export function duplicateWritePolicy(writes: Task[], dups: readonly DuplicateId[] | undefined, opts: StoreOptions): Task[] {
+  let out = writes;
+  for (const d of dups ?? []) {
+    if (!out.some((w) => w.id === d.id)) continue;
+    if (opts.duplicateWrites !== 'skip') throw duplicateIdError(d);
+    opts.warn?.(`not writing '${d.id}': ${duplicateIdError(d).message.replace(/ — refusing to write it$/, '')}`);
+    out = out.filter((w) => w.id !== d.id);
+  }
+  return out;
 }
 
 /** Opens graph.jsonl for reading (the descriptor pins the inode: later reads see these bytes). */
@@ -128,11 +156,20 @@ export function indexedGraph(state: GraphIndex, line: (i: number) => string): Gr
     return wholeTask(line(i), i, id);
   });
   graph.knownAcyclic = state.acyclic === true;
+  graph.duplicates = duplicateMap(state.duplicates);
   return graph;
 }
 
 export class JsonlStore {
-  constructor(readonly paths: WgPaths) {}
+  constructor(
+    readonly paths: WgPaths,
+    private readonly opts: StoreOptions = {},
+  ) {}
+
+  /** Reads go on past a repeated id, as the Rust tool does (last line wins), with a warning. */
+  private warnDuplicates(dups: readonly DuplicateId[] | undefined): void {
+    if (dups?.length && this.opts.warn) for (const d of dups) this.opts.warn(duplicateIdWarning(d));
+  }
 
   /** Lock-free read of every whole task (for commands that print or scan all fields). */
   load(): Snapshot {
@@ -144,8 +181,10 @@ export class JsonlStore {
       throw e;
     }
     const file = parseGraph(decode(bytes));
+    this.warnDuplicates(file.duplicates);
     const graph = new Graph(file.tasks);
     graph.archived = lazyArchived(this.paths);
+    graph.duplicates = duplicateMap(file.duplicates);
     return { graph, file };
   }
 
@@ -158,6 +197,7 @@ export class JsonlStore {
     const { fd, stat } = openGraph(this.paths);
     const { state, rebuilt } = loadState(fd, stat, readIndexFile(this.paths.dir));
     if (rebuilt) writeIndex(this.paths.dir, state, stat.ctimeNs);
+    this.warnDuplicates(state.duplicates);
     const graph = indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
     graph.archived = lazyArchived(this.paths);
     return graph;
@@ -172,8 +212,12 @@ export class JsonlStore {
     const { fd, stat } = openGraph(this.paths);
     const index = readIndexFile(this.paths.dir);
     if (index && index.header.ident === identityOf(stat) && !racy(stat, index.stat)) {
+      const dups = index.header.dups;
       const v = IndexView.open(index, fd);
-      if (v) return v;
+      if (v) {
+        this.warnDuplicates(dups);
+        return v;
+      }
     }
     closeSync(fd);
     return this.loadFast();
@@ -196,7 +240,11 @@ export class JsonlStore {
           const { state, rebuilt } = loadState(fd, stat, readIndexFile(this.paths.dir), { keepStored: true, trust: attempt === 0 });
           const graph = indexedGraph(state, (i) => readLine(fd, state.spans[2 * i]!, state.spans[2 * i + 1]!));
           graph.archived = lazyArchived(this.paths);
-          const p = plan(graph);
+          let p = plan(graph);
+          // A write to a repeated id refuses (one error, no warning first); any other warns.
+          const writes = duplicateWritePolicy(p.writes, state.duplicates, this.opts);
+          if (writes !== p.writes) p = { ...p, writes };
+          this.warnDuplicates(state.duplicates);
           checkWrites(
             p.writes,
             (id) => graph.has(id),

@@ -402,10 +402,11 @@ describe.concurrent('wg done / fail / abandon', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown failure class 'bogus'");
     expect(task(q, 'a').status).toBe('in-progress');
-    const f = await q.wg(['fail', 'a', '--reason', 'tests broke', '--class', 'manual']);
+    const f = await q.wg(['fail', 'a', '--reason', 'tests broke', '--class', 'api-error-429-rate-limit']);
     ok(f);
     expect(f.stdout).toBe("Marked 'a' as failed (tests broke)\n");
-    expect(task(q, 'a')).toMatchObject({ status: 'failed', failure_reason: 'tests broke', failure_class: 'manual' });
+    // The Rust CLI spelling in, the on-disk spelling written.
+    expect(task(q, 'a')).toMatchObject({ status: 'failed', failure_reason: 'tests broke', failure_class: 'api-error429-rate-limit' });
     const again = await q.wg(['fail', 'a', '--json']);
     ok(again);
     expect(again.json<{ already: boolean }>().already).toBe(true);

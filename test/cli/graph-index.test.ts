@@ -51,6 +51,7 @@ describe('graph index', () => {
   it('a corrupt line added behind its back fails every command, index or not, and nothing is written', () => {
     seed();
     p!.run(['ready']);
+    p!.rustUnloadable('appends a corrupt line on purpose');
     writeFileSync(p!.graphPath, readFileSync(p!.graphPath, 'utf8') + '{not json\n');
     const before = readFileSync(p!.graphPath);
     for (const args of [['ready'], ['list'], ['status'], ['done', 'design'], ['add', 'More']]) {

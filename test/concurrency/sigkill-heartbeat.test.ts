@@ -35,7 +35,7 @@ describe('SIGKILL during heartbeats', () => {
     const serviceDir = join(p.wgDir, 'service');
     mkdirSync(serviceDir, { recursive: true });
     const registryPath = join(serviceDir, 'registry.json');
-    const lockPath = join(serviceDir, 'registry.lock');
+    const lockPath = join(serviceDir, '.registry.lock');
     // A few agents so the registry is more than a handful of bytes.
     const agents: Record<string, unknown> = {};
     for (let i = 1; i <= 40; i++) {

@@ -212,8 +212,10 @@ export function writeRegistry(
   const path = registryPath(wgDir);
   mkdirSync(join(wgDir, 'service'), { recursive: true });
   const defaults = opts.defaults ?? { pid: 999_999, started_at: '2026-01-01T00:00:00Z' };
+  // Every record as wg writes one: with the fields the Rust tool requires (pid 0 = no process yet).
+  const full = (a: Partial<AgentRecord>): Partial<AgentRecord> => ({ ...a, pid: a.pid ?? 0, last_heartbeat: a.last_heartbeat ?? a.started_at, output_file: a.output_file ?? '' });
   const reg = {
-    agents: Object.fromEntries(agents.map((a) => [a.id, { executor: 'shell', status: 'working', claim_epoch: 1, ...defaults, ...a }])),
+    agents: Object.fromEntries(agents.map((a) => [a.id, full({ executor: 'shell', status: 'working', claim_epoch: 1, ...defaults, ...a })])),
     next_agent_id: opts.nextAgentId ?? Math.max(0, ...agents.map((a) => Number(a.id.slice(6)))) + 1,
   };
   writeFileSync(path, JSON.stringify(reg, null, 2) + '\n');

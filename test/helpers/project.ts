@@ -12,6 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { daemonLogPath, graphTasks, readDaemonLog, readRegistry, registryPath, seedGraph, writeRegistry, type AgentRecord, type LogLine, type TaskLine, type TaskSeed } from './files.js';
 import { groupMembers, procStat, processRunning, safeKill, waitFor } from './proc.js';
+import { assertRustLoadable, rustLoadProblems } from './rust-loadable.js';
 import { wg, wgAsync, type WgResult } from './wg.js';
 
 /** A PATH without anything the host may have installed as `claude`/`codex`: node + system dirs. */
@@ -38,7 +39,8 @@ export interface StatusJson {
 
 const tomlValue = (v: string | number | boolean): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
-const SERVICE_TIMINGS = { executor: 'shell', max_agents: 4, poll_interval: '1s', kill_grace: '500ms', settling_delay: '0ms', heartbeat_timeout: '60s' };
+// poll_interval in whole seconds: the Rust tool's type (wg reads both spellings).
+const SERVICE_TIMINGS = { executor: 'shell', max_agents: 4, poll_interval: 1, kill_grace: '500ms', settling_delay: '0ms', heartbeat_timeout: '60s' };
 
 function initDir(): string {
   return mkdtempSync(join(tmpdir(), 'wg-test-'));
@@ -54,6 +56,8 @@ function build(dir: string, opts: ProjectOptions) {
     const d = { ...SERVICE_TIMINGS, ...opts.dispatcher };
     writeFileSync(join(wgDir, 'config.toml'), ['[dispatcher]', ...Object.entries(d).map(([k, v]) => `${k} = ${tomlValue(v)}`), '', opts.extraToml ?? ''].join('\n') + '\n');
   }
+  /** Why this test leaves files the Rust tool cannot load (set by `rustUnloadable`), else undefined. */
+  let unloadableOnPurpose: string | undefined;
   const daemonPids = new Set<number>();
   /** PIDs a test learned of (grandchildren, stand-in agents): SIGKILLed in cleanup if still running. */
   const extraPids = new Set<number>();
@@ -228,6 +232,13 @@ function build(dir: string, opts: ProjectOptions) {
       extraPids.add(pid);
     },
     /**
+     * This test writes files the Rust tool cannot load on purpose (a corrupt line, a value only an
+     * older wg wrote): cleanup then skips the loadability check of everything left behind.
+     */
+    rustUnloadable(why: string): void {
+      unloadableOnPurpose = why;
+    },
+    /**
      * Stops a service this project ran (`service stop --kill-agents`), SIGKILLs every daemon PID
      * still alive, every agent process group in the registry, every group and PID the test
      * recorded; then removes the directory.
@@ -249,7 +260,10 @@ function build(dir: string, opts: ProjectOptions) {
       }
       for (const g of groups) if (groupMembers(g).length) safeKill(-g);
       for (const pid of extraPids) if (processRunning(pid)) safeKill(pid);
+      // Everything wg left behind must be loadable by the Rust tool (checked before removal).
+      const problems = unloadableOnPurpose === undefined ? rustLoadProblems(dir) : [];
       rmSync(dir, { recursive: true, force: true });
+      assertRustLoadable(problems);
     },
   };
   return self;
@@ -292,10 +306,23 @@ export function recoveryProject(opts: Pick<ProjectOptions, 'dispatcher'> = {}): 
 export type ServiceProject = Project;
 export type RecoveryProject = Project;
 
-/** A bare temp directory (no `wg init`). Call `cleanup()` in afterEach/finally. */
-export function bareTempDir(): { dir: string; cleanup: () => void } {
+/**
+ * A bare temp directory (no `wg init`). Call `cleanup()` in afterEach/finally; like a project's,
+ * it checks that every graph, registry and service state left in it is loadable by the Rust tool
+ * (`rustUnloadable(why)` skips that).
+ */
+export function bareTempDir(): { dir: string; cleanup: () => void; rustUnloadable: (why: string) => void } {
   const dir = initDir();
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  let skip: string | undefined;
+  return {
+    dir,
+    rustUnloadable: (why) => void (skip = why),
+    cleanup: () => {
+      const problems = skip === undefined ? rustLoadProblems(dir) : [];
+      rmSync(dir, { recursive: true, force: true });
+      assertRustLoadable(problems);
+    },
+  };
 }
 
 /**
@@ -306,7 +333,7 @@ export function bareTempDir(): { dir: string; cleanup: () => void } {
  */
 export function tempDirsPerTest(): {
   project: (ctx: { task: { id: string } }, opts?: ProjectOptions) => Promise<Project>;
-  bare: (ctx: { task: { id: string } }) => { dir: string; cleanup: () => void };
+  bare: (ctx: { task: { id: string } }) => { dir: string; cleanup: () => void; rustUnloadable: (why: string) => void };
   cleanup: (ctx: { task: { id: string } }) => void;
 } {
   const owned = new Map<string, Array<() => void>>();
@@ -327,8 +354,17 @@ export function tempDirsPerTest(): {
       return b;
     },
     cleanup(ctx) {
-      for (const fn of owned.get(ctx.task.id) ?? []) fn();
+      // Every directory is removed even when a check fails; the first failure is reported.
+      let failure: unknown;
+      for (const fn of owned.get(ctx.task.id) ?? []) {
+        try {
+          fn();
+        } catch (e) {
+          failure ??= e;
+        }
+      }
       owned.delete(ctx.task.id);
+      if (failure) throw failure;
     },
   };
 }

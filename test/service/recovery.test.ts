@@ -58,7 +58,7 @@ wg done "$WG_TASK_ID"
     expect(p.events('claim:reclaimed').some((l) => l.task === 'frag' && l.agent === a1.id && l.failed === false)).toBe(true);
   });
 
-  it('max_retries exhausted by repeated kills → failed (agent-killed)', async () => {
+  it('max_retries exhausted by repeated kills → failed (agent-exit-nonzero, the signal in the reason)', async () => {
     p = serviceProject();
     p.ok(['add', 'Doomed', '--id', 'doom', '--max-retries', '1', '--exec', 'sleep 300']);
     p.start();
@@ -68,8 +68,8 @@ wg done "$WG_TASK_ID"
     expect(p.task('doom').retry_count).toBe(1);
     process.kill(a2.pid, 'SIGKILL');
     const failed = await p.waitStatus('doom', 'failed', 5000);
-    expect(failed.failure_class).toBe('agent-killed');
-    expect(failed.failure_reason).toMatch(/retries exhausted/);
+    expect(failed.failure_class).toBe('agent-exit-nonzero');
+    expect(failed.failure_reason).toMatch(/was killed by SIGKILL; retries exhausted/);
     expect(failed.retry_count).toBe(2);
     expect(failed.assigned).toBeUndefined();
     // And no third agent.

@@ -270,6 +270,7 @@ describe('LiveGraph (the service copy) equals a fresh full load', () => {
     p = tempProject();
     const paths = pathsFor(p.wgDir);
     p.run(['add', 'A', '--id', 'a']);
+    p.rustUnloadable('appends a corrupt line on purpose');
     const live = new LiveGraph(paths);
     try {
       appendFileSync(paths.graph, '{"id":"b","title":"B","status":"bogus"}\n');

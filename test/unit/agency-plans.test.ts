@@ -100,11 +100,12 @@ describe('the eval gate (tag eval-gate)', () => {
     expect(written(p.writes, 'a').status).toBe('done');
   });
 
-  it('after max_eval_rescues: failed (eval-rejected)', () => {
+  it('after max_eval_rescues: failed, the reason says why (no failure class: none of the Rust tool\'s fits)', () => {
     const p = planResolveEvaluations(graph(gated({ rescue_count: 3 }), evalDone), svc, opts({ a: [ev(0.2)] }));
     const a = written(p.writes, 'a');
     expect(a.status).toBe('failed');
-    expect(a.failure_class).toBe('eval-rejected');
+    expect(a.failure_class).toBeUndefined();
+    expect(a.failure_reason).toMatch(/^evaluation scored 0\.20, below eval_gate_threshold/);
     expect(a.failure_reason).toContain('0.20');
     expect(p.result.rejected).toEqual([{ id: 'a', score: 0.2 }]);
   });

@@ -221,10 +221,10 @@ describe('planAgentExit', () => {
     expect(p.ops).toEqual([{ op: 'reclaim', task_id: 'x', detail: { agent: 'agent-3', reason: 'was killed by SIGKILL', failed: false } }]);
   });
 
-  it('a signal death past max_retries fails the task with agent-killed', () => {
+  it('a signal death past max_retries fails the task with agent-exit-nonzero (the signal is in the reason)', () => {
     const p = planAgentExit(running({ retry_count: 1, max_retries: 1 }), 'x', 'agent-3', 4, { kind: 'signal', signal: 'SIGSEGV' }, svc());
     expect(p.result.action).toBe('failed');
-    expect(written(p.writes, 'x')).toMatchObject({ status: 'failed', failure_class: 'agent-killed' });
+    expect(written(p.writes, 'x')).toMatchObject({ status: 'failed', failure_class: 'agent-exit-nonzero', failure_reason: 'agent agent-3 was killed by SIGSEGV; retries exhausted (1/1)' });
   });
 
   it('fenced: no change when the task moved to another agent, another epoch, another status, or is gone', () => {

@@ -14,7 +14,7 @@ import { planEdit } from '../../src/core/plans/edit.js';
 import { planAbandon, planDone, planFail } from '../../src/core/plans/finish.js';
 import type { Plan } from '../../src/core/plan.js';
 import { isReady, readiness, readyTasks } from '../../src/core/readiness.js';
-import { FIELD_ORDER, isTerminal, serializeTask, STATUSES, type Status, type Task } from '../../src/core/task.js';
+import { FAILURE_CLASSES, FIELD_ORDER, isTerminal, serializeTask, STATUSES, type Status, type Task } from '../../src/core/task.js';
 import { apply, HOUR, NOW, task, who } from './fixtures.js';
 
 const RUNS = { numRuns: 300 };
@@ -266,7 +266,7 @@ const knownFields = fc.record(
     completed_at: optStr,
     last_interaction_at: optStr,
     failure_reason: fc.option(fc.string(), { nil: null }),
-    failure_class: optStr,
+    failure_class: fc.option(fc.constantFrom(...FAILURE_CLASSES), { nil: undefined }),
     visibility: optStr,
     log: fc.array(fc.record({ timestamp: fc.string(), actor: fc.string(), message: fc.string() }, { requiredKeys: ['timestamp', 'message'] }), { maxLength: 3 }),
     retry_count: fc.nat(),
@@ -291,7 +291,7 @@ const arbTask = (identifierOnly: boolean): fc.Arbitrary<Task> =>
       fc.string(),
       fc.string(),
       fc.constantFrom(...STATUSES),
-      fc.integer({ min: -100, max: 100 }),
+      fc.integer({ min: 0, max: 100 }),
       knownFields,
       fc.uniqueArray(fc.tuple(unknownKey(identifierOnly), fc.jsonValue()), { maxLength: 5, selector: ([k]) => k }),
       fc.boolean(),

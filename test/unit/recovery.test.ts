@@ -522,11 +522,12 @@ describe('planReconcile', () => {
     expect(p.result.reclaimed[0]!.ready_after).toBe(iso(2_000));
   });
 
-  it('past max_retries the task fails with failure_class agent-died', () => {
+  it('past max_retries the task fails, without a failure class (the Rust tool has none for a vanished agent): the reason says it', () => {
     const g = graph(task('x', { status: 'in-progress', assigned: 'agent-1', retry_count: 2, max_retries: 2, claim_epoch: 6 }));
     const p = planReconcile(g, liveness(dead('agent-1', 'process 9 is gone')), svc());
     const t = written(p.writes, 'x');
-    expect(t).toMatchObject({ status: 'failed', failure_class: 'agent-died', retry_count: 3, claim_epoch: 7, completed_at: NOW_ISO });
+    expect(t).toMatchObject({ status: 'failed', retry_count: 3, claim_epoch: 7, completed_at: NOW_ISO });
+    expect(t.failure_class).toBeUndefined();
     expect(t.assigned).toBeUndefined();
     expect(t.failure_reason).toBe('agent agent-1 process 9 is gone; retries exhausted (2/2)');
     expect(lastLog(t)).toBe('stale claim cleared: agent agent-1 process 9 is gone; failed after 2 retries');
@@ -537,7 +538,7 @@ describe('planReconcile', () => {
     const t = task('x', { status: 'in-progress', assigned: 'agent-1', retry_count: 1 });
     expect(written(planReconcile(graph(t), NONE, svc(), { maxRetries: 1 }).writes, 'x').status).toBe('failed');
     expect(written(planReconcile(graph(t), NONE, svc(), { maxRetries: 5 }).writes, 'x').status).toBe('open');
-    expect(requeueAfterDeath(t, 'agent-1', 'x', svc(), { maxRetries: 0, failureClass: 'agent-killed' }).task.failure_class).toBe('agent-killed');
+    expect(requeueAfterDeath(t, 'agent-1', 'x', svc(), { maxRetries: 0, failureClass: 'agent-exit-nonzero' }).task.failure_class).toBe('agent-exit-nonzero');
   });
 
   it('applying the plan twice is a no-op the second time (idempotent)', () => {

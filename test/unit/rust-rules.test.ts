@@ -1,13 +1,13 @@
 /**
- * The Rust-loadability checker (test/helpers/rust-rules.ts, rust-config-rules.ts) against
+ * The Rust-loadability checker (src/compat/rust-rules.ts, rust-config-rules.ts) against
  * hand-written lines whose fate in the Rust tool is known from its source (docs/rust-compat.md),
  * and over the Rust-format fixtures in test/fixtures/rust/.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rustLoadsConfig, rustModelSpecProblem } from '../helpers/rust-config-rules.js';
-import { RUST_AGENT_STATUSES, RUST_FAILURE_CLASSES, RUST_STATUSES, rustGraphLine, rustLoadsGraph, rustLoadsRegistry, rustLoadsServiceState } from '../helpers/rust-rules.js';
+import { rustLoadsConfig, rustModelSpecProblem } from '../../src/compat/rust-config-rules.js';
+import { RUST_AGENT_STATUSES, RUST_FAILURE_CLASSES, RUST_STATUSES, rustGraphLine, rustLoadsGraph, rustLoadsRegistry, rustLoadsServiceState } from '../../src/compat/rust-rules.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'rust');
 const task = (extra: string): string => `{"kind":"task","id":"t","title":"T"${extra}}`;

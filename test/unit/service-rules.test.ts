@@ -8,12 +8,46 @@ import { judgeAgent, type AgentFacts, type ServiceKnowledge } from '../../src/co
 import { spawnFailureBackoffMs } from '../../src/core/plans/dispatch.js';
 import { agentAfterExit, classifyExit, exitReason, planExitWithUsage, type ExitingAgent } from '../../src/core/plans/agent-death.js';
 import { planStopAgents } from '../../src/core/plans/stop-agents.js';
+import { planReconcile } from '../../src/core/plans/reconcile.js';
+import { deadClaim } from '../../src/core/claims.js';
 import { graph, iso, MIN, NOW, task, who, written } from './fixtures.js';
 
 const nowMs = NOW.getTime();
 const S = { nowMs, heartbeatTimeoutMs: 60_000, host: 'here' };
 const rec = (patch: Partial<AgentFacts> = {}): AgentFacts => ({ id: 'agent-1', status: 'working', started_at: iso(-10 * MIN), last_heartbeat: iso(-5_000), host: 'here', pid: 123, ...patch });
 const svc = (patch: Partial<ServiceKnowledge> = {}): ServiceKnowledge => ({ supervised: false, exitPending: false, ...patch });
+
+describe('judgeAgent: the Rust tool\'s registry statuses (docs/rust-compat.md §5)', () => {
+  it('parked and frozen are held — not alive, not dead — for both views; a frozen agent whose PID is gone is dead', () => {
+    for (const status of ['parked', 'frozen'] as const) {
+      expect(judgeAgent(rec({ status }), undefined, S)).toEqual({ alive: false, held: true, reason: `is ${status}` });
+      expect(judgeAgent(rec({ status }), undefined, S, svc({ supervised: true }))).toEqual({ alive: false, held: true, reason: `is ${status}` });
+    }
+    expect(judgeAgent(rec({ status: 'frozen' }), { alive: true, stopped: true }, S)).toEqual({ alive: false, held: true, reason: 'is frozen' });
+    expect(judgeAgent(rec({ status: 'frozen' }), { alive: false, reason: 'process 123 is gone' }, S)).toEqual({ alive: false, reason: 'is frozen, but process 123 is gone' });
+    // A parked agent exited on purpose: its PID being gone changes nothing.
+    expect(judgeAgent(rec({ status: 'parked' }), { alive: false, reason: 'process 123 is gone' }, S)).toEqual({ alive: false, held: true, reason: 'is parked' });
+  });
+
+  it('idle and stopping are judged like running agents, by their PID', () => {
+    for (const status of ['idle', 'stopping'] as const) {
+      expect(judgeAgent(rec({ status }), { alive: true }, S)).toEqual({ alive: true });
+      expect(judgeAgent(rec({ status }), { alive: false, reason: 'process 123 is gone' }, S)).toEqual({ alive: false, reason: 'process 123 is gone' });
+    }
+  });
+
+  it("a held agent's claim stands: the reconciler re-queues nothing, a dead agent's claim is reclaimed", () => {
+    const g = graph(task('w', { status: 'waiting', assigned: 'agent-8' }), task('p', { status: 'in-progress', assigned: 'agent-9' }), task('d', { status: 'in-progress', assigned: 'agent-7' }));
+    const liveness = new Map([
+      ['agent-8', { alive: false, held: true, reason: 'is parked' }],
+      ['agent-9', { alive: false, held: true, reason: 'is frozen' }],
+      ['agent-7', { alive: false, reason: 'process 7 is gone' }],
+    ]);
+    expect(deadClaim(g.get('p')!, liveness)).toBeUndefined();
+    const r = planReconcile(g, liveness, who());
+    expect(r.result.reclaimed.map((c) => c.task_id)).toEqual(['d']);
+  });
+});
 
 describe('judgeAgent: the CLI view and the service view', () => {
   it('a finished record is dead with its status and reason, for both views', () => {

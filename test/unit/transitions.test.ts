@@ -248,14 +248,17 @@ describe('done', () => {
 describe('fail', () => {
   it.each(['open', 'in-progress', 'incomplete', 'waiting', 'blocked', 'pending-eval'] as Status[])('%s → failed with reason and class', (status) => {
     const g = graph(task('a', { status, assigned: 'alice', claim_epoch: 1 }));
-    const p = planFail(g, 'a', who(), { reason: 'boom', failureClass: 'manual' });
+    const p = planFail(g, 'a', who(), { reason: 'boom', failureClass: 'wrapper-internal' });
     const t = written(p.writes, 'a');
-    expect(t).toMatchObject({ status: 'failed', failure_reason: 'boom', failure_class: 'manual', assigned: 'alice', claim_epoch: 1, completed_at: NOW_ISO });
+    expect(t).toMatchObject({ status: 'failed', failure_reason: 'boom', failure_class: 'wrapper-internal', assigned: 'alice', claim_epoch: 1, completed_at: NOW_ISO });
     expect(lastLog(t)).toBe('Task marked as failed: boom');
   });
 
-  it('accepts every known failure class', () => {
+  it('accepts the six classes of the Rust tool in both spellings, and keeps the on-disk one', () => {
     for (const c of FAILURE_CLASSES) expect(planFail(graph(task('a')), 'a', who(), { failureClass: c }).result.task.failure_class).toBe(c);
+    expect(planFail(graph(task('a')), 'a', who(), { failureClass: 'api-error-429-rate-limit' }).result.task.failure_class).toBe('api-error429-rate-limit');
+    expect(planFail(graph(task('a')), 'a', who(), { failureClass: 'api-error-5xx-transient' }).result.task.failure_class).toBe('api-error5xx-transient');
+    expect(planFail(graph(task('a')), 'a', who(), { failureClass: 'api-error400-document' }).result.task.failure_class).toBe('api-error400-document');
   });
 
   it('fail on a failed task is a no-op', () => {
@@ -272,7 +275,9 @@ describe('fail', () => {
   it('an unknown failure class is a usage error (exit 2), nothing written', () => {
     const err = wgError(() => planFail(graph(task('a')), 'a', who(), { failureClass: 'cosmic-rays' }), 'invalid_argument', ExitCode.usage);
     expect(err.message).toContain('cosmic-rays');
-    expect(err.hint).toContain('manual');
+    expect(err.hint).toBe('use one of: api-error-400-document, api-error-429-rate-limit, api-error-5xx-transient, agent-hard-timeout, agent-exit-nonzero, wrapper-internal — or describe the cause with --reason');
+    // The classes older wg builds wrote are causes, not classes the Rust tool can read.
+    for (const old of ['manual', 'agent-died', 'agent-killed', 'eval-rejected']) wgError(() => planFail(graph(task('a')), 'a', who(), { failureClass: old }), 'invalid_argument', ExitCode.usage);
   });
 
   it('keeps an earlier reason/class when none is given', () => {

@@ -5,7 +5,7 @@ import { planAgentKill } from '../../core/plans/requeue.js';
 import { DRY_RUN_HEADER, recoveryContext } from '../recovery-context.js';
 import { formatAge, parseTimestamp } from '../../core/time.js';
 import { table } from '../../render/table.js';
-import { isAliveStatus } from '../../store/registry.js';
+import { isEndedStatus } from '../../store/registry.js';
 import { CliContext } from '../context.js';
 
 export function register(program: Command): void {
@@ -25,7 +25,8 @@ export function register(program: Command): void {
         .map((a) => {
           const l = rc.liveness.get(a.id);
           const alive = !!l?.alive;
-          return { a, alive, status: alive || !isAliveStatus(a.status) ? a.status : `dead (${l?.reason ?? 'gone'})` };
+          // A parked or frozen agent (the Rust tool's) shows as such; a frozen one whose PID is gone, as dead.
+          return { a, alive, status: alive || l?.held || isEndedStatus(a.status) ? a.status : `dead (${l?.reason ?? 'gone'})` };
         })
         .filter((r) => (flags.alive ? r.alive : flags.dead ? !r.alive : true));
       const age = (ts: string | undefined): string => {

@@ -23,13 +23,17 @@ export function register(program: Command): void {
   evaluate
     .command('record')
     .description('record an evaluation by hand (score and dimensions are numbers 0..1)')
-    .argument('<task>', 'task id')
+    .argument('[task]', 'task id (or --task)')
+    .option('--task <id>', 'task id (the Rust tool\'s spelling)')
     .requiredOption('--score <s>', 'overall score, 0..1')
     .option('--dim <name=value>', `a dimension score (repeatable): ${DIMENSIONS.join(', ')}`, collect)
     .option('--notes <text>', 'what was good, what was missing')
     .option('--source <source>', 'manual | llm | system | flip | outcome:<name>', 'manual')
-    .action((taskId: string, flags: { score: string; dim?: string[]; notes?: string; source: string }, cmd: Command) => {
+    .action((positional: string | undefined, flags: { task?: string; score: string; dim?: string[]; notes?: string; source: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      if (positional !== undefined && flags.task !== undefined && positional !== flags.task) throw usageError(`two tasks given: '${positional}' and --task '${flags.task}'`, 'give the task once');
+      const taskId = positional ?? flags.task;
+      if (taskId === undefined) throw usageError('which task? give its id', 'wg evaluate record TASK --score 0.8  ·  wg evaluate record --task TASK --score 0.8');
       // Every flag is checked before anything is read or written.
       const score = parseScoreFlag(flags.score);
       const dimensions: Partial<Record<Dimension, number>> = {};

@@ -27,6 +27,7 @@ export const commandLoaders: Record<string, () => Promise<{ register: Register }
   'blocked': () => import('./blocked.js'),
   'why-blocked': () => import('./why-blocked.js'),
   'check': () => import('./check.js'),
+  'config': () => import('./config.js'),
   'pause': () => import('./pause.js'),
   'resume': () => import('./resume.js'),
   'viz': () => import('./viz.js'),

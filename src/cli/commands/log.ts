@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { planLog } from '../../core/plans/annotate.js';
+import { usageError } from '../../core/errors.js';
 import { requireTask } from '../../core/plan.js';
 import { CliContext } from '../context.js';
 
@@ -10,8 +11,10 @@ export function register(program: Command): void {
     .argument('<id>', 'task id')
     .argument('[message]', 'the entry; omit to list the log')
     .option('--actor <name>', 'who is writing (default: $WG_AGENT_ID, $WG_USER, $USER)')
-    .action(async (id: string, message: string | undefined, flags: { actor?: string }, cmd: Command) => {
+    .option('--list', 'list the log (the Rust tool\'s spelling; the same as giving no message)')
+    .action(async (id: string, message: string | undefined, flags: { actor?: string; list?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      if (flags.list && message !== undefined) throw usageError('--list lists the log: give no message with it', `wg log ${id} --list  ·  wg log ${id} "what happened"`);
       if (message === undefined) {
         const task = requireTask(ctx.store().loadFast(), id);
         const log = task.log ?? [];

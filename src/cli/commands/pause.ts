@@ -3,12 +3,11 @@ import { planPause } from '../../core/plans/annotate.js';
 import { CliContext } from '../context.js';
 import type { ActionOutcome } from '../task-actions.js';
 
-/** `wg pause ID` / `wg resume ID` applied (the commands and the dashboards' pause/resume key). */
-export async function setPaused(ctx: CliContext, id: string, paused: boolean): Promise<ActionOutcome> {
+/** `wg pause ID` applied (the command and the dashboards' pause key/button). */
+export async function pauseTask(ctx: CliContext, id: string): Promise<ActionOutcome> {
   const who = ctx.actor();
-  const r = await ctx.mutate(who, (g) => planPause(g, id, who, paused));
-  const lines = paused ? [r.changed ? `Paused '${id}'` : `'${id}' is already paused`] : [r.changed ? `Resumed '${id}'` : `'${id}' is not paused`];
-  return { json: { task: r.task, changed: r.changed }, lines };
+  const r = await ctx.mutate(who, (g) => planPause(g, id, who, true));
+  return { json: { task: r.task, changed: r.changed }, lines: [r.changed ? `Paused '${id}'` : `'${id}' is already paused`] };
 }
 
 export function register(program: Command): void {
@@ -18,7 +17,7 @@ export function register(program: Command): void {
     .argument('<id>', 'task id')
     .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const o = await setPaused(ctx, id, true);
+      const o = await pauseTask(ctx, id);
       ctx.out(o.json, () => o.lines);
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseTimestamp } from '../../core/time.js';
-import { isAliveStatus, updateRegistry } from '../../store/registry.js';
+import { isEndedStatus, updateRegistry, type AgentStatus } from '../../store/registry.js';
 import { CliContext } from '../context.js';
 import { parseDurationFlag } from '../parse.js';
 import { parseDurationMs } from '../../core/time.js';
@@ -8,7 +8,7 @@ import { parseDurationMs } from '../../core/time.js';
 export function register(program: Command): void {
   program
     .command('reap')
-    .description('drop finished agents (done, failed, dead) from the registry; their agents/<id>/ directories stay')
+    .description('drop finished agents (done, failed, dead) from the registry; their agents/<id>/ directories stay (parked and frozen agents are kept)')
     .option('--older-than <duration>', 'only agents finished longer ago than this', '1h')
     .option('--dry-run', 'list them, change nothing')
     .action(async (flags: { olderThan: string; dryRun?: boolean }, cmd: Command) => {
@@ -16,7 +16,7 @@ export function register(program: Command): void {
       const ms = parseDurationMs(parseDurationFlag('--older-than', flags.olderThan))!;
       const cutoff = ctx.clock.now().getTime() - ms;
       const pick = (a: { status: string; completed_at?: string | undefined; started_at: string }): boolean =>
-        !isAliveStatus(a.status as never) && (parseTimestamp(a.completed_at ?? a.started_at)?.getTime() ?? 0) <= cutoff;
+        isEndedStatus(a.status as AgentStatus) && (parseTimestamp(a.completed_at ?? a.started_at)?.getTime() ?? 0) <= cutoff;
       const removed = await updateRegistry(ctx.paths, (r) => {
         const ids = Object.values(r.agents).filter(pick).map((a) => a.id);
         if (!flags.dryRun) for (const id of ids) delete r.agents[id];

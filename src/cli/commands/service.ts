@@ -164,11 +164,14 @@ export function register(program: Command): void {
       const backoff = graph.all().filter((t) => t.status === 'open' && t.ready_after && (parseTimestamp(t.ready_after)?.getTime() ?? 0) > now.getTime() && (t.retry_count ?? 0) > 0);
       const explanations = explainWaiting(decision, { running: !!live, backoff });
       const agents = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.alive);
+      // Parked/frozen by the Rust tool: not running, not dead; their tasks stay theirs.
+      const held = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.held);
       ctx.out(
-        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations },
+        { running: !!live, service: live ?? null, paused, max_agents: maxAgents, agents_alive: agents.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null, executor: a.executor ?? null })), agents_held: held.map((a) => ({ id: a.id, task: a.task_id, status: a.status })), ready: decision.spawn.length + decision.waiting.length, waiting: explanations },
         () => {
           const lines = [live ? `Service: running (PID ${String(live.pid)}, since ${String(live.started_at)})${paused ? ' — dispatcher PAUSED' : ''}` : 'Service: stopped', `Dispatcher: max_agents=${maxAgents}, executor=${(live?.executor as string) ?? d.executor}, poll=${d.pollIntervalMs / 1000}s`, `Agents alive: ${agents.length}`];
           for (const a of agents) lines.push(`  ${a.id}  ${a.task_id}  ${a.executor ?? ''}  pid ${a.pid ?? '-'}`);
+          if (held.length) lines.push(`Agents parked or frozen (by the Rust tool; their tasks stay theirs): ${held.map((a) => `${a.id} (${a.status}, ${a.task_id})`).join(', ')}`);
           if (explanations.length) {
             lines.push('', 'Why ready tasks are not running:');
             for (const e of explanations) lines.push(`  - ${e.message}`, `    fix: ${e.fix}`);

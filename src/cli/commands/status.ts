@@ -9,6 +9,14 @@ import { readServiceStateFile } from '../../service/service-files.js';
 import { table } from '../../render/table.js';
 import { CliContext } from '../context.js';
 
+/** Every other status that has tasks (the Rust tool's pending-eval, waiting, …): none is hidden. */
+function otherStatuses(counts: Record<string, number>): string {
+  const shown = new Set(['open', 'in-progress', 'done', 'failed', 'abandoned']);
+  return STATUSES.filter((s) => !shown.has(s) && counts[s])
+    .map((s) => `, ${counts[s]} ${s === 'blocked' ? 'marked blocked' : s}`)
+    .join('');
+}
+
 export function register(program: Command): void {
   program
     .command('status')
@@ -40,18 +48,21 @@ export function register(program: Command): void {
       // Alive as the process table says, not just as the registry last recorded.
       const liveness = registryLiveness(registry, now.getTime(), (await ctx.settings()).dispatcher.heartbeatTimeoutMs);
       const alive = agents.filter((a) => liveness.get(a.id)?.alive).length;
+      const held = agents.filter((a) => liveness.get(a.id)?.held).length;
       ctx.out(
         {
           service,
-          agents: { total: agents.length, alive },
+          agents: { total: agents.length, alive, held },
+          // `blocked` here is readiness (open but waiting); the status `blocked` is in by_status.
           counts: { ...counts, ready: ready.length, blocked, paused },
+          by_status: counts,
           in_progress: inProgress.map((t) => ({ id: t.id, title: t.title, assigned: t.assigned ?? null, started_at: graph.get(t.id)!.started_at ?? null })),
           ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
         },
         () => [
           `Service: ${service.running ? `running (PID ${service.pid})` : 'stopped'}`,
-          `Agents: ${alive} alive, ${agents.length} total`,
-          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${paused ? `, ${paused} paused` : ''}`,
+          `Agents: ${alive} alive${held ? `, ${held} parked or frozen` : ''}, ${agents.length} total`,
+          `Tasks: ${counts['in-progress']} in-progress, ${ready.length} ready, ${blocked} blocked, ${counts.done} done, ${counts.failed} failed, ${counts.abandoned} abandoned${otherStatuses(counts)}${paused ? `, ${paused} paused` : ''}`,
           ...(inProgress.length ? ['', 'In progress:', ...table(inProgress.map((t) => [`  ${t.id}`, t.assigned ?? '(unassigned)', t.title]))] : []),
           ...(ready.length ? ['', 'Ready:', ...table(ready.slice(0, 10).map((t) => [`  ${t.id}`, t.title])), ...(ready.length > 10 ? [`  … and ${ready.length - 10} more (wg ready)`] : [])] : []),
         ],

@@ -24,19 +24,22 @@ export function register(program: Command): void {
     .command('add')
     .description('add a tradeoff (its id is the SHA-256 of its content; the same content is found, not duplicated)')
     .argument('<name>', 'a short name, e.g. careful')
-    .requiredOption('-d, --description <text>', 'the priority in one sentence')
+    .option('-d, --description <text>', 'the priority in one sentence')
     .option('--acceptable <text>', 'an acceptable cost (repeatable)', collect)
     .option('--unacceptable <text>', 'an unacceptable cost (repeatable)', collect)
-    .action((name: string, flags: { description: string; acceptable?: string[]; unacceptable?: string[] }, cmd: Command) => {
+    .option('--accept <text>', 'the same as --acceptable (the Rust tool\'s spelling; repeatable)', collect)
+    .option('--reject <text>', 'the same as --unacceptable (the Rust tool\'s spelling; repeatable)', collect)
+    .action((name: string, flags: { description?: string; acceptable?: string[]; unacceptable?: string[]; accept?: string[]; reject?: string[] }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const n = requireName('tradeoff', name);
-      if (!flags.description.trim()) throw usageError('empty tradeoff description', 'say what it prioritises: --description "Correctness over speed"');
+      // Optional, as in the Rust tool; given, it must say something.
+      if (flags.description !== undefined && !flags.description.trim()) throw usageError('empty tradeoff description', 'say what it prioritises: --description "Correctness over speed"');
       const clean = (xs: string[] | undefined): string[] => [...new Set((xs ?? []).map((s) => s.trim()).filter(Boolean))];
-      const acceptable = clean(flags.acceptable);
-      const unacceptable = clean(flags.unacceptable);
+      const acceptable = clean([...(flags.acceptable ?? []), ...(flags.accept ?? [])]);
+      const unacceptable = clean([...(flags.unacceptable ?? []), ...(flags.reject ?? [])]);
       const r = addTradeoff(
         ctx.paths,
-        { name: n, description: flags.description, ...(acceptable.length ? { acceptable } : {}), ...(unacceptable.length ? { unacceptable } : {}) },
+        { name: n, description: flags.description ?? '', ...(acceptable.length ? { acceptable } : {}), ...(unacceptable.length ? { unacceptable } : {}) },
         formatTimestamp(ctx.clock.now()),
       );
       ctx.out({ tradeoff: r.item, created: r.created }, () => (r.created ? `Added tradeoff ${r.item.name} (${shortId(r.item.id)})` : `Tradeoff ${r.item.name} (${shortId(r.item.id)}) already exists with this content`));

@@ -20,6 +20,8 @@
  *   3. what the registry says about the agent afterwards (`agentAfterExit`).
  */
 import { holdsClaim, release } from '../claims.js';
+import type { AgentStatus } from '../agent-status.js';
+import type { FailureClass } from '../failure-class.js';
 import type { Graph } from '../graph.js';
 import { appendLog, logEntry, noChange, type Actor, type Plan } from '../plan.js';
 import type { Task, TokenUsage } from '../task.js';
@@ -49,8 +51,8 @@ export interface ReclaimedClaim {
 export interface DeathOptions {
   /** Default bound when a task has no `max_retries`. */
   maxRetries?: number;
-  /** Failure class when retries are exhausted (default `agent-died`). */
-  failureClass?: string;
+  /** Failure class when retries are exhausted (default none: the Rust tool has none for a vanished agent; `failure_reason` says what happened). */
+  failureClass?: FailureClass;
   /** Base of the crash-loop backoff in ms (default 1000). */
   backoffBaseMs?: number;
 }
@@ -62,7 +64,7 @@ export function requeueAfterDeath(task: Task, agent: string, reason: string, who
   if (retry > max) {
     const failureReason = `agent ${agent} ${reason}; retries exhausted (${retry - 1}/${max})`;
     const next = appendLog(
-      release(task, 'failed', { retry_count: retry, failure_reason: failureReason, failure_class: opts.failureClass ?? 'agent-died', completed_at: formatTimestamp(who.now) }),
+      release(task, 'failed', { retry_count: retry, failure_reason: failureReason, failure_class: opts.failureClass, completed_at: formatTimestamp(who.now) }),
       logEntry(who, `stale claim cleared: agent ${agent} ${reason}; failed after ${max} retries`),
     );
     return { task: next, claim: { task_id: task.id, agent, reason, failed: true, retry_count: retry } };
@@ -113,7 +115,7 @@ export function planAgentExit(graph: Graph, taskId: string, agentId: string, epo
     const p = planFail(graph, taskId, asAgent, { reason, failureClass: outcome.kind === 'timeout' ? 'agent-hard-timeout' : 'agent-exit-nonzero' });
     return { ...p, result: { action: 'failed', task: p.result.task } };
   }
-  const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-killed', ...opts });
+  const r = requeueAfterDeath(task, agentId, `was killed by ${outcome.signal}`, { ...who, actor: 'service' }, { failureClass: 'agent-exit-nonzero', ...opts });
   return { writes: [r.task], ops: [{ op: 'reclaim', task_id: taskId, detail: { agent: agentId, reason: r.claim.reason, failed: r.claim.failed } }], result: { action: r.claim.failed ? 'failed' : 'requeued', task: r.task, reclaimed: r.claim } };
 }
 
@@ -132,7 +134,7 @@ export interface ExitingAgent {
   id: string;
   task_id: string;
   claim_epoch?: number | undefined;
-  status: 'starting' | 'working' | 'done' | 'failed' | 'dead';
+  status: AgentStatus;
 }
 
 export interface AgentUsage {

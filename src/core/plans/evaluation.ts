@@ -168,7 +168,7 @@ export function planResolveEvaluations(graph: Graph, who: Actor, opts: ResolveOp
         let next = withFields(task, {
           status: 'failed',
           failure_reason: `evaluation scored ${fmt(ev.score)}, below eval_gate_threshold ${fmt(opts.threshold)}, after ${rescues} rescue(s) (max_eval_rescues)`,
-          failure_class: 'eval-rejected',
+          failure_class: undefined,
         });
         next = appendLog(next, logEntry(who, `Evaluation scored ${fmt(ev.score)}, below eval_gate_threshold ${fmt(opts.threshold)}, and max_eval_rescues (${opts.maxRescues}) is used up: failed${notes}`, 'service'));
         writes.push(next);

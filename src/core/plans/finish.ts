@@ -3,7 +3,8 @@ import { edgeKey, type Graph } from '../graph.js';
 import { companionId, release } from '../claims.js';
 import { appendLog, checkFence, logEntry, noChange, requireTask, type Actor, type Plan } from '../plan.js';
 import { dependencyMet } from '../readiness.js';
-import { FAILURE_CLASSES, isSystemId, withFields, type Task } from '../task.js';
+import { FAILURE_CLASS_CHOICES, parseFailureClass } from '../failure-class.js';
+import { isSystemId, withFields, type Task } from '../task.js';
 import { formatTimestamp, parseDurationMs } from '../time.js';
 import { accepts, isNoop, isTerminal, requireFrom, SATISFYING_STATUSES } from '../transitions.js';
 
@@ -93,8 +94,11 @@ function guardAllows(guard: unknown, graph: Graph, iteration: number): boolean {
 }
 
 export function planFail(graph: Graph, id: string, who: Actor, opts: { reason?: string; failureClass?: string } = {}): Plan<{ task: Task; already: boolean }> {
-  if (opts.failureClass !== undefined && !(FAILURE_CLASSES as readonly string[]).includes(opts.failureClass)) {
-    throw usageError(`unknown failure class '${opts.failureClass}'`, `use one of: ${FAILURE_CLASSES.join(', ')}`);
+  // Either spelling of the Rust tool's six classes; stored in its on-disk spelling. Any other
+  // cause is a reason, not a class (the Rust tool refuses a graph holding another class).
+  const failureClass = opts.failureClass === undefined ? undefined : parseFailureClass(opts.failureClass);
+  if (opts.failureClass !== undefined && !failureClass) {
+    throw usageError(`unknown failure class '${opts.failureClass}'`, `use one of: ${FAILURE_CLASS_CHOICES.join(', ')} — or describe the cause with --reason`);
   }
   const task = requireTask(graph, id);
   checkFence(task, who);
@@ -103,18 +107,24 @@ export function planFail(graph: Graph, id: string, who: Actor, opts: { reason?: 
   let next = withFields(task, {
     status: 'failed',
     failure_reason: opts.reason ?? task.failure_reason,
-    failure_class: opts.failureClass ?? task.failure_class,
+    failure_class: failureClass ?? task.failure_class,
     completed_at: formatTimestamp(who.now),
   });
   next = appendLog(next, logEntry(who, `Task marked as failed${opts.reason ? `: ${opts.reason}` : ''}`));
-  return { writes: [next], ops: [{ op: 'fail', task_id: id, detail: { reason: opts.reason, class: opts.failureClass } }], result: { task: next, already: false } };
+  return { writes: [next], ops: [{ op: 'fail', task_id: id, detail: { reason: opts.reason, class: failureClass } }], result: { task: next, already: false } };
 }
 
-export function planAbandon(graph: Graph, id: string, who: Actor, opts: { reason?: string } = {}): Plan<{ task: Task; already: boolean }> {
+/** `supersededBy`: the tasks replacing it (the Rust tool's `superseded_by`); each must exist. */
+export function planAbandon(graph: Graph, id: string, who: Actor, opts: { reason?: string; supersededBy?: string[] } = {}): Plan<{ task: Task; already: boolean }> {
   const task = requireTask(graph, id);
+  for (const s of opts.supersededBy ?? []) {
+    requireTask(graph, s);
+    if (s === id) throw usageError(`'${id}' cannot supersede itself`, 'name the task that replaces it');
+  }
   if (isNoop('abandon', task.status)) return noChange({ task, already: true });
   requireFrom('abandon', task, 'abandon it');
-  let next = withFields(task, { status: 'abandoned', failure_reason: opts.reason ?? task.failure_reason });
-  next = appendLog(next, logEntry(who, `Task abandoned${opts.reason ? `: ${opts.reason}` : ''}`));
-  return { writes: [next], ops: [{ op: 'abandon', task_id: id, detail: { reason: opts.reason } }], result: { task: next, already: false } };
+  const superseded = opts.supersededBy?.length ? [...new Set([...(task.superseded_by ?? []), ...opts.supersededBy])] : undefined;
+  let next = withFields(task, { status: 'abandoned', failure_reason: opts.reason ?? task.failure_reason, ...(superseded ? { superseded_by: superseded } : {}) });
+  next = appendLog(next, logEntry(who, `Task abandoned${opts.reason ? `: ${opts.reason}` : ''}${superseded ? ` (superseded by ${opts.supersededBy!.join(', ')})` : ''}`));
+  return { writes: [next], ops: [{ op: 'abandon', task_id: id, detail: { reason: opts.reason, ...(superseded ? { superseded_by: opts.supersededBy } : {}) } }], result: { task: next, already: false } };
 }

@@ -19,6 +19,12 @@ export const RETRY_LOG_PREFIX = 'Retry requested';
 
 export interface RetryOptions {
   reason?: string;
+  /**
+   * `--fresh` (the Rust tool's): nothing of the previous attempt is carried over — its agent
+   * session (`session_id`) and checkpoint are cleared. (The Rust tool also discards the task's
+   * worktree; wg keeps none.)
+   */
+  fresh?: boolean;
   debounceMs: number;
   maxRetries?: number;
 }
@@ -83,13 +89,14 @@ export function planRetry(graph: Graph, id: string, liveness: LivenessMap, who: 
       failure_reason: undefined,
       failure_class: undefined,
       ready_after: undefined,
+      ...(opts.fresh ? { session_id: undefined, checkpoint: undefined } : {}),
     }),
-    logEntry(who, msg),
+    logEntry(who, opts.fresh ? `${msg} (fresh start)` : msg),
   );
   const downstream = clearDownstreamStaleClaims(graph, id, liveness, who, `stale claim cleared via retry of ${id}`);
   return {
     writes: [next, ...downstream],
-    ops: [{ op: 'retry', task_id: id, detail: { from: task.status, retry_count: count + 1, ...(holder ? { released: holder } : {}), ...(opts.reason ? { reason: opts.reason } : {}), cleared: downstream.map((d) => d.id) } }],
+    ops: [{ op: 'retry', task_id: id, detail: { from: task.status, retry_count: count + 1, ...(holder ? { released: holder } : {}), ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.fresh ? { fresh: true } : {}), cleared: downstream.map((d) => d.id) } }],
     // The graph changes first (claim released, epoch+1), then the old agent is killed: fenced,
     // it can no longer touch the task, and the service may respawn at once.
     kills: holderAlive ? [{ agent: holder!, reason: `killed by wg retry ${id}` }] : [],

@@ -11,7 +11,7 @@
  */
 import { parse as parseToml, TomlDate } from 'smol-toml';
 import type { JValue } from './rust-json.js';
-import { check, nullable, opt, req, T } from './rust-types.js';
+import { check, nullable, opt, req, T, type RType } from './rust-types.js';
 import type { RustLoadResult } from './rust-rules.js';
 
 const s = nullable(T.string);
@@ -179,4 +179,24 @@ export function rustLoadsConfig(text: string): RustLoadResult {
     for (const t of ['fast', 'standard', 'premium']) model(`tiers.${t}`, get('tiers')?.[t]);
   }
   return { ok: errors.length === 0, errors, warnings };
+}
+
+/**
+ * Does the Rust tool's `Config` know this key path (a field, an alias, a table of it, an entry
+ * of one of its maps)? `[coordinator]` must be folded into `[dispatcher]` first.
+ */
+export function rustConfigKnows(path: readonly string[]): boolean {
+  let t: RType = rustConfig;
+  for (const k of path) {
+    while (t.k === 'option') t = t.of;
+    if (t.k === 'map') {
+      t = t.of;
+      continue;
+    }
+    if (t.k !== 'struct') return false; // a value (or an array of tables) has no sub-keys
+    const f = Object.entries(t.fields).find(([name, field]) => name === k || field.aliases?.includes(k));
+    if (!f) return false;
+    t = f[1].type;
+  }
+  return true;
 }
