@@ -67,6 +67,27 @@ module.exports = {
       to: { path: '^src/cli/' },
     },
     {
+      name: 'dashboard-below-the-uis',
+      comment: 'src/dashboard (the feed, the snapshot, the action interface shared by wg tui and wg serve) reads through core, store, agents, events and render; it knows no UI, no command, no service.',
+      severity: 'error',
+      from: { path: '^src/dashboard/' },
+      to: { path: '^src/', pathNot: '^src/(core|store|agents|events|render|dashboard)/' },
+    },
+    {
+      name: 'tui-only-dashboard',
+      comment: 'src/tui draws a DashboardSource and calls DashboardActions: it imports core, render and dashboard only (actions are the CLI\'s, injected).',
+      severity: 'error',
+      from: { path: '^src/tui/' },
+      to: { path: '^src/', pathNot: '^src/(core|render|dashboard|tui)/' },
+    },
+    {
+      name: 'serve-only-dashboard',
+      comment: 'src/serve (the HTTP server and its pages) imports core, render and dashboard only (actions are the CLI\'s, injected).',
+      severity: 'error',
+      from: { path: '^src/serve/' },
+      to: { path: '^src/', pathNot: '^src/(core|render|dashboard|serve)/' },
+    },
+    {
       name: 'not-to-unresolvable',
       comment: 'An import that does not resolve is a typo (or a missing dependency).',
       severity: 'error',

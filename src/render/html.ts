@@ -80,12 +80,12 @@ export function buildSite(graph: Graph, opts: SiteOptions): Site {
   return { files, tasks, warnings };
 }
 
-interface Links {
+export interface Links {
   /** The page file of a task in this site (relative to tasks/), or undefined when it has none. */
   pageOf(id: string): string | undefined;
 }
 
-const badge = (status: string): string => `<span class="badge st-${escapeHtml(status)}">${escapeHtml(status)}</span>`;
+export const badge = (status: string): string => `<span class="badge st-${escapeHtml(status)}">${escapeHtml(status)}</span>`;
 
 function taskRef(id: string, status: string, links: Links, base: string): string {
   const page = links.pageOf(id);
@@ -102,6 +102,11 @@ function dependencyList(deps: Array<{ id: string; title: string | undefined; sta
 }
 
 export function renderTaskHtml(task: Task, page: TaskPage, links: Links): string {
+  return document(`${task.id} — ${task.title}`, renderTaskBody(task, page, links, '<nav><a href="../index.html">← graph</a></nav>'), TASK_SCRIPT);
+}
+
+/** The task page's header and main (shared by `wg html` and the live task page of `wg serve`). */
+export function renderTaskBody(task: Task, page: TaskPage, links: Links, nav: string, extra = ''): string {
   const rows = page.metadata.map(([k, v]) => {
     let value: string;
     if (k === 'Status') value = badge(task.status) + (task.paused ? ' <span class="badge paused">‖ paused</span>' : '');
@@ -122,13 +127,13 @@ export function renderTaskHtml(task: Task, page: TaskPage, links: Links): string
         .map((e) => `<li><span class="log-ts">${escapeHtml(e.timestamp)}</span>${e.actor ? ` <span class="actor">[${escapeHtml(e.actor)}]</span>` : ''} <span class="msg">${escapeHtml(e.message)}</span></li>`)
         .join('')}</ol>`
     : '<p class="muted">(empty)</p>';
-  const body = `<header>
-<nav><a href="../index.html">← graph</a></nav>
+  return `<header>
+${nav}
 <h1><code>${escapeHtml(task.id)}</code></h1>
 <p class="task-title">${escapeHtml(task.title)}</p>
 </header>
 <main>
-<section id="metadata"><h2>Metadata</h2>
+${extra}<section id="metadata"><h2>Metadata</h2>
 <table class="meta"><tbody>${rows.join('\n')}</tbody></table></section>
 <section id="description"><h2>Description</h2>
 ${desc}</section>
@@ -139,7 +144,6 @@ ${dependencyList(page.requiredBy, links)}</section>
 <section id="log"><h2>Log</h2>
 ${log}</section>
 </main>`;
-  return document(`${task.id} — ${task.title}`, body, TASK_SCRIPT);
 }
 
 function renderIndex(graph: Graph, tasks: Task[], opts: SiteOptions, links: Links): string {
@@ -192,7 +196,8 @@ ${rows.join('\n')}
   return document('workgraph', body, INDEX_SCRIPT);
 }
 
-const CSS = `
+/** The pages' stylesheet (the live dashboard of `wg serve` adds its own rules after it). */
+export const CSS = `
 :root{color-scheme:light dark;--bg:#fbfbfa;--fg:#1f2328;--muted:#6a737d;--line:#d8dee4;--card:#fff;--link:#0b62c4;--code:#eff1f3}
 @media (prefers-color-scheme:dark){:root{--bg:#0f1115;--fg:#e6e6e6;--muted:#8b949e;--line:#30363d;--card:#161b22;--link:#58a6ff;--code:#21262d}}
 *{box-sizing:border-box}
@@ -265,7 +270,7 @@ const INDEX_SCRIPT = `
 })();
 `;
 
-const TASK_SCRIPT = `
+export const TASK_SCRIPT = `
 (function () {
   var b = document.getElementById('desc-toggle');
   if (!b) return;

@@ -184,6 +184,7 @@ export class JsonlStore {
     const file = parseGraph(decode(bytes));
     this.warnDuplicates(file.duplicates);
     const graph = new Graph(file.tasks);
+    graph.archived = lazyArchived(this.paths);
     graph.duplicates = duplicateMap(file.duplicates);
     graph.archived = lazyArchived(this.paths);
     return { graph, file };

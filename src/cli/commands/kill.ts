@@ -4,7 +4,35 @@ import { isAgentActor } from '../../core/task.js';
 import { isAliveStatus } from '../../store/registry.js';
 import { planKill } from '../../core/plans/requeue.js';
 import { CliContext } from '../context.js';
-import { DRY_RUN_HEADER, recoveryContext } from '../recovery-context.js';
+import { DRY_RUN_HEADER, recoveryContext, type RecoveryContext } from '../recovery-context.js';
+import type { ActionOutcome } from '../task-actions.js';
+
+interface KillFlags {
+  redispatch?: boolean;
+  force?: boolean;
+}
+
+function killPlan(rc: RecoveryContext, agentId: string, flags: KillFlags, who: ReturnType<CliContext['actor']>) {
+  if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7 (see wg agents)');
+  const rec = rc.registry.agents[agentId];
+  if (!rec) throw new WgError('not_found', `agent '${agentId}' is not in the registry`, { hint: "'wg agents' lists known agents" });
+  return { rec, plan: (g: Parameters<typeof planKill>[0]) => planKill(g, agentId, rec.task_id, { redispatch: !!flags.redispatch, force: !!flags.force }, who) };
+}
+
+/** `wg kill AGENT` applied (the command and the dashboards' kill key/button). */
+export async function killAgent(ctx: CliContext, agentId: string, flags: KillFlags = {}): Promise<ActionOutcome> {
+  const who = ctx.actor();
+  const rc = await recoveryContext(ctx);
+  const { rec, plan } = killPlan(rc, agentId, flags, who);
+  const { result: r, killed } = await rc.apply(who, plan);
+  // Alive when this command began: a running service that saw the release first may have
+  // stopped the agent (claim lost) and marked it dead before our kill step read the registry.
+  const wasAlive = isAliveStatus(rec.status) || !!killed[0]?.wasAlive;
+  return {
+    json: { agent: agentId, was_alive: wasAlive, task: r.task ?? null },
+    lines: [`${killed[0]?.notSignalled ? `Marked ${agentId} dead (not signalled)` : `Killed ${agentId}`}${wasAlive ? '' : ' (it was not running)'}${r.task ? `; '${rec.task_id}' released${flags.redispatch ? '' : ' and paused (wg resume ' + rec.task_id + ')'}` : ''}`],
+  };
+}
 
 export function register(program: Command): void {
   program
@@ -14,25 +42,16 @@ export function register(program: Command): void {
     .option('--redispatch', 'let the service pick the task up again right away')
     .option('--force', 'SIGKILL at once instead of SIGTERM then SIGKILL after kill_grace')
     .option('--dry-run', 'print the plan (the task released, the agent killed), change nothing')
-    .action(async (agentId: string, flags: { redispatch?: boolean; force?: boolean; dryRun?: boolean }, cmd: Command) => {
+    .action(async (agentId: string, flags: KillFlags & { dryRun?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7 (see wg agents)');
-      const who = ctx.actor();
-      const rc = await recoveryContext(ctx);
-      const rec = rc.registry.agents[agentId];
-      if (!rec) throw new WgError('not_found', `agent '${agentId}' is not in the registry`, { hint: "'wg agents' lists known agents" });
-      const plan = (g: Parameters<typeof planKill>[0]) => planKill(g, agentId, rec.task_id, { redispatch: !!flags.redispatch, force: !!flags.force }, who);
       if (flags.dryRun) {
-        const p = rc.preview(plan);
+        if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7 (see wg agents)');
+        const rc = await recoveryContext(ctx);
+        const p = rc.preview(killPlan(rc, agentId, flags, ctx.actor()).plan);
         ctx.out({ dry_run: true, agent: agentId, plan: p.json }, () => [DRY_RUN_HEADER, ...p.lines]);
         return;
       }
-      const { result: r, killed } = await rc.apply(who, plan);
-      // Alive when this command began: a running service that saw the release first may have
-      // stopped the agent (claim lost) and marked it dead before our kill step read the registry.
-      const wasAlive = isAliveStatus(rec.status) || !!killed[0]?.wasAlive;
-      ctx.out({ agent: agentId, was_alive: wasAlive, task: r.task ?? null }, () =>
-        `${killed[0]?.notSignalled ? `Marked ${agentId} dead (not signalled)` : `Killed ${agentId}`}${wasAlive ? '' : ' (it was not running)'}${r.task ? `; '${rec.task_id}' released${flags.redispatch ? '' : ' and paused (wg resume ' + rec.task_id + ')'}` : ''}`,
-      );
+      const o = await killAgent(ctx, agentId, flags);
+      ctx.out(o.json, () => o.lines);
     });
 }

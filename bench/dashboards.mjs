@@ -1,0 +1,145 @@
+// The dashboards at 10k tasks (issue 12: under 100 MiB, an update within 200 ms).
+// `wg serve`: a change by another process (`wg add`) → the server-sent `update` event, and →
+// the refreshed live part of the page fetched (what the browser does on the event); the full
+// page; peak RSS. `wg tui` (in a pseudo-terminal through script(1)): a change → the frame that
+// shows it; peak RSS. Times are measured from the graph file's mtime after the write (the
+// moment the change exists), like bench/watch-latency.mjs.
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { WG, env, project, standalone, stats } from './lib.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Polls until `fn` returns something; throws after `ms` (a bench never hangs). */
+async function until(what, fn, ms = 20_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(1);
+  }
+}
+const wgAsync = (args, cwd) => new Promise((res) => spawn(process.execPath, [WG, ...args], { cwd, env: env(), stdio: 'ignore' }).on('exit', res));
+
+function peakRssMiB(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function get(url, token) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    request(url, { headers: { 'X-WG-Token': token } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ ms: performance.now() - t0, body, status: res.statusCode }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+async function benchServe(n, samples) {
+  const p = project(n);
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [WG, 'serve', '--port', '0', '--json'], { cwd: p.dir, env: env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const rows = [];
+  let sse;
+  try {
+    const url = await until('the URL', () => /"url": "([^"]+)"/.exec(out)?.[1]);
+    const startMs = performance.now() - t0;
+    const u = new URL(url);
+    const token = u.searchParams.get('token');
+    const base = `${u.protocol}//${u.host}`;
+    const page = [];
+    for (let k = 0; k < 5; k++) page.push((await get(base + '/', token)).ms);
+    const updates = [];
+    sse = request(base + '/events', { headers: { 'X-WG-Token': token } }, (res) => res.on('data', (d) => String(d).includes('event: update') && updates.push(Date.now())));
+    sse.end();
+    await sleep(500);
+    const toEvent = [];
+    const toPage = [];
+    for (let k = 0; k < samples; k++) {
+      const before = updates.length;
+      await wgAsync(['add', `Bench change ${k}`, '--id', `bench-change-${k}`], p.dir);
+      const mtime = statSync(p.graph).mtimeMs;
+      await until('the SSE update', () => updates.length > before);
+      toEvent.push(updates[before] - mtime);
+      const partial = await get(base + '/?partial=1', token);
+      if (!partial.body.includes(`${n + k + 1} tasks`)) throw new Error('the refreshed page does not show the change');
+      toPage.push(Date.now() - mtime);
+      await sleep(50);
+    }
+    const rss = peakRssMiB(child.pid);
+    rows.push({ scenario: 'dashboards', name: `\`wg serve\` ${n} tasks: start → URL printed`, ...stats([startMs]) });
+    rows.push({ scenario: 'dashboards', name: `\`wg serve\` ${n} tasks: GET / (the whole dashboard)`, ...stats(page) });
+    rows.push({ scenario: 'dashboards', name: `\`wg serve\` ${n} tasks: \`wg add\` by another process → SSE update`, ...stats(toEvent) });
+    rows.push({ scenario: 'dashboards', name: `\`wg serve\` ${n} tasks: \`wg add\` → refreshed live part fetched`, ...stats(toPage) });
+    rows.push({ scenario: 'dashboards', name: `\`wg serve\` ${n} tasks: peak RSS (MiB)`, median: rss, p95: rss, min: rss, max: rss });
+  } finally {
+    sse?.destroy();
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+    p.cleanup();
+  }
+  return rows;
+}
+
+async function benchTui(n, samples) {
+  const p = project(n);
+  const child = spawn('script', ['-qfec', `stty rows 40 cols 150; exec ${process.execPath} ${WG} tui`, '/dev/null'], { cwd: p.dir, env: env({ TERM: 'xterm-256color' }), detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const chunks = [];
+  child.stdout.on('data', (d) => chunks.push({ at: Date.now(), text: String(d) }));
+  const rows = [];
+  try {
+    const t0 = Date.now();
+    const seen = (s, from = 0) => chunks.slice(from).find((c) => c.text.includes(s));
+    await until('the first frame', () => seen(`${n} tasks`));
+    const startMs = seen(`${n} tasks`).at - t0;
+    await sleep(500);
+    const toFrame = [];
+    for (let k = 0; k < samples; k++) {
+      const from = chunks.length;
+      await wgAsync(['add', `Bench change ${k}`, '--id', `bench-change-${k}`], p.dir);
+      const mtime = statSync(p.graph).mtimeMs;
+      const c = await until('the frame', () => seen(`${n + k + 1} tasks`, from));
+      toFrame.push(c.at - mtime);
+      await sleep(50);
+    }
+    // Keys: j moves the selection down; each press → the frame that shows the new position.
+    const keyMs = [];
+    for (let i = 0; i < 20; i++) {
+      const from = chunks.length;
+      const k0 = Date.now();
+      child.stdin.write('j');
+      const c = await until('the key drawn', () => seen(`${i + 2}/${n + samples}`, from));
+      keyMs.push(c.at - k0);
+    }
+    const node = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    const rss = peakRssMiB(node);
+    rows.push({ scenario: 'dashboards', name: `\`wg tui\` ${n} tasks: start → first frame`, ...stats([startMs]) });
+    rows.push({ scenario: 'dashboards', name: `\`wg tui\` ${n} tasks: \`wg add\` by another process → the frame showing it`, ...stats(toFrame) });
+    rows.push({ scenario: 'dashboards', name: `\`wg tui\` ${n} tasks: a key (j) → the frame showing the move`, ...stats(keyMs) });
+    rows.push({ scenario: 'dashboards', name: `\`wg tui\` ${n} tasks: peak RSS (MiB)`, median: rss, p95: rss, min: rss, max: rss });
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+    p.cleanup();
+  }
+  return rows;
+}
+
+export async function run({ samples = 15, n = 10_000 } = {}) {
+  return [...(await benchServe(n, samples)), ...(await benchTui(n, samples))];
+}
+
+await standalone(import.meta, run);

@@ -1,0 +1,19 @@
+/** What `wg tui` and `wg serve` share: the feed's settings from the config, and the port flag. */
+import { usageError } from '../core/errors.js';
+import type { SourceOptions } from '../dashboard/source.js';
+import type { CliContext } from './context.js';
+
+/** An agent silent this long is listed as hung. */
+export const HUNG_AFTER_MS = 10 * 60_000;
+/** How often the dashboards look for changes (one stat of graph.jsonl and registry.json when idle). */
+export const POLL_MS = 100;
+
+export async function dashboardSourceOptions(ctx: CliContext, o: { includeSystem: boolean }): Promise<SourceOptions> {
+  const settings = await ctx.settings();
+  return { intervalMs: POLL_MS, heartbeatTimeoutMs: settings.dispatcher.heartbeatTimeoutMs, hungAfterMs: HUNG_AFTER_MS, includeSystem: o.includeSystem };
+}
+
+export function parsePort(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw usageError(`invalid --port '${text}'`, 'a port is 0–65535 (0: any free port)');
+  return Number(text);
+}

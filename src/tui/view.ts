@@ -1,0 +1,82 @@
+/**
+ * What `wg tui` draws, as plain data (no React): the filtered task list, the dependency tree,
+ * the inspector's lines, the window of a long list around the selection, and the status
+ * colours. The ink components (app.ts) only lay these out.
+ */
+import { STUCK_ORDER, type StuckItem } from '../core/stuck.js';
+import { STATUSES, type Task } from '../core/task.js';
+import type { DashboardSnapshot } from '../dashboard/snapshot.js';
+import { renderTaskPageText, taskPage } from '../render/show.js';
+import { vizLayout } from '../render/viz.js';
+
+export type Pane = 'tasks' | 'tree' | 'agents';
+export const PANES: readonly Pane[] = ['tasks', 'tree', 'agents'];
+
+/** The filters `f` cycles through: everything, stuck work, then one status each. */
+export const FILTERS: readonly string[] = ['all', 'stuck', ...STATUSES];
+
+export const STATUS_COLOR: Record<string, string> = {
+  'open': 'white',
+  'in-progress': 'yellow',
+  'waiting': 'magenta',
+  'blocked': 'magenta',
+  'done': 'green',
+  'failed': 'red',
+  'abandoned': 'gray',
+  'pending-validation': 'blue',
+  'pending-eval': 'blue',
+  'failed-pending-eval': 'red',
+  'incomplete': 'yellowBright',
+};
+
+export interface ListRow {
+  id: string;
+  status: string;
+  title: string;
+  paused: boolean;
+  assigned?: string | undefined;
+  /** The tree's drawing, or the stuck kind. */
+  prefix: string;
+  note?: string | undefined;
+}
+
+const rowOf = (t: Task, prefix = '', note?: string): ListRow => ({ id: t.id, status: t.status, title: t.title, paused: !!t.paused, assigned: t.assigned, prefix, note });
+
+export function taskRows(s: DashboardSnapshot, filter: string, search: string): ListRow[] {
+  const q = search.trim().toLowerCase();
+  const match = (t: { id: string; title: string }): boolean => !q || t.id.toLowerCase().includes(q) || t.title.toLowerCase().includes(q);
+  if (filter === 'stuck') {
+    return s.stuck
+      .filter((i: StuckItem) => match({ id: i.task, title: i.title }))
+      .map((i) => ({ id: i.task, status: i.status, title: i.title, paused: !!s.graph.peek(i.task)?.paused, assigned: s.graph.peek(i.task)?.assigned, prefix: `${i.kind.padEnd(17)} `, note: i.why }));
+  }
+  const out: ListRow[] = [];
+  for (const t of s.tasks) if ((filter === 'all' || t.status === filter) && match(t)) out.push(rowOf(t));
+  return out;
+}
+
+export function treeRows(s: DashboardSnapshot, search: string): ListRow[] {
+  const q = search.trim().toLowerCase();
+  return vizLayout(s.graph, { includeSystem: false, includeFinished: false })
+    .rows.filter((r) => !q || r.task.id.toLowerCase().includes(q) || r.task.title.toLowerCase().includes(q))
+    .map((r) => rowOf(r.task, r.prefix, r.repeat ? '↑' : undefined));
+}
+
+/** The slice of `n` rows to draw so that `selected` is visible (kept near the middle). */
+export function windowOf(total: number, selected: number, n: number): { start: number; end: number } {
+  if (total <= n) return { start: 0, end: total };
+  const start = Math.max(0, Math.min(selected - Math.floor(n / 2), total - n));
+  return { start, end: start + n };
+}
+
+/** The inspector: the `wg show` page of the task, then the live agent's output tail. */
+export function inspectorLines(s: DashboardSnapshot, id: string | undefined): string[] {
+  if (!id || !s.graph.has(id)) return ['(no task selected)'];
+  const task = s.graph.get(id)!;
+  const lines = renderTaskPageText(task, taskPage(s.graph, task));
+  const agent = s.agents.find((a) => a.task === id && a.running);
+  if (agent) lines.push('', `Agent ${agent.id} output:`, ...agent.tail.map((l) => `  ${l}`));
+  return lines;
+}
+
+export const stuckRank = (kind: string): number => STUCK_ORDER.indexOf(kind as StuckItem['kind']);

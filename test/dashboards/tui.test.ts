@@ -1,0 +1,158 @@
+/**
+ * `wg tui` for real: the built `wg` in a pseudo-terminal (test/helpers/pty.ts), keys in, frames
+ * out. A failed task is selected, `r` asks for confirmation, `y` retries it through the same code
+ * as `wg retry` (the graph says open, retry 1); `n` cancels and changes nothing; a task added by
+ * another process shows up live; Tab shows the dependency tree, then the agents; `f` filters
+ * to stuck work; `q` quits. Set WG_SCREENSHOT_DIR to keep a frame (docs/img/tui.txt was made
+ * that way).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnPty, type Pty } from '../helpers/pty.js';
+import { project, serviceProject, type Project } from '../helpers/project.js';
+import { WG_BIN } from '../helpers/wg.js';
+
+let p: Project | undefined;
+let tty: Pty | undefined;
+
+afterEach(async () => {
+  await tty?.stop();
+  tty = undefined;
+  p?.cleanup();
+  p = undefined;
+});
+
+const tui = (q: Project, args = ''): Pty => spawnPty(q.dir, `${process.execPath} ${WG_BIN} tui ${args}`, { rows: 40, cols: 150 });
+
+function graph(q: Project): void {
+  q.ok(['add', 'Design the schema', '--id', 'design']);
+  q.ok(['claim', 'design']);
+  q.ok(['done', 'design']);
+  q.ok(['add', 'Build the API', '--id', 'build', '--after', 'design']);
+  q.ok(['claim', 'build', '--actor', 'bob']);
+  q.ok(['fail', 'build', '--reason', 'compiler crashed'], { WG_USER: 'bob' });
+  q.ok(['add', 'Deploy', '--id', 'deploy', '--after', 'build']);
+  q.ok(['add', 'Write the docs', '--id', 'docs']);
+}
+
+describe('wg tui in a pseudo-terminal', () => {
+  it('r on a failed task asks, y retries it (the graph says open); n cancels; live updates; tree and agents panes; q quits', async () => {
+    p = project();
+    graph(p);
+    tty = tui(p);
+    let screen = await tty.waitScreen('filter: all');
+    expect(screen).toMatch(/4 tasks/);
+    expect(screen).toMatch(/failed\s+build\s+Build the API/);
+    // j moves to build; the inspector shows its `wg show` page.
+    tty.keys('j');
+    screen = await tty.waitScreen('Failure reason');
+    expect(screen).toContain('compiler crashed');
+    expect(screen).toContain('2/4');
+
+    // u then n: asked, cancelled, nothing written.
+    const before = p.readGraph();
+    tty.keys('u');
+    await tty.waitScreen("Unclaim 'build'? It goes back to open for anyone.  [y/n]");
+    tty.keys('n');
+    await tty.waitScreen('cancelled');
+    expect(p.readGraph()).toBe(before);
+
+    // r then y: the retry, with wg retry's own message.
+    tty.keys('r');
+    await tty.waitScreen("Retry 'build'? It is re-queued (its live agent, if any, is killed).  [y/n]");
+    expect(p.task('build').status).toBe('failed');
+    tty.keys('y');
+    await tty.waitScreen("Re-queued 'build' (retry 1)");
+    expect(p.task('build')).toMatchObject({ status: 'open', retry_count: 1 });
+    screen = await tty.waitScreen(/open\s+build\s+Build the API/);
+    expect(screen).toContain('Retry requested');
+
+    // A change by another process shows up without a key press.
+    p.ok(['add', 'Hotfix the login', '--id', 'hotfix']);
+    screen = await tty.waitScreen('hotfix');
+    expect(screen).toMatch(/5 tasks/);
+
+    // Tab: the dependency tree of unfinished work; Tab: the agents pane (none yet).
+    tty.keys('\t');
+    screen = await tty.waitScreen('tree ·');
+    expect(screen).toMatch(/└.*build/);
+    tty.keys('\t');
+    await tty.waitScreen('agents ·');
+
+    tty.keys('\t');
+    await tty.waitScreen('tasks · filter: all');
+
+    // q quits cleanly.
+    tty.keys('q');
+    expect(await tty.exited).toBe(0);
+  }, 120_000);
+
+  it('f filters to stuck work (failed first, then what waits behind it); / searches; K with no agent says so', async () => {
+    p = project();
+    graph(p);
+    tty = tui(p);
+    await tty.waitScreen('filter: all');
+    tty.keys('f');
+    let screen = await tty.waitScreen('filter: stuck');
+    expect(screen).toMatch(/failed\s+failed\s+build/);
+    expect(screen).toMatch(/blocked-by-failed\s+deploy/);
+    expect(screen).not.toMatch(/docs/);
+    tty.keys('K');
+    await tty.waitScreen("'build' has no running agent to kill.");
+    tty.keys('F');
+    await tty.waitScreen('filter: all');
+    tty.keys('/');
+    await tty.waitScreen('search: ');
+    tty.keys('docs\r');
+    screen = await tty.waitScreen('/docs');
+    expect(screen).toMatch(/open\s+docs\s+Write the docs/);
+    expect(screen).not.toMatch(/Build the API/);
+    tty.keys('q');
+    expect(await tty.exited).toBe(0);
+  }, 120_000);
+
+  it('with a real service: the agents pane shows the agent, its output tail and idle time; K asks, y kills it through wg kill', async () => {
+    p = serviceProject();
+    p.ok(['add', 'Design the schema', '--id', 'design']);
+    p.ok(['claim', 'design']);
+    p.ok(['done', 'design']);
+    p.ok(['add', 'Long job', '--id', 'long', '--after', 'design', '--exec', 'echo "step one: migrating"; sleep 300']);
+    p.ok(['add', 'Ship it', '--id', 'ship', '--after', 'long', '--exec', 'true']);
+    p.ok(['add', 'Flaky check', '--id', 'flaky']);
+    p.ok(['claim', 'flaky']);
+    p.ok(['fail', 'flaky', '--reason', 'network timeout']);
+    p.start();
+    const agent = await p.runningAgent('long');
+    tty = tui(p);
+    await tty.waitScreen('filter: all');
+    let screen = await tty.waitScreen('step one: migrating');
+    expect(screen).toMatch(new RegExp(`${agent.id}\\s+long\\s+working\\s+idle \\d+s`));
+    expect(screen).toMatch(/service PID \d+/);
+    const keep = process.env.WG_SCREENSHOT_DIR;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      writeFileSync(join(keep, 'tui.txt'), screen.replace(/[ \t]+$/gm, ''));
+    }
+    tty.keys('\t');
+    await tty.waitScreen('tree ·');
+    tty.keys('\t');
+    screen = await tty.waitScreen('agents · 1/1');
+    expect(screen).toContain('Agent ' + agent.id + ' output:');
+    tty.keys('K');
+    await tty.waitScreen(`Kill ${agent.id} (working on 'long')? Its task is released and paused.  [y/n]`);
+    tty.keys('y');
+    await tty.waitScreen(`Killed ${agent.id}; 'long' released and paused (wg resume long)`);
+    expect(p.task('long')).toMatchObject({ status: 'open', paused: true });
+    expect(p.agents()[agent.id]!.status).toBe('dead');
+    tty.keys('q');
+    expect(await tty.exited).toBe(0);
+  }, 120_000);
+
+  it('refuses without a terminal, with a one-line error', () => {
+    p = project();
+    const r = p.run(['tui']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: wg tui needs a terminal/);
+  });
+});
