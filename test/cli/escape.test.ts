@@ -45,7 +45,7 @@ describe('human output escapes control characters from user data', () => {
     ['status', ['status']],
     ['why-blocked', ['why-blocked', 'blocked-one']],
     ['blocked', ['blocked', 'blocked-one']],
-    ['agents', ['agents']],
+    ['agents', ['agents', '--all']],
     ['log', ['log', 'plain']],
     ['artifact', ['artifact', 'plain']],
     ['viz', ['viz', '--all']],
