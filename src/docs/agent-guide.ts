@@ -44,8 +44,8 @@ like; wg done commits anything left and merges your branch into the project's br
 it reports a conflict, merge that branch into yours (git merge main), resolve, commit, and run
 wg done again.
 
-wg is the task system. Do not use your CLI's own task, todo or plan tools to track this work,
-and do not create worktrees or branches of your own for it (wg gives you one): log in wg.
+The task system is wg. Do not use your CLI's own task, todo or plan tools to track this work,
+and do not create worktrees or branches of your own for it (you are given one): log in wg.
 
 Claims are fenced. If wg answers exit code 3 ("claim lost: task 'x' is now held by …"),
 your claim was taken away (a retry, a reset, or you were declared dead). STOP working on the

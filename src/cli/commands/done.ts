@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { companionId } from '../../core/claims.js';
 import { requireTask } from '../../core/plan.js';
 import { planDone } from '../../core/plans/finish.js';
+import { JsonlStore } from '../../store/store.js';
 import { CliContext } from '../context.js';
 import { landGate, taskWork, verifyGate } from '../landing.js';
 
@@ -18,7 +19,9 @@ export function register(program: Command): void {
       const who = ctx.actor();
       // Checked first on a lock-free read (fencing, status, dependencies), so nothing runs for a
       // done that would be refused; the same plan runs again under the lock at the end.
-      const graph = ctx.store().loadFast();
+      // (No read warning here: the write under the lock says what it has to about repeated ids —
+      // one error for this task's, a warning for others'. With PostgreSQL, the database's rows.)
+      const graph = (await ctx.pg()) ? await ctx.graph({ rows: true, whole: [id] }) : new JsonlStore(ctx.paths).loadFast();
       const task = requireTask(graph, id);
       const dry = planDone(graph, id, who, { converged: !!flags.converged });
       const notes: string[] = [];
