@@ -16,8 +16,17 @@ import type { AgentExit } from './supervisor.js';
 import { cleanAfterExit, finishCleanExit } from './work-loop.js';
 
 export async function handleExit(ctx: StepContext, ex: AgentExit, now: Date, failures: SpawnFailures): Promise<void> {
-  const rec = ctx.registry.current().agents[ex.agentId];
-  if (!rec) return;
+  let rec = ctx.registry.current().agents[ex.agentId];
+  if (!rec && ctx.registry.refresh) {
+    // A shared (PostgreSQL) registry: our copy may predate the agent's record (written while the
+    // database was restarting). Never drop the exit of an agent we started for a stale copy.
+    await ctx.registry.refresh();
+    rec = ctx.registry.current().agents[ex.agentId];
+  }
+  if (!rec) {
+    ctx.warn('exit:unknown-agent', { agent: ex.agentId }, `exit of ${ex.agentId} ignored: it is not in the registry`);
+    return;
+  }
   // The command never started: a failed spawn (claim back, back-off), not an exit.
   if (ex.launchError !== undefined && !ex.killedBy) return rollbackSpawn(ctx, failures, ex.agentId, ex.launchError, now);
   // An agent that ran resets its task's spawn-failure count.

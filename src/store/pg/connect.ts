@@ -55,6 +55,12 @@ export function openPool(url: string, opts: PoolOptions = {}): Pool {
   // An idle client that loses its server (a restart) must not crash the process: the next
   // checkout gets a fresh connection.
   pool.on('error', () => undefined);
+  // Nor a client that is checked out (in a transaction, or between two queries of one) when its
+  // server goes: node-postgres then emits 'error' on the client itself, which with no listener
+  // ends the process. The query in flight rejects on its own; the client is discarded on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
