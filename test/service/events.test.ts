@@ -6,9 +6,11 @@
  * never breaks a tick. Agents are real shell processes calling the built `wg`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { planUnclaim } from '../../src/core/plans/claim.js';
 import { request } from '../../src/service/ipc.js';
 import { handleRequest } from '../../src/service/ipc-server.js';
 import { pathsFor } from '../../src/store/paths.js';
+import { JsonlStore } from '../../src/store/store.js';
 import { inProcessService, type InProcessService } from '../helpers/daemon.js';
 import { groupMembers, waitFor } from '../helpers/proc.js';
 import { serviceProject, type ServiceProject } from '../helpers/project.js';
@@ -96,7 +98,10 @@ describe('service events (in-process daemon, injected clock)', () => {
     expect(await request(pathsFor(p.wgDir), { cmd: 'pause' })).toEqual({ ok: true, paused: true });
     expect(handleRequest(s.daemon.handlers, JSON.stringify({ cmd: 'pause', agent_id: 'agent-9' }))).toEqual({ ok: false, error: 'an agent (agent-9) cannot pause the service' });
     const mark = s.events.length;
-    expect((await p.wg(['unclaim', 'moved'])).code).toBe(0);
+    // Another process releases the claim without touching the agent (as the Rust tool's
+    // unclaim does; our `wg unclaim` would kill the agent itself): the service must notice.
+    const who = { actor: 'rust-user', user: 'rust-user', now: new Date() };
+    await new JsonlStore(pathsFor(p.wgDir)).mutate((g) => planUnclaim(g, 'moved', who), who);
     await s.next('agent:exited', { task: 'moved' }, mark);
     await waitFor('a tick that saw the task wait (paused)', () => s!.events.slice(mark).some((e) => e.event === 'tick:done' && e.data.waiting.paused === 1));
     expect(story(s, 'moved')).toEqual(['agent:spawned agent-1', 'agent:killed agent-1 claim-lost', 'agent:exited agent-1 none/claim-lost']);

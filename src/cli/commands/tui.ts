@@ -15,6 +15,10 @@ export function register(program: Command): void {
       if (!process.stdin.isTTY || !process.stdout.isTTY) throw usageError('wg tui needs a terminal (stdin and stdout)', "for a stream of changes use 'wg status' or the web dashboard 'wg serve'");
       ctx.store().loadFast(); // refuse a missing or unreadable graph before drawing
       const source = new LiveSource(ctx.paths, await dashboardSourceOptions(ctx, { includeSystem: !!flags.all }));
+      // ink draws nothing but the last frame when it thinks it runs in CI (CI=1 in the
+      // environment); a human at a terminal asked for the live view, so it gets it.
+      delete process.env.CI;
+      delete process.env.CONTINUOUS_INTEGRATION;
       const { runTui } = await import('../../tui/run.js');
       await runTui(source, cliActions(ctx));
     });
