@@ -23,7 +23,7 @@ afterEach(async () => {
   p = undefined;
 });
 
-const tui = (q: Project, args = ''): Pty => spawnPty(q.dir, `${process.execPath} ${WG_BIN} tui ${args}`, { rows: 40, cols: 150 });
+const tui = (q: Project, args = '', env: Record<string, string> = {}): Pty => spawnPty(q.dir, `${process.execPath} ${WG_BIN} tui ${args}`, { rows: 40, cols: 150, env });
 
 function graph(q: Project): void {
   q.ok(['add', 'Design the schema', '--id', 'design']);
@@ -40,7 +40,8 @@ describe('wg tui in a pseudo-terminal', () => {
   it('r on a failed task asks, y retries it (the graph says open); n cancels; live updates; tree and agents panes; q quits', async () => {
     p = project();
     graph(p);
-    tty = tui(p);
+    // CI=true: ink would draw nothing until exit; wg tui in a terminal still draws live.
+    tty = tui(p, '', { CI: 'true' });
     let screen = await tty.waitScreen('filter: all');
     expect(screen).toMatch(/4 tasks/);
     expect(screen).toMatch(/failed\s+build\s+Build the API/);
