@@ -152,7 +152,7 @@ export async function agentSandbox(opts: SandboxOptions): Promise<AgentSandbox> 
     mkdirSync(cliDir);
     symlinkSync(cli, join(cliDir, opts.cli));
     const home = mkdtempSync(join(tmpdir(), `wg-${opts.cli}-home-`));
-    cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+    cleanups.push(() => rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
     mkdirSync(join(home, 'tmp'));
     const agentDir = join(paths.agentsDir, agentId);
     mkdirSync(agentDir, { recursive: true });

@@ -30,10 +30,12 @@ afterEach(async () => {
 async function rig(cli: CliName, turns: ClaudeTurn[] | CodexTurn[], dispatcher: Record<string, string | number | boolean> = {}, extraEnv: Record<string, string | undefined> = {}): Promise<Rig> {
   const mock = cli === 'claude' ? await startAnthropicMock(turns as ClaudeTurn[]) : await startOpenAiMock(turns as CodexTurn[]);
   cleanups.push(() => mock.close());
+  // The home goes after the project's cleanup has stopped the service and its agents (cleanups
+  // run in reverse): a CLI still writing in it made the rmdir fail (ENOTEMPTY).
+  const home = mkdtempSync(join(tmpdir(), `wg-${cli}-svc-home-`));
+  cleanups.push(() => rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
   const p = serviceProject({ dispatcher: { executor: cli, ...dispatcher } });
   cleanups.push(() => p.cleanup());
-  const home = mkdtempSync(join(tmpdir(), `wg-${cli}-svc-home-`));
-  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
   mkdirSync(join(home, 'tmp'));
   const cliDir = join(p.dir, '.clibin');
   mkdirSync(cliDir);

@@ -26,7 +26,7 @@ let home: string | undefined;
 afterEach(async () => {
   p?.cleanup();
   await mock?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
+  if (home) rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   p = mock = home = undefined;
 });
 

@@ -5,12 +5,20 @@
  * (no real waiting for 10 minutes), then through the real `wg service start` with a small
  * idle_timeout: `sleep 600` is caught, a CPU-busy grandchild with no output is not.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inProcessService, type InProcessService } from '../helpers/daemon.js';
 import { groupMembers, processRunning, sleep, waitFor } from '../helpers/proc.js';
 import { serviceProject, type ServiceProject } from '../helpers/project.js';
+
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+};
 
 /** A grandchild that keeps using CPU (a little, every 0.2 s) and never prints: a "long build". */
 const BUSY = `bash -c 'while :; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 0.2; done' & wait`;
@@ -36,6 +44,9 @@ describe('hung agents (in-process daemon, injected clock)', () => {
     // The agent's `wg log` touched its wg-call marker (a sign of life the service reads).
     await waitFor('the wg call marker', () => existsSync(join(p!.wgDir, 'agents', hung.agent, 'wg-call')));
     await waitFor('the log entry', () => p!.task('hangs').log?.some((l) => l.message === 'starting'));
+    // …and its `wg log` process has ended (on a loaded machine it can still be exiting, burning
+    // CPU after the look below, which rightly reads as a sign of life): only sleep is left.
+    await waitFor('the wg call to exit', () => groupMembers(hung.pid).every((pid) => !cmdline(pid).includes('wg.mjs log')));
     // The service samples at most every 30 s (1/20 of idle_timeout): move 31 s on, so the next
     // tick looks again and sees the wg call. Nothing is idle for 10 minutes yet.
     s.clock.advance(31_000);
