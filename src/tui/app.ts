@@ -7,10 +7,10 @@
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { createElement as h, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
-import { confirmText, type ActionName, type ActionRequest, type DashboardActions } from '../dashboard/actions.js';
+import { confirmText, promptText, type ActionName, type ActionRequest, type DashboardActions } from '../dashboard/actions.js';
 import { shortDuration, type AgentRow, type DashboardSnapshot } from '../dashboard/snapshot.js';
 import type { DashboardSource } from '../dashboard/source.js';
-import { FILTERS, inspectorLines, PANES, STATUS_COLOR, taskRows, treeRows, windowOf, type ListRow, type Pane } from './view.js';
+import { FILTERS, inspectorLines, PANES, STATUS_COLOR, STATUS_WIDTH, statusLabel, taskRows, treeRows, windowOf, type ListRow, type Pane } from './view.js';
 
 export interface AppProps {
   source: DashboardSource;
@@ -23,15 +23,15 @@ export interface AppProps {
 type Mode =
   | { kind: 'normal' }
   | { kind: 'confirm'; req: ActionRequest; question: string }
-  | { kind: 'input'; purpose: 'search' | 'message' | 'reject'; text: string; task?: string };
+  | { kind: 'input'; purpose: 'search'; text: string }
+  /** reject's reason or message's text for `task` (captured when the prompt opened: the list moves live). */
+  | { kind: 'input'; purpose: 'message' | 'reject'; text: string; task: string };
 
 const KEYS: Array<[string, ActionName]> = [
   ['r', 'retry'],
   ['K', 'kill'],
   ['u', 'unclaim'],
   ['a', 'approve'],
-  ['R', 'reject'],
-  ['m', 'message'],
 ];
 
 /** The footer's key help, for the actions this build offers. */
@@ -91,6 +91,13 @@ export function App(props: AppProps): ReactElement {
     setMode({ kind: 'confirm', req, question: confirmText(req, agentOfCurrent?.id) });
   };
 
+  /** reject and message: a text prompt for the selected task. */
+  const ask = (name: 'reject' | 'message'): void => {
+    if (!current) return setFlash({ ok: false, text: 'no task selected' });
+    if (!actions.available.has(name)) return setFlash({ ok: false, text: `${name} is not available in this build` });
+    setMode({ kind: 'input', purpose: name, text: '', task: current.id });
+  };
+
   const run = (req: ActionRequest): void => {
     setBusy(true);
     actions
@@ -119,16 +126,24 @@ export function App(props: AppProps): ReactElement {
       return;
     }
     if (mode.kind === 'input') {
-      if (key.escape) return setMode({ kind: 'normal' });
+      if (key.escape) {
+        setMode({ kind: 'normal' });
+        if (mode.purpose !== 'search') setFlash({ ok: true, text: 'cancelled' });
+        return;
+      }
       // A paste arrives as one input, possibly with its Enter in it.
       const nl = input.search(/[\r\n]/);
       if (key.return || nl >= 0) {
         const text = mode.text + (nl > 0 ? input.slice(0, nl) : '');
-        setMode({ kind: 'normal' });
         if (mode.purpose === 'search') {
+          setMode({ kind: 'normal' });
           setSearch(text);
           setSelected(0);
-        } else if (text.trim()) act(mode.purpose, text);
+        } else if (text.trim()) {
+          // The typed text and its Enter are the confirmation (Esc cancels).
+          setMode({ kind: 'normal' });
+          run({ action: mode.purpose, task: mode.task, text: text.trim() });
+        } else setMode({ ...mode, text: '' }); // nothing typed: the prompt stays
         return;
       }
       if (key.backspace || key.delete) return setMode({ ...mode, text: mode.text.slice(0, -1) });
@@ -158,8 +173,8 @@ export function App(props: AppProps): ReactElement {
       setSelected(0);
     } else if (input === '/') setMode({ kind: 'input', purpose: 'search', text: search });
     else if (input === 'p') act(current && snap.graph.peek(current.id)?.paused ? 'resume' : 'pause');
-    else if (input === 'R') setMode({ kind: 'input', purpose: 'reject', text: '' });
-    else if (input === 'm') setMode({ kind: 'input', purpose: 'message', text: '' });
+    else if (input === 'R') ask('reject');
+    else if (input === 'm') ask('message');
     else {
       const k = KEYS.find(([c]) => c === input);
       if (k) act(k[1]);
@@ -190,12 +205,12 @@ export function App(props: AppProps): ReactElement {
     return h(
       Text,
       { key: `${win.start + i}`, wrap: 'truncate', inverse: isSel },
-      h(Text, { color: STATUS_COLOR[r.status] ?? 'white' }, `${(r.status + (r.paused ? '‖' : '')).padEnd(12)}`),
-      rowText(r, leftWidth - 14),
+      h(Text, { color: STATUS_COLOR[r.status] ?? 'white' }, `${(statusLabel(r.status) + (r.paused ? '‖' : '')).padEnd(STATUS_WIDTH)}`),
+      rowText(r, leftWidth - STATUS_WIDTH - 2),
     );
   });
   const left = h(Box, { key: 'left', flexDirection: 'column', width: leftWidth, height: bodyHeight }, h(Text, { bold: true, color: 'cyan' }, title), ...(listLines.length ? listLines : [h(Text, { key: 'empty', color: 'gray' }, '(nothing here)')]));
-  const inspector = inspectorLines(snap, current?.id).slice(0, bodyHeight);
+  const inspector = inspectorLines(snap, current?.id, bodyHeight);
   const right = h(
     Box,
     { key: 'right', flexDirection: 'column', width: rightWidth, height: bodyHeight, borderStyle: undefined },
@@ -211,7 +226,7 @@ export function App(props: AppProps): ReactElement {
     : null;
   let footer: ReactElement;
   if (mode.kind === 'confirm') footer = h(Text, { color: 'yellow', bold: true }, `${mode.question}  [y/n]`);
-  else if (mode.kind === 'input') footer = h(Text, { color: 'yellow' }, `${mode.purpose === 'search' ? 'search' : mode.purpose === 'reject' ? 'reject — reason' : 'message'}: ${mode.text}▌  (Enter: ok · Esc: cancel)`);
+  else if (mode.kind === 'input') footer = h(Text, { color: 'yellow', bold: mode.purpose !== 'search' }, mode.purpose === 'search' ? `search: ${mode.text}▌  (Enter: ok · Esc: cancel)` : `${promptText(mode.purpose, mode.task)}: ${mode.text}▌  (Enter: ${mode.purpose === 'reject' ? 'reject' : 'send'} · Esc: cancel)`);
   else if (busy) footer = h(Text, { color: 'yellow' }, 'working…');
   else if (flash) footer = h(Text, { color: flash.ok ? 'green' : 'red' }, flash.text);
   else {

@@ -29,6 +29,11 @@ export const STATUS_COLOR: Record<string, string> = {
   'incomplete': 'yellowBright',
 };
 
+/** The status column: wide enough for every status but the two longest, which are shortened. */
+export const STATUS_WIDTH = 14;
+const SHORT_STATUS: Record<string, string> = { 'pending-validation': 'pending-valid', 'failed-pending-eval': 'failed-p-eval' };
+export const statusLabel = (status: string): string => SHORT_STATUS[status] ?? status;
+
 export interface ListRow {
   id: string;
   status: string;
@@ -69,14 +74,19 @@ export function windowOf(total: number, selected: number, n: number): { start: n
   return { start, end: start + n };
 }
 
-/** The inspector: the `wg show` page of the task, then the live agent's output tail. */
-export function inspectorLines(s: DashboardSnapshot, id: string | undefined): string[] {
+/**
+ * The inspector: the `wg show` page of the task, then the live agent's output tail. At most
+ * `height` lines: the page is cut (with a mark) so that the agent's tail always shows.
+ */
+export function inspectorLines(s: DashboardSnapshot, id: string | undefined, height = Infinity): string[] {
   if (!id || !s.graph.has(id)) return ['(no task selected)'];
   const task = s.graph.get(id)!;
-  const lines = renderTaskPageText(task, taskPage(s.graph, task));
+  const page = renderTaskPageText(task, taskPage(s.graph, task));
   const agent = s.agents.find((a) => a.task === id && a.running);
-  if (agent) lines.push('', `Agent ${agent.id} output:`, ...agent.tail.map((l) => `  ${l}`));
-  return lines;
+  const tail = agent ? ['', `Agent ${agent.id} output:`, ...agent.tail.map((l) => `  ${l}`)] : [];
+  const room = Math.max(1, height - tail.length);
+  const shown = page.length > room ? [...page.slice(0, room - 1), `  … ${page.length - room + 1} more lines (wg show ${id})`] : page;
+  return [...shown, ...tail].slice(0, height);
 }
 
 export const stuckRank = (kind: string): number => STUCK_ORDER.indexOf(kind as StuckItem['kind']);
