@@ -8,7 +8,7 @@ import { cliActions } from '../task-actions.js';
 export function register(program: Command): void {
   program
     .command('tui')
-    .description('interactive terminal dashboard: tasks, dependency tree, agents, inspector; keys for retry, kill, unclaim, pause/resume')
+    .description('interactive terminal dashboard: tasks, dependency tree, agents, inspector; keys for retry, kill, unclaim, pause/resume, approve, reject, message')
     .option('--all', 'include system (dot) tasks')
     .action(async (flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
