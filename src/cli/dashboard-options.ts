@@ -1,4 +1,5 @@
 /** What `wg tui` and `wg serve` share: the feed's settings from the config, and the port flag. */
+import { setFlagsFromString } from 'node:v8';
 import { usageError } from '../core/errors.js';
 import type { SourceOptions } from '../dashboard/source.js';
 import type { CliContext } from './context.js';
@@ -16,4 +17,15 @@ export async function dashboardSourceOptions(ctx: CliContext, o: { includeSystem
 export function parsePort(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 65535) throw usageError(`invalid --port '${text}'`, 'a port is 0–65535 (0: any free port)');
   return Number(text);
+}
+
+/**
+ * The dashboards are long-running processes that hold a 10k-task graph and redraw on every
+ * change: V8's default heap growth keeps tens of MiB of garbage room (measured: `wg tui` 112 →
+ * ~100 MiB RSS at 10k tasks with this flag; docs/benchmarks.md). Asked before the graph is loaded.
+ * V8 reads the flag at each heap-sizing decision, so setting it at run time works (Node does not
+ * freeze V8 flags after start-up).
+ */
+export function dashboardHeap(): void {
+  setFlagsFromString('--optimize-for-size');
 }

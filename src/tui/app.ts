@@ -10,7 +10,7 @@ import { createElement as h, useEffect, useMemo, useRef, useState, type ReactEle
 import { confirmText, promptText, type ActionName, type ActionRequest, type DashboardActions } from '../dashboard/actions.js';
 import { shortDuration, type AgentRow, type DashboardSnapshot } from '../dashboard/snapshot.js';
 import type { DashboardSource } from '../dashboard/source.js';
-import { FILTERS, inspectorLines, PANES, STATUS_COLOR, STATUS_WIDTH, statusLabel, taskRows, treeRows, windowOf, type ListRow, type Pane } from './view.js';
+import { FILTERS, inspectorLines, PANES, STATUS_COLOR, rowList, STATUS_WIDTH, statusLabel, taskRows, treeRows, windowOf, type ListRow, type Pane, type RowList } from './view.js';
 
 export interface AppProps {
   source: DashboardSource;
@@ -72,15 +72,15 @@ export function App(props: AppProps): ReactElement {
   const rows = props.rows ?? stdout?.rows ?? 30;
   const columns = props.columns ?? stdout?.columns ?? 100;
   const filterName = FILTERS[filter]!;
-  const list: ListRow[] = useMemo(() => {
+  const list: RowList = useMemo(() => {
     if (pane === 'tree') return treeRows(snap, search);
-    if (pane === 'agents') return snap.agents.map((a) => ({ id: a.task, status: snap.graph.peek(a.task)?.status ?? 'missing', title: agentLine(a), paused: false, prefix: '' }));
+    if (pane === 'agents') return rowList(snap.agents, (a) => ({ id: a.task, status: snap.graph.peek(a.task)?.status ?? 'missing', title: agentLine(a), paused: false, prefix: '' }));
     return taskRows(snap, filterName, search);
     // The tree depends on the graph only (a new object after each graph change).
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [pane === 'tree' ? snap.graph : snap, pane, filterName, search]);
   const sel = Math.min(selected, Math.max(0, list.length - 1));
-  const current = list[sel];
+  const current = list.at(sel);
   const agentOfCurrent = current ? snap.agents.find((a) => a.task === current.id && a.running) : undefined;
 
   const act = (name: ActionName, text?: string): void => {
@@ -200,15 +200,19 @@ export function App(props: AppProps): ReactElement {
     h(Text, { color: snap.service.running ? 'green' : 'gray' }, snap.service.running ? `● service PID ${snap.service.pid}` : '○ no service'),
   );
   const title = `${pane}${pane === 'tasks' ? ` · filter: ${filterName}` : ''}${search ? ` · /${search}` : ''} · ${list.length ? sel + 1 : 0}/${list.length}`;
-  const listLines = list.slice(win.start, win.end).map((r, i) => {
+  const listLines: ReactElement[] = [];
+  for (let i = 0; i < win.end - win.start; i++) {
+    const r = list.at(win.start + i)!;
     const isSel = win.start + i === sel;
-    return h(
-      Text,
-      { key: `${win.start + i}`, wrap: 'truncate', inverse: isSel },
-      h(Text, { color: STATUS_COLOR[r.status] ?? 'white' }, `${(statusLabel(r.status) + (r.paused ? '‖' : '')).padEnd(STATUS_WIDTH)}`),
-      rowText(r, leftWidth - STATUS_WIDTH - 2),
+    listLines.push(
+      h(
+        Text,
+        { key: `${win.start + i}`, wrap: 'truncate', inverse: isSel },
+        h(Text, { color: STATUS_COLOR[r.status] ?? 'white' }, `${(statusLabel(r.status) + (r.paused ? '‖' : '')).padEnd(STATUS_WIDTH)}`),
+        rowText(r, leftWidth - STATUS_WIDTH - 2),
+      ),
     );
-  });
+  }
   const left = h(Box, { key: 'left', flexDirection: 'column', width: leftWidth, height: bodyHeight }, h(Text, { bold: true, color: 'cyan' }, title), ...(listLines.length ? listLines : [h(Text, { key: 'empty', color: 'gray' }, '(nothing here)')]));
   const inspector = inspectorLines(snap, current?.id, bodyHeight);
   const right = h(

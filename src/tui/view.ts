@@ -47,24 +47,39 @@ export interface ListRow {
 
 const rowOf = (t: Task, prefix = '', note?: string): ListRow => ({ id: t.id, status: t.status, title: t.title, paused: !!t.paused, assigned: t.assigned, prefix, note });
 
-export function taskRows(s: DashboardSnapshot, filter: string, search: string): ListRow[] {
+/**
+ * The left pane's list, lazily: its length, and a row built only when it is drawn (or selected).
+ * At 10k tasks the list is the snapshot's own task array (no filter) or an array of references
+ * (a filter or a search): no row objects for the thousands of rows off screen.
+ */
+export interface RowList {
+  readonly length: number;
+  at(i: number): ListRow | undefined;
+}
+
+export const rowList = <T>(items: readonly T[], row: (item: T) => ListRow): RowList => ({
+  length: items.length,
+  at: (i) => (i >= 0 && i < items.length ? row(items[i]!) : undefined),
+});
+
+export function taskRows(s: DashboardSnapshot, filter: string, search: string): RowList {
   const q = search.trim().toLowerCase();
   const match = (t: { id: string; title: string }): boolean => !q || t.id.toLowerCase().includes(q) || t.title.toLowerCase().includes(q);
   if (filter === 'stuck') {
-    return s.stuck
-      .filter((i: StuckItem) => match({ id: i.task, title: i.title }))
-      .map((i) => ({ id: i.task, status: i.status, title: i.title, paused: !!s.graph.peek(i.task)?.paused, assigned: s.graph.peek(i.task)?.assigned, prefix: `${i.kind.padEnd(17)} `, note: i.why }));
+    const items = q ? s.stuck.filter((i: StuckItem) => match({ id: i.task, title: i.title })) : s.stuck;
+    return rowList(items, (i) => ({ id: i.task, status: i.status, title: i.title, paused: !!s.graph.peek(i.task)?.paused, assigned: s.graph.peek(i.task)?.assigned, prefix: `${i.kind.padEnd(17)} `, note: i.why }));
   }
-  const out: ListRow[] = [];
-  for (const t of s.tasks) if ((filter === 'all' || t.status === filter) && match(t)) out.push(rowOf(t));
-  return out;
+  if (filter === 'all' && !q) return rowList(s.tasks, (t) => rowOf(t));
+  return rowList(
+    s.tasks.filter((t) => (filter === 'all' || t.status === filter) && match(t)),
+    (t) => rowOf(t),
+  );
 }
 
-export function treeRows(s: DashboardSnapshot, search: string): ListRow[] {
+export function treeRows(s: DashboardSnapshot, search: string): RowList {
   const q = search.trim().toLowerCase();
-  return vizLayout(s.graph, { includeSystem: false, includeFinished: false })
-    .rows.filter((r) => !q || r.task.id.toLowerCase().includes(q) || r.task.title.toLowerCase().includes(q))
-    .map((r) => rowOf(r.task, r.prefix, r.repeat ? '↑' : undefined));
+  const rows = vizLayout(s.graph, { includeSystem: false, includeFinished: false }).rows.filter((r) => !q || r.task.id.toLowerCase().includes(q) || r.task.title.toLowerCase().includes(q));
+  return rowList(rows, (r) => rowOf(r.task, r.prefix, r.repeat ? '↑' : undefined));
 }
 
 /** The slice of `n` rows to draw so that `selected` is visible (kept near the middle). */
