@@ -30,7 +30,7 @@ export const STATUS_COLOR: Record<string, string> = {
 };
 
 /** The status column: wide enough for every status but the two longest, which are shortened. */
-export const STATUS_WIDTH = 14;
+export const STATUS_WIDTH = 15;
 const SHORT_STATUS: Record<string, string> = { 'pending-validation': 'pending-valid', 'failed-pending-eval': 'failed-p-eval' };
 export const statusLabel = (status: string): string => SHORT_STATUS[status] ?? status;
 
