@@ -2,8 +2,9 @@
  * `wg tui`: the ink (React) components. Layout: a header (counts, service, filter), the left pane
  * (task list | dependency tree | agents; Tab switches), the inspector (the `wg show` page of the
  * selected task, its agent's output tail), the agents strip (idle time, tokens, last line), and
- * a footer (keys, the confirmation question, the last action's result). Only the visible rows
- * are drawn, so a 10k-task graph costs a filter pass per change, not 10k rows of layout.
+ * a footer (keys, the confirmation question, the last action's result). The list is lazy
+ * (view.ts RowList): rows are built for the lines on screen only, and the unfiltered task list
+ * is the snapshot's own array, so a 10k-task graph costs no per-row work per change or key.
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { createElement as h, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
