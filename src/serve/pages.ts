@@ -46,7 +46,9 @@ export const LIVE_SCRIPT = `
   var kept = {};
   document.addEventListener('input', function (e) {
     var f = e.target;
-    if (f.matches && f.matches('input[data-for]')) kept[f.getAttribute('data-for') + '|' + f.getAttribute('data-task')] = f.value;
+    if (!f.matches || !f.matches('input[data-for]')) return;
+    kept[f.getAttribute('data-for') + '|' + f.getAttribute('data-task')] = f.value;
+    if (flash.className === 'err') flash.hidden = true; // "type a reason first" is answered
   });
   function swap(html) {
     var a = document.activeElement, focus = a && a.matches && a.matches('input[data-for]') ? a.getAttribute('data-for') + '|' + a.getAttribute('data-task') : null;

@@ -7,7 +7,8 @@
  * refused, and change nothing.
  *
  * Not skippable: without Chromium this test fails and says how to install it (.ci/run does).
- * Set WG_SCREENSHOT_DIR to keep the screenshot (docs/img/serve.png was made that way).
+ * Set WG_SCREENSHOT_DIR to keep the screenshots (docs/img/serve.png and serve-task.png were made
+ * that way).
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -188,6 +189,11 @@ describe('wg serve', () => {
     // A typed reason survives a live update (another process changes the graph meanwhile).
     const reason = page.locator('#actions input[data-for="reject"]');
     await reason.fill('the examples do not run');
+    const keep = process.env.WG_SCREENSHOT_DIR;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      await page.screenshot({ path: join(keep, 'serve-task.png'), fullPage: true });
+    }
     const version = Number(await page.locator('#actions').getAttribute('data-version'));
     p.ok(['log', 'api', 'a note from elsewhere']);
     await page.locator('#live', { hasText: 'a note from elsewhere' }).waitFor();
