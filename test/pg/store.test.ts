@@ -159,6 +159,13 @@ describe('claim --next', () => {
     await seed.mutate((g) => planAdd(g, { title: 'Blocked', id: 'blocked', priority: 99, after: ['t0'] }, w0), ctx(w0));
     const contenders = await Promise.all(Array.from({ length: 12 }, (_, i) => open(`c${i}`)));
     const claimed: Array<{ by: string; id: string }> = [];
+    // Priority order, alone (deterministic): the first three are of priority 2, in file order.
+    for (let i = 0; i < 3; i++) {
+      const w = who(contenders[0]!, 'agent-1');
+      claimed.push({ by: w.actor, id: (await contenders[0]!.claimNext(w, ctx(w)))!.task.id });
+    }
+    expect(claimed.map((c) => c.id)).toEqual(['t2', 't5', 't8']);
+    // Then all of them at once: which contender gets which task is the race's, never twice.
     await Promise.all(
       contenders.map(async (s, i) => {
         for (;;) {
@@ -179,9 +186,55 @@ describe('claim --next', () => {
       expect(r.claim_epoch).toBe(1);
       expect(claimed.find((c) => c.id === r.id)!.by).toBe(r.assigned);
     }
-    // Priority order: every priority-2 task was claimed before any priority-0 one by a given contender's sequence.
-    const first = claimed.slice(0, 3).map((c) => Number(c.id.slice(1)) % 3);
-    expect(first.every((p) => p === 2)).toBe(true);
+  });
+
+  it('a long-lived copy claims in one round trip; a stale copy never claims what another took', async () => {
+    const seed = await open();
+    const w0 = who(seed);
+    for (let i = 0; i < 24; i++) await seed.mutate((g) => planAdd(g, { title: `T${i}`, id: `t${i}`, priority: i % 4 }, w0), ctx(w0));
+    await seed.mutate((g) => planAdd(g, { title: 'Child', id: 'child', priority: 99, after: ['t0'] }, w0), ctx(w0));
+    const a = await open('a');
+    const b = await open('b');
+    await a.load(); // whole tasks held: A's plans run on its copy as it is
+    await b.loadRows();
+    // B takes the four of top priority, each in one round trip; A's copy still has them open.
+    const wb = who(b, 'agent-2');
+    const byB: string[] = [];
+    for (let i = 0; i < 4; i++) byB.push((await b.claimNext(wb, ctx(wb)))!.task.id);
+    expect(byB).toEqual(['t3', 't7', 't11', 't15']);
+    expect(b.stats.oneTrip).toBe(4);
+    const wa = who(a, 'agent-1');
+    const first = (await a.claimNext(wa, ctx(wa)))!.task;
+    // A offered B's rows at the versions it held: none could be taken; it decided again on fresh rows.
+    expect(first.id).toBe('t19');
+    expect(first.claim_epoch).toBe(1);
+    expect(a.stats.skipped).toBeGreaterThanOrEqual(4);
+    // Both copies, two claimants each, until nothing is left: every task once, the child only after t0 is done.
+    const claimed: Array<{ by: string; id: string }> = [{ by: 'agent-1', id: first.id }, ...byB.map((id) => ({ by: 'agent-2', id }))];
+    await Promise.all(
+      [a, a, b, b].map(async (s, i) => {
+        for (;;) {
+          const w = who(s, `agent-${10 + i}`);
+          const r = await s.claimNext(w, ctx(w));
+          if (!r) return;
+          claimed.push({ by: w.actor, id: r.task.id });
+        }
+      }),
+    );
+    expect(claimed.map((c) => c.id).sort()).toEqual(Array.from({ length: 24 }, (_, i) => `t${i}`).sort());
+    await seed.mutate((g) => planDone(g, 't0', who(seed, claimed.find((c) => c.id === 't0')!.by)), ctx(w0));
+    expect((await a.claimNext(wa, ctx(wa)))!.task.id).toBe('child');
+    const rows = await sql<{ id: string; assigned: string; claim_epoch: number }>(db.url, `SELECT id, assigned, claim_epoch FROM wg_nodes WHERE assigned IS NOT NULL`);
+    expect(rows).toHaveLength(25); // the 24 (t0 done, still naming its agent) and the child
+    for (const r of rows) expect(r.claim_epoch).toBe(1);
+    for (const r of rows.filter((x) => x.id !== 'child')) expect(claimed.find((c) => c.id === r.id)!.by).toBe(r.assigned);
+    // Every claim recorded its operation once, with the one-trip ones among them.
+    const ops = (await sql<{ record: string }>(db.url, 'SELECT record FROM wg_operations')).map((r) => JSON.parse(r.record) as { op: string; task_id: string; detail?: { next?: boolean } });
+    const claimOps = ops.filter((o) => o.op === 'claim');
+    expect(claimOps).toHaveLength(25);
+    expect(new Set(claimOps.map((o) => o.task_id)).size).toBe(25);
+    expect(claimOps.every((o) => o.detail?.next === true)).toBe(true);
+    expect(a.stats.oneTrip + b.stats.oneTrip).toBeGreaterThan(4);
   });
 
   it('a task becomes claimable when its dependency is done (readiness from the core, on fresh rows)', async () => {
