@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(async (id: string, flags: { ignoreUnmergedWorktree?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
-      const task = requireTask(ctx.store().loadFast(), id);
+      const task = requireTask(await ctx.fullGraph(), id);
       let notes: string[] = [];
       let cleanup = async (): Promise<void> => undefined;
       if (task.status !== 'done') {

@@ -7,6 +7,9 @@ import { MessageStore, readerName, requireReaderName, withGraphLock } from '../.
 import { readRegistry } from '../../store/registry.js';
 import { CliContext } from '../context.js';
 
+/** Why messages are JSONL-only: other hosts would never see them. */
+const MSG_FILES = 'messages are files under .wg/messages, which agents on other hosts never see';
+
 /** A target is a task id, or an agent id (`agent-N`: the task that agent works on). */
 function resolveTarget(ctx: CliContext, graph: Graph, target: string): string {
   if (/^agent-\d+$/.test(target) && !graph.has(target)) {
@@ -55,6 +58,7 @@ export function register(program: Command): void {
     .option('--stdin', 'read the message from stdin')
     .action(async (target: string, text: string | undefined, flags: { from?: string; priority: string; stdin?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('msg', MSG_FILES);
       if (flags.priority !== 'normal' && flags.priority !== 'urgent') throw usageError(`invalid --priority '${flags.priority}'`, 'use normal or urgent');
       if (text !== undefined && flags.stdin) throw usageError('give the message as an argument or with --stdin, not both');
       let body = text;
@@ -83,8 +87,9 @@ export function register(program: Command): void {
     .command('list')
     .description("all messages of a task, with who has read them")
     .argument('[target]', 'task id or agent id (default: $WG_TASK_ID)')
-    .action((target: string | undefined, _flags: unknown, cmd: Command) => {
+    .action(async (target: string | undefined, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('msg', MSG_FILES);
       const graph = ctx.store().loadFast();
       const taskId = resolveTarget(ctx, graph, taskOrEnv(ctx, target, 'wg msg list ID'));
       const messages = new MessageStore(ctx.paths);
@@ -105,6 +110,7 @@ export function register(program: Command): void {
     .option('--agent <reader>', 'read as this reader (default: $WG_AGENT_ID, else you)')
     .action(async (task: string | undefined, flags: { agent?: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('msg', MSG_FILES);
       const who = ctx.actor();
       const reader = readerOf(ctx, flags.agent);
       const store = ctx.store();
@@ -123,8 +129,9 @@ export function register(program: Command): void {
     .description('are there unread messages? exit 0 yes (and lists them), 1 no; the cursor does not move')
     .argument('[task]', 'task id (default: $WG_TASK_ID)')
     .option('--agent <reader>', 'as this reader (default: $WG_AGENT_ID, else you)')
-    .action((task: string | undefined, flags: { agent?: string }, cmd: Command) => {
+    .action(async (task: string | undefined, flags: { agent?: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('msg', MSG_FILES);
       const reader = readerOf(ctx, flags.agent);
       const graph = ctx.store().loadFast();
       const taskId = resolveTarget(ctx, graph, taskOrEnv(ctx, task, 'wg msg poll ID'));

@@ -30,6 +30,7 @@ export function register(program: Command): void {
     .option('--no-follow', 'print the events so far and exit')
     .action(async (flags: { since?: string; task?: string; follow: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('watch', "it follows this host's event log only");
       const paths = ctx.paths;
       const from = flags.since !== undefined ? parseSince(flags.since, ctx.clock.now()) : flags.follow ? 'end' : 'start';
       let reader: EventReader;
