@@ -44,6 +44,7 @@ import type { PgStore } from '../store/pg/pg-store.js';
 import type { PgRegistry } from '../store/pg/registry.js';
 import type { Listener } from '../store/pg/listen.js';
 import { actOnKillRequests } from './kill-requests.js';
+import { PgMessages } from '../store/pg/messages.js';
 import { PgGraphView, PgRegistryView } from './pg-views.js';
 
 export type { TickSummary } from './events.js';
@@ -149,6 +150,7 @@ export class Daemon {
         ? new PgGraphView(opts.pg.store, this.settings.agency.autoEvaluate)
         : new GraphView(paths, this.settings.agency.autoEvaluate, (m) => this.log?.logger.warn({ event: 'graph:warning' }, m)),
       registry: opts.pg ? new PgRegistryView(opts.pg.registry) : new ServiceRegistry(paths),
+      ...(opts.pg ? { messages: new PgMessages(opts.pg.store.pool) } : {}),
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
     };

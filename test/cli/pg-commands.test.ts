@@ -2,13 +2,15 @@
  * Every command works on a PostgreSQL project or refuses in one line (issue 13). The agent-loop
  * and live-view commands used to read .wg/graph.jsonl and service/registry.json directly; on a
  * PostgreSQL project those are empty, so they answered about nothing ("no task 'x'"). Now they
- * read through the store (the graph, every host's registry), and the few that work on the JSONL
- * files only (archive, gc, messages, the live views) refuse: one `error:` line naming the store
- * and the way out, exit 2, nothing changed.
+ * read through the store (the graph, every host's registry, the message queues), and the few that
+ * work on the JSONL files only (archive, gc, the live views) refuse: one `error:` line naming the
+ * store and the way out, exit 2, nothing changed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedTask } from '../helpers/files.js';
+import { sql } from '../helpers/pg.js';
 import { storeProject, type StoreProject } from '../helpers/stores.js';
+import { wgAsync } from '../helpers/wg.js';
 
 describe('commands on a PostgreSQL project', () => {
   const projects: StoreProject[] = [];
@@ -45,10 +47,6 @@ describe('commands on a PostgreSQL project', () => {
 
     const before = await pg.graphText();
     const refusals = [
-      ['msg', 'send', 'next', 'hello'],
-      ['msg', 'list', 'next'],
-      ['msg', 'read', 'next'],
-      ['msg', 'poll', 'next'],
       ['archive', '--older-than', '0s'],
       ['archive', 'search', 'x'],
       ['archive', 'restore', 'base'],
@@ -68,4 +66,34 @@ describe('commands on a PostgreSQL project', () => {
     }
     expect(await pg.graphText()).toBe(before);
   }, 180_000);
+
+  it('wg msg on PostgreSQL: ids per task without a gap under concurrent senders, cursors, and the fence', async () => {
+    const pg = await storeProject('postgres');
+    projects.push(pg);
+    await pg.seed([seedTask('job', { status: 'in-progress', assigned: 'agent-7', claim_epoch: 2 }), seedTask('other')]);
+    // 8 senders at once, as 8 processes: ids 1..8, each once, none lost.
+    const sends = await Promise.all(Array.from({ length: 8 }, (_, i) => wgAsync(pg.dir, ['msg', 'send', 'job', `hello ${i}`, '--from', `user${i}`, '--json'])));
+    for (const r of sends) expect(r.code, r.stderr).toBe(0);
+    expect(sends.map((r) => (JSON.parse(r.stdout) as { message: { id: number } }).message.id).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const stored = await sql<{ id: number }>(pg.url!, `SELECT id FROM wg_messages WHERE task_id = 'job' ORDER BY id`);
+    expect(stored.map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The agent reads them (its cursor moves), then has nothing new; list shows who read what.
+    const agentEnv = { WG_AGENT_ID: 'agent-7', WG_TASK_ID: 'job', WG_CLAIM_EPOCH: '2' };
+    const poll = pg.run(['msg', 'poll', '--json'], agentEnv);
+    expect(poll.code, poll.stderr).toBe(0);
+    expect((JSON.parse(poll.stdout) as { unread: unknown[] }).unread).toHaveLength(8);
+    const read = pg.run(['msg', 'read', '--json'], agentEnv);
+    expect(read.code, read.stderr).toBe(0);
+    expect(JSON.parse(read.stdout)).toHaveLength(8);
+    expect(pg.run(['msg', 'poll'], agentEnv).code).toBe(1); // nothing new: exit 1
+    const list = JSON.parse(pg.run(['msg', 'list', 'job', '--json']).stdout) as Array<{ id: number; read_by: string[] }>;
+    expect(list.map((m) => m.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(list.every((m) => m.read_by.includes('agent-7'))).toBe(true);
+    // An agent whose claim moved (epoch 1, the task is at 2) cannot send: exit 3, nothing stored.
+    const zombie = pg.run(['msg', 'send', 'other', 'stale'], { WG_AGENT_ID: 'agent-7', WG_TASK_ID: 'job', WG_CLAIM_EPOCH: '1' });
+    expect(zombie.code, zombie.stderr).toBe(3);
+    expect(await sql(pg.url!, `SELECT 1 FROM wg_messages WHERE task_id = 'other'`)).toHaveLength(0);
+    // `wg context` shows the unread messages of another reader from the database.
+    expect(pg.run(['context', 'job', '--agent', 'someone']).stdout).toContain('hello');
+  }, 120_000);
 });

@@ -20,7 +20,9 @@ export function register(program: Command): void {
       const reader = flags.agent ? requireReaderName(flags.agent) : ctx.env.WG_AGENT_ID ? requireReaderName(ctx.env.WG_AGENT_ID) : readerName(ctx.user ?? 'user');
       const c0 = buildContext(graph, taskId, { dependents: !!flags.dependents });
       // Unread messages are shown, not marked read: `wg msg read` does that.
-      const c = { ...c0, unread: new MessageStore(ctx.paths).unread(c0.id, reader, false) };
+      const pg = await ctx.pg();
+      const unread = pg ? await new (await import('../../store/pg/messages.js')).PgMessages(pg.pool).unread(c0.id, reader, false) : new MessageStore(ctx.paths).unread(c0.id, reader, false);
+      const c = { ...c0, unread };
       ctx.out(c, () => [`# Context for ${c.id} (${c.status}): ${c.title}`, '', ...renderContextSections(c, { emptyNote: true })]);
     });
 }
