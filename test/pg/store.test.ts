@@ -14,7 +14,7 @@ import { planDone } from '../../src/core/plans/finish.js';
 import { planLog } from '../../src/core/plans/annotate.js';
 import { planClaim } from '../../src/core/plans/claim.js';
 import { migrate } from '../../src/store/pg/migrate.js';
-import { LATEST_SCHEMA } from '../../src/store/pg/migrations.js';
+import { LATEST_SCHEMA, MIGRATIONS } from '../../src/store/pg/migrations.js';
 import { PgStore } from '../../src/store/pg/pg-store.js';
 import { exportGraph, importGraph } from '../../src/store/pg/transfer.js';
 import { createDatabase, sql, type TestDatabase } from '../helpers/pg.js';
@@ -53,8 +53,9 @@ describe('schema', () => {
       const results = await Promise.all(ps.map((p) => migrate(p)));
       expect(results.filter((r) => r.applied.length > 0)).toHaveLength(1);
       expect(results.every((r) => r.to === LATEST_SCHEMA)).toBe(true);
-      const rows = await sql<{ version: number }>(fresh.url, 'SELECT version FROM wg_schema_migrations');
-      expect(rows.map((r) => r.version)).toEqual([LATEST_SCHEMA]);
+      const rows = await sql<{ version: number }>(fresh.url, 'SELECT version FROM wg_schema_migrations ORDER BY version');
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(rows.at(-1)!.version).toBe(LATEST_SCHEMA);
     } finally {
       for (const p of ps) await p.end();
       await fresh.drop();
