@@ -3,14 +3,15 @@
  * and live-view commands used to read .wg/graph.jsonl and service/registry.json directly; on a
  * PostgreSQL project those are empty, so they answered about nothing ("no task 'x'"). Now they
  * read through the store (the graph, every host's registry, the message queues), and the few that
- * work on the JSONL files only (archive, gc, the live views) refuse: one `error:` line naming the
+ * work on the JSONL files only (archive, gc, the dashboards) refuse: one `error:` line naming the
  * store and the way out, exit 2, nothing changed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedTask } from '../helpers/files.js';
 import { sql } from '../helpers/pg.js';
 import { storeProject, type StoreProject } from '../helpers/stores.js';
-import { wgAsync } from '../helpers/wg.js';
+import { safeKill, waitFor } from '../helpers/proc.js';
+import { wgAsync, wgSpawn } from '../helpers/wg.js';
 
 describe('commands on a PostgreSQL project', () => {
   const projects: StoreProject[] = [];
@@ -54,7 +55,6 @@ describe('commands on a PostgreSQL project', () => {
       ['gc'],
       ['tui'],
       ['serve'],
-      ['watch', '--no-follow'],
     ];
     for (const args of refusals) {
       const r = pg.run(args);
@@ -95,5 +95,36 @@ describe('commands on a PostgreSQL project', () => {
     expect(await sql(pg.url!, `SELECT 1 FROM wg_messages WHERE task_id = 'other'`)).toHaveLength(0);
     // `wg context` shows the unread messages of another reader from the database.
     expect(pg.run(['context', 'job', '--agent', 'someone']).stdout).toContain('hello');
+  }, 120_000);
+
+  it('wg watch on PostgreSQL: every host\'s graph events from the database, a cursor that resumes, woken as writes commit', async () => {
+    const pg = await storeProject('postgres');
+    projects.push(pg);
+    expect(pg.run(['add', 'First', '--id', 'first']).code).toBe(0);
+    const all = pg.run(['watch', '--no-follow', '--json']);
+    expect(all.code, all.stderr).toBe(0);
+    const events = all.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; task?: string; cursor: string });
+    expect(events.map((e) => [e.name, e.task])).toEqual([['add_task', 'first']]);
+    // From that cursor, a restarted watch prints what came after it only (here: from another "host").
+    expect(pg.run(['add', 'Second', '--id', 'second'], { WG_HOST_ID: 'other-host' }).code).toBe(0);
+    const after = pg.run(['watch', '--no-follow', '--json', '--since', events[0]!.cursor]);
+    expect(after.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { task: string }).task)).toEqual(['second']);
+    // Following: a write committed by another process shows up, woken by NOTIFY.
+    const w = wgSpawn(pg.dir, ['watch', '--json']);
+    try {
+      let out = '';
+      w.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      let err = '';
+      w.child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      await waitFor('the watch is listening', () => err.includes('watching'), 20_000);
+      expect(pg.run(['add', 'Third', '--id', 'third']).code).toBe(0);
+      await waitFor('the watch prints the new task', () => out.includes('"third"'), 20_000, 25, () => out + err);
+      expect(out).not.toContain('"first"');
+      w.child.kill('SIGINT');
+      const r = await w.result;
+      expect(r.stderr).toMatch(/resume: wg watch --since p1\.\d+/);
+    } finally {
+      safeKill(w.pid);
+    }
   }, 120_000);
 });
