@@ -55,6 +55,7 @@ async function wgRun(lib, workers) {
   await lib.seed(url, TASKS);
   const r = await lib.work(url, workers, SECONDS * 1000);
   const a = await lib.audit(url);
+  process.stderr.write(`  wg ${workers} workers: ${JSON.stringify(r.stats)}\n`);
   const dupIds = r.claimed.length - new Set(r.claimed).size;
   return { system: 'wg (PostgreSQL store)', workers, perSec: r.completed / (r.elapsedMs / 1000), completed: r.completed, doubleClaims: dupIds + a.claimedTwice + a.badEpoch, p50: pct(r.latenciesMs, 50), p95: pct(r.latenciesMs, 95), retries: r.conflicts };
 }

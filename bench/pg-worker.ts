@@ -26,6 +26,8 @@ export interface WorkerRun {
   claimed: string[];
   conflicts: number;
   latenciesMs: number[];
+  /** The store's and the row copy's counters (transactions, one-trip claims, refreshes…). */
+  stats: Record<string, number>;
 }
 
 /**
@@ -61,8 +63,9 @@ export async function work(url: string, concurrency: number, durationMs: number)
   );
   const elapsedMs = performance.now() - start;
   const conflicts = store.stats.conflicts;
+  const stats = { ...store.stats, ...store.cache.stats };
   await store.close();
-  return { completed, elapsedMs, claimed, conflicts, latenciesMs };
+  return { completed, elapsedMs, claimed, conflicts, latenciesMs, stats };
 }
 
 /** Every task done by the one agent that claimed it, claimed once (from the database). */

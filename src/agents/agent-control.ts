@@ -21,6 +21,10 @@ export interface KilledAgent {
    * signalled. The reason is for the user.
    */
   notSignalled?: string;
+  /** The host the agent runs on, when it is another than this one (PostgreSQL, pg-kill.ts). */
+  host?: string;
+  /** Asked of its host's service, which has not answered yet (the request stays). */
+  pending?: boolean;
 }
 
 /**

@@ -99,6 +99,25 @@ export class CliContext {
     return opts.rows ? pg.loadRows(opts.whole) : pg.load();
   }
 
+  /**
+   * Every task, any of them readable whole: the JSONL index (whole tasks parsed on demand) or
+   * PostgreSQL's whole load — for read-only commands that look at many tasks' fields.
+   */
+  async fullGraph(): Promise<Graph> {
+    const pg = await this.pg();
+    return pg ? pg.load() : this.store().loadFast();
+  }
+
+  /**
+   * Refuses a command that works on the JSONL store's files only when the project's store is
+   * PostgreSQL: one line naming the store and the way out, exit 2, nothing read or changed.
+   * Decided from the configuration alone (no connection).
+   */
+  async jsonlOnly(command: string, why: string): Promise<void> {
+    if (!(await storeUrl(this.paths, this.env))) return;
+    throw usageError(`wg ${command} works on the JSONL store only (${why}); this project's store is PostgreSQL`, "use it in a JSONL project ('wg export --to graph.jsonl' copies the graph out)");
+  }
+
   /** This host's id: $WG_HOST_ID, else the host name (agents are registered and judged by it). */
   get host(): string {
     return this.env.WG_HOST_ID || hostname();

@@ -36,6 +36,15 @@ export async function planRunner(ctx: CliContext): Promise<PlanRunner> {
   const killer: Killer = {
     async kill(kills) {
       const settings = await ctx.settings();
+      if (pg) {
+        // Every host's agents: this host's signalled here, others' asked of their service.
+        const { pgKiller } = await import('../agents/pg-kill.js');
+        const { PgRegistry } = await import('../store/pg/registry.js');
+        const registry = new PgRegistry(pg.pool, ctx.host);
+        const notify = async (): Promise<void> => void (await pg.pool.query('NOTIFY wg_changed'));
+        const answerWithinMs = Math.max(10_000, 3 * settings.dispatcher.pollIntervalMs);
+        return pgKiller({ registry, notify, graceMs: settings.dispatcher.killGraceMs, answerWithinMs, now: () => pg.clock.now() }).kill(kills);
+      }
       return registryKiller(ctx.paths, settings.dispatcher.killGraceMs, () => ctx.clock.now()).kill(kills);
     },
   };
@@ -46,7 +55,11 @@ export async function planRunner(ctx: CliContext): Promise<PlanRunner> {
       if (pg) who.now = pg.clock.now(); // with PostgreSQL, time is the database's
       const applied = await applyPlan(deps, who, plan);
       // A record that does not provably name the agent's process was marked dead, not signalled.
-      for (const k of applied.killed) if (k.notSignalled) ctx.warn(`${k.id} was not signalled: ${k.notSignalled}; it is marked dead (if it still runs, stop it yourself)`);
+      for (const k of applied.killed) {
+        if (!k.notSignalled) continue;
+        if (k.pending) ctx.warn(`${k.id} was not signalled yet: ${k.notSignalled}`);
+        else ctx.warn(`${k.id}${k.host ? ` (on host '${k.host}')` : ''} was not signalled: ${k.notSignalled}; it is marked dead (if it still runs, stop it yourself)`);
+      }
       for (const w of applied.warnings) ctx.warn(w);
       return applied;
     },

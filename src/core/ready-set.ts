@@ -37,6 +37,12 @@ export class ReadySet {
   /** The ready rows in file order, and where each id sits in it; dropped when membership changes. */
   private ordered: Task[] | undefined;
   private slot: Map<string, number> | undefined;
+  /**
+   * Opt-in (a holder that keeps its own order over the ready tasks): ids that became ready
+   * since the last takeAdded(), or `all` after a rebuild.
+   */
+  trackAdded = false;
+  private added = { all: true, ids: new Set<string>() };
 
   constructor(graph: Graph, now: Date) {
     this.rebuild(graph, now);
@@ -49,6 +55,14 @@ export class ReadySet {
     for (const t of graph.tasks.values()) this.check(graph, t, now);
     this.acyclic = graph.knownAcyclic;
     this.ordered = this.slot = undefined;
+    this.added = { all: true, ids: new Set() };
+  }
+
+  /** What became ready since the last call (only with `trackAdded`). */
+  takeAdded(): { all: boolean; ids: ReadonlySet<string> } {
+    const a = this.added;
+    this.added = { all: false, ids: new Set() };
+    return a;
   }
 
   /** Applies a change of the graph (now `graph`); true when the ready set changed. */
@@ -93,6 +107,11 @@ export class ReadySet {
     return this.ready.size;
   }
 
+  /** The ready ids, in no particular order (read-only: a live set). */
+  ids(): ReadonlySet<string> {
+    return this.ready;
+  }
+
   /**
    * The ready tasks in file order (what readyTasks() returns), as held by `graph`. Kept between
    * calls (at 100k tasks, 15k ready: mapping them anew cost ~5 ms): read-only.
@@ -114,7 +133,10 @@ export class ReadySet {
       this.gated.delete(id);
       const t = graph.peek(id);
       if (t) this.check(graph, t, now);
-      if (was !== this.ready.has(id)) changed = true;
+      if (was !== this.ready.has(id)) {
+        changed = true;
+        if (!was && this.trackAdded) this.added.ids.add(id);
+      }
       // Still ready: its row may be a new object (the line changed).
       else if (was && t && this.ordered) this.ordered[this.slot!.get(id)!] = t;
     }

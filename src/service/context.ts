@@ -10,6 +10,7 @@ import type { ReadySet } from '../core/ready-set.js';
 import type { Status } from '../core/transitions.js';
 import type { Settings } from '../settings.js';
 import type { WgPaths } from '../store/paths.js';
+import type { MessageQueues } from '../store/pg/messages.js';
 import type { Registry } from '../store/registry.js';
 import type { ServiceEvents } from './events.js';
 import type { Supervisor } from './supervisor.js';
@@ -50,6 +51,8 @@ export interface StepContext {
   readonly supervisor: Supervisor;
   readonly graph: GraphSource;
   readonly registry: RegistrySource;
+  /** PostgreSQL: the message queues in the database (store/pg/messages.ts); else the files. */
+  readonly messages?: MessageQueues;
   /** The agents' PATH: the service's `wg` shim first. */
   readonly agentPath: string;
   /** A line in daemon.log that is not a lifecycle event (a warning). */

@@ -43,6 +43,8 @@ import { storeUrl } from '../store-url.js';
 import type { PgStore } from '../store/pg/pg-store.js';
 import type { PgRegistry } from '../store/pg/registry.js';
 import type { Listener } from '../store/pg/listen.js';
+import { actOnKillRequests } from './kill-requests.js';
+import { PgMessages } from '../store/pg/messages.js';
 import { PgGraphView, PgRegistryView } from './pg-views.js';
 
 export type { TickSummary } from './events.js';
@@ -148,6 +150,7 @@ export class Daemon {
         ? new PgGraphView(opts.pg.store, this.settings.agency.autoEvaluate)
         : new GraphView(paths, this.settings.agency.autoEvaluate, (m) => this.log?.logger.warn({ event: 'graph:warning' }, m)),
       registry: opts.pg ? new PgRegistryView(opts.pg.registry) : new ServiceRegistry(paths),
+      ...(opts.pg ? { messages: new PgMessages(opts.pg.store.pool) } : {}),
       agentPath: `${shimDir}:${process.env.PATH ?? ''}`,
       warn: (event, data, msg) => this.log?.logger.warn({ event, ...data }, msg),
     };
@@ -311,7 +314,13 @@ export class Daemon {
     await step('refresh', () => ctx.graph.refresh(now));
     // The registry after the graph: an agent's record is committed before its claim (spawn.ts),
     // so every claim this tick sees has its agent in the registry read next.
-    if (pg) await step('registry', () => ctx.registry.refresh?.());
+    if (pg) {
+      await step('registry', () => ctx.registry.refresh?.());
+      // `wg kill` on another host asked this host to stop one of its agents.
+      await step('kill-requests', async () => {
+        for (const id of await actOnKillRequests(ctx, now)) this.events.emit('agent:killed', { agent: id, task: ctx.registry.current().agents[id]?.task_id ?? '?', reason: 'manual' });
+      });
+    }
     // Hard timeouts: the kills start here; their exits come back as exits.
     await step('timeouts', () => {
       for (const id of supervisor.poll(now.getTime())) this.events.emit('agent:killed', { agent: id, task: ctx.registry.current().agents[id]?.task_id ?? '?', reason: 'timeout' });

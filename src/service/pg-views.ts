@@ -4,8 +4,9 @@
  *
  * - The graph copy is the store's row copy with every task whole (the steps read tasks whole,
  *   synchronously), refreshed at the top of each tick from the change feed: what other hosts
- *   and CLI calls committed since the last tick, nothing more. The ready set and the task index
- *   are fed from the same change record, as with the LiveGraph.
+ *   and CLI calls committed since the last tick, nothing more. The copy keeps the ready set and
+ *   the status index itself (store/pg/rows.ts, the JSONL side's classes); the task index is fed
+ *   from the copy's change record, as with the LiveGraph.
  * - A spawn's claim locks its row with SKIP LOCKED (`claim`): when another host's dispatcher
  *   holds it, this one passes at once instead of waiting.
  * - The registry copy is re-read at the top of each tick (every host's agents, one query);
@@ -15,7 +16,7 @@ import type { PlanStore } from '../apply.js';
 import type { Graph } from '../core/graph.js';
 import type { Plan } from '../core/plan.js';
 import type { Status } from '../core/transitions.js';
-import { ReadySet } from '../core/ready-set.js';
+import type { ReadySet } from '../core/ready-set.js';
 import type { PgStore } from '../store/pg/pg-store.js';
 import type { PgRegistry } from '../store/pg/registry.js';
 import type { Registry } from '../store/registry.js';
@@ -24,8 +25,6 @@ import { TaskIndex } from './task-index.js';
 
 export class PgGraphView implements GraphSource {
   private readonly tasks: TaskIndex;
-  private ready: ReadySet | undefined;
-  private readyMoved = true;
   private now = new Date(0);
   private g: Graph | undefined;
   generation = 0;
@@ -45,17 +44,13 @@ export class PgGraphView implements GraphSource {
     return this.sync();
   }
 
-  /** Feeds what changed in the copy (others' commits, our writes) to the derived indexes. */
+  /** Feeds what changed in the copy (others' commits, our writes) to the task index. */
   private sync(): boolean {
     const c = this.store.cache.takeChanges();
     if (!c.reload && !c.ids.size && !c.structural && this.g) return false;
     const g = (this.g = this.store.cache.graph(new Set()));
     this.generation++;
     this.tasks.apply(g, c);
-    if (!this.ready) {
-      this.ready = new ReadySet(g, this.now);
-      this.readyMoved = true;
-    } else if (this.ready.update(g, c, this.now)) this.readyMoved = true;
     return true;
   }
 
@@ -64,11 +59,9 @@ export class PgGraphView implements GraphSource {
     return this.g;
   }
 
-  /** The ids of the tasks with `status`, scanned from the copy (the PostgreSQL cache keeps no status index). */
+  /** The ids of the tasks with `status` (the copy's index; terminal statuses are a scan). */
   withStatus(status: Status): ReadonlySet<string> {
-    const ids = new Set<string>();
-    for (const t of this.graph().tasks.values()) if (t.status === status) ids.add(t.id);
-    return ids;
+    return this.store.cache.withStatus(status);
   }
 
   index(): TaskIndex {
@@ -76,16 +69,15 @@ export class PgGraphView implements GraphSource {
     return this.tasks;
   }
 
+  /** The row copy's ready set (kept by the cache itself: `claim --next` picks from the same one). */
   readySet(): ReadySet {
     this.sync();
-    if (this.ready!.advance(this.graph(), this.now)) this.readyMoved = true;
-    return this.ready!;
+    return this.store.cache.ready(this.now);
   }
 
   takeReadyMoved(): boolean {
-    const m = this.readyMoved;
-    this.readyMoved = false;
-    return m;
+    this.readySet();
+    return this.store.cache.takeReadyMoved();
   }
 
   /** Applies `plan` in one transaction (writes version-checked); a no-op on the copy is skipped. */

@@ -96,11 +96,11 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
     return false;
   };
   let started: Awaited<ReturnType<typeof ctx.supervisor.start>>;
-  let queued: ReturnType<typeof queuedMessages> = [];
+  let queued: Awaited<ReturnType<typeof queuedMessages>> = [];
   try {
     mkdirSync(agentDir, { recursive: true });
     workspace = await prepareWorkspace(ctx, agentId, claimed, now);
-    queued = queuedMessages(ctx, task.id, agentId, executor);
+    queued = await queuedMessages(ctx, task.id, agentId, executor);
     writeFileSync(promptFile, buildPrompt(ctx.graph.graph(), claimed, agentId, { ...promptExtras(ctx, claimed), messages: queued, worktree: workspace.worktree }));
     const spec = launchSpec(claimed, ctx.settings.executors, { promptFile, model, executor });
     if ('missing' in spec) return await fail(spec.missing);
@@ -146,7 +146,7 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   // (The spawn-failure count is reset by the agent's exit: a command that cannot start is only
   // known when the wrapper's exit record says so — exits.ts.)
   ctx.events.emit('agent:spawned', { agent: agentId, task: task.id, pid: s.pid, executor, epoch });
-  deliverMessages(ctx, task.id, agentId, queued);
+  await deliverMessages(ctx, task.id, agentId, queued);
   return true;
 }
 

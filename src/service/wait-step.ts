@@ -6,7 +6,7 @@
  * A `wg msg send` kicks the service; a timer wakes it (`waitWakeMs`); a watched file is looked
  * at on the poll interval.
  */
-import { arrivedSince } from '../core/messages.js';
+import { arrivedSince, type Message } from '../core/messages.js';
 import { planResumeWaiting } from '../core/plans/wait.js';
 import type { Task } from '../core/task.js';
 import { nextTimerMs, parkedAt, readWaitSpec, type ArrivedMessages, type WaitInputs } from '../core/wait.js';
@@ -21,10 +21,10 @@ function waiting(ctx: StepContext): Task[] {
 }
 
 /** The data the parked tasks' conditions need now. An unreadable queue counts as nothing new. */
-export function waitInputs(ctx: StepContext, tasks: readonly Task[], now: Date): WaitInputs {
+export function waitInputs(ctx: StepContext, tasks: readonly Task[], now: Date, queues?: ReadonlyMap<string, Message[]>): WaitInputs {
   const messages = new Map<string, ArrivedMessages>();
   const mtimes = new Map<string, number>();
-  const store = new MessageStore(ctx.paths);
+  const store = queues ? { list: (id: string): Message[] => queues.get(id) ?? [] } : new MessageStore(ctx.paths);
   for (const task of tasks) {
     const spec = readWaitSpec(task.wait_condition);
     if (!spec) continue;
@@ -52,7 +52,16 @@ export function waitInputs(ctx: StepContext, tasks: readonly Task[], now: Date):
 export async function resumeWaiting(ctx: StepContext, now: Date): Promise<number> {
   const tasks = waiting(ctx);
   if (!tasks.length) return 0;
-  const inputs = waitInputs(ctx, tasks, now);
+  // PostgreSQL: the queues of the parked tasks that wait for a message, read first (one query each).
+  let queues: Map<string, Message[]> | undefined;
+  if (ctx.messages) {
+    queues = new Map();
+    for (const t of tasks) {
+      const spec = readWaitSpec(t.wait_condition);
+      if (spec?.conditions.some((c) => c.type === 'message' || c.type === 'human-input')) queues.set(t.id, await ctx.messages.list(t.id).catch(() => []));
+    }
+  }
+  const inputs = waitInputs(ctx, tasks, now, queues);
   const ids = tasks.map((t) => t.id);
   const r = await ctx.graph.mutate((g) => planResumeWaiting(g, inputs, serviceActor(now), ids), now);
   for (const x of r.resumed) ctx.events.emit('wait:resumed', { task: x.id, condition: x.condition });

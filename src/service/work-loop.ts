@@ -86,21 +86,22 @@ export async function discardWorkspace(ctx: StepContext, ws: Workspace | undefin
  * Messages on the task the new agent has not seen (all of them, for a new agent). A shell agent
  * never reads its prompt: its messages stay unread for its own `wg msg read`.
  */
-export function queuedMessages(ctx: StepContext, taskId: string, agentId: string, executor: string): Message[] {
+export async function queuedMessages(ctx: StepContext, taskId: string, agentId: string, executor: string): Promise<Message[]> {
   if (executor === 'shell') return [];
   try {
-    return new MessageStore(ctx.paths).unread(taskId, agentId, false);
+    return ctx.messages ? await ctx.messages.unread(taskId, agentId, false) : new MessageStore(ctx.paths).unread(taskId, agentId, false);
   } catch {
     return [];
   }
 }
 
 /** The agent started with `messages` in its prompt: they are delivered to it. */
-export function deliverMessages(ctx: StepContext, taskId: string, agentId: string, messages: readonly Message[]): void {
+export async function deliverMessages(ctx: StepContext, taskId: string, agentId: string, messages: readonly Message[]): Promise<void> {
   const last = messages.at(-1);
   if (!last) return;
   try {
-    new MessageStore(ctx.paths).markDelivered(agentId, taskId, last.id);
+    if (ctx.messages) await ctx.messages.markDelivered(agentId, taskId, last.id);
+    else new MessageStore(ctx.paths).markDelivered(agentId, taskId, last.id);
     ctx.events.emit('message:delivered', { agent: agentId, task: taskId, messages: messages.length, last: last.id });
   } catch (e) {
     ctx.warn('message:delivery-unrecorded', { agent: agentId, task: taskId, error: (e as Error).message }, 'cannot record message delivery');

@@ -57,6 +57,14 @@ export class LiveIndexes {
     else this.gates.delete(row.id);
   }
 
+  /** `row` is gone (another host removed it, or a transfer replaced the graph). */
+  drop(row: Task): void {
+    for (const d of row.after ?? []) this.removeDependent(d, row.id);
+    this.byStatus.get(row.status)?.delete(row.id);
+    this.claimed.delete(row.id);
+    this.gates.delete(row.id);
+  }
+
   private addDependent(dep: string, id: string): void {
     let list = this.dependents.get(dep);
     if (!list) this.dependents.set(dep, (list = []));

@@ -14,7 +14,7 @@ import { planDone } from '../../src/core/plans/finish.js';
 import { planLog } from '../../src/core/plans/annotate.js';
 import { planClaim } from '../../src/core/plans/claim.js';
 import { migrate } from '../../src/store/pg/migrate.js';
-import { LATEST_SCHEMA } from '../../src/store/pg/migrations.js';
+import { LATEST_SCHEMA, MIGRATIONS } from '../../src/store/pg/migrations.js';
 import { PgStore } from '../../src/store/pg/pg-store.js';
 import { exportGraph, importGraph } from '../../src/store/pg/transfer.js';
 import { createDatabase, sql, type TestDatabase } from '../helpers/pg.js';
@@ -53,8 +53,9 @@ describe('schema', () => {
       const results = await Promise.all(ps.map((p) => migrate(p)));
       expect(results.filter((r) => r.applied.length > 0)).toHaveLength(1);
       expect(results.every((r) => r.to === LATEST_SCHEMA)).toBe(true);
-      const rows = await sql<{ version: number }>(fresh.url, 'SELECT version FROM wg_schema_migrations');
-      expect(rows.map((r) => r.version)).toEqual([LATEST_SCHEMA]);
+      const rows = await sql<{ version: number }>(fresh.url, 'SELECT version FROM wg_schema_migrations ORDER BY version');
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(rows.at(-1)!.version).toBe(LATEST_SCHEMA);
     } finally {
       for (const p of ps) await p.end();
       await fresh.drop();
@@ -192,6 +193,55 @@ describe('claim --next', () => {
       order.push(r.task.id);
     }
     expect(order).toEqual(['u2', 'u5', 'u1', 'u4', 'u0', 'u3']);
+  });
+
+  it('a long-lived copy claims in one round trip; a stale copy never claims what another took', async () => {
+    const seed = await open();
+    const w0 = who(seed);
+    for (let i = 0; i < 24; i++) await seed.mutate((g) => planAdd(g, { title: `T${i}`, id: `t${i}`, priority: i % 4 }, w0), ctx(w0));
+    await seed.mutate((g) => planAdd(g, { title: 'Child', id: 'child', priority: 99, after: ['t0'] }, w0), ctx(w0));
+    const a = await open('a');
+    const b = await open('b');
+    await a.load(); // whole tasks held: A's plans run on its copy as it is
+    await b.loadRows();
+    // B takes the four of top priority, each in one round trip; A's copy still has them open.
+    const wb = who(b, 'agent-2');
+    const byB: string[] = [];
+    for (let i = 0; i < 4; i++) byB.push((await b.claimNext(wb, ctx(wb)))!.task.id);
+    expect(byB).toEqual(['t3', 't7', 't11', 't15']);
+    expect(b.stats.oneTrip).toBe(4);
+    const wa = who(a, 'agent-1');
+    const first = (await a.claimNext(wa, ctx(wa)))!.task;
+    // A offered B's rows at the versions it held: none could be taken; it decided again on fresh rows.
+    expect(first.id).toBe('t19');
+    expect(first.claim_epoch).toBe(1);
+    expect(a.stats.skipped).toBeGreaterThanOrEqual(4);
+    // Both copies, two claimants each, until nothing is left: every task once, the child only after t0 is done.
+    const claimed: Array<{ by: string; id: string }> = [{ by: 'agent-1', id: first.id }, ...byB.map((id) => ({ by: 'agent-2', id }))];
+    await Promise.all(
+      [a, a, b, b].map(async (s, i) => {
+        for (;;) {
+          const w = who(s, `agent-${10 + i}`);
+          const r = await s.claimNext(w, ctx(w));
+          if (!r) return;
+          claimed.push({ by: w.actor, id: r.task.id });
+        }
+      }),
+    );
+    expect(claimed.map((c) => c.id).sort()).toEqual(Array.from({ length: 24 }, (_, i) => `t${i}`).sort());
+    await seed.mutate((g) => planDone(g, 't0', who(seed, claimed.find((c) => c.id === 't0')!.by)), ctx(w0));
+    expect((await a.claimNext(wa, ctx(wa)))!.task.id).toBe('child');
+    const rows = await sql<{ id: string; assigned: string; claim_epoch: number }>(db.url, `SELECT id, assigned, claim_epoch FROM wg_nodes WHERE assigned IS NOT NULL`);
+    expect(rows).toHaveLength(25); // the 24 (t0 done, still naming its agent) and the child
+    for (const r of rows) expect(r.claim_epoch).toBe(1);
+    for (const r of rows.filter((x) => x.id !== 'child')) expect(claimed.find((c) => c.id === r.id)!.by).toBe(r.assigned);
+    // Every claim recorded its operation once, with the one-trip ones among them.
+    const ops = (await sql<{ record: string }>(db.url, 'SELECT record FROM wg_operations')).map((r) => JSON.parse(r.record) as { op: string; task_id: string; detail?: { next?: boolean } });
+    const claimOps = ops.filter((o) => o.op === 'claim');
+    expect(claimOps).toHaveLength(25);
+    expect(new Set(claimOps.map((o) => o.task_id)).size).toBe(25);
+    expect(claimOps.every((o) => o.detail?.next === true)).toBe(true);
+    expect(a.stats.oneTrip + b.stats.oneTrip).toBeGreaterThan(4);
   });
 
   it('a task becomes claimable when its dependency is done (readiness from the core, on fresh rows)', async () => {

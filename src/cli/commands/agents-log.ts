@@ -8,7 +8,6 @@ import { agentFor, outputPathOf, readFrom } from '../../agents/agent-output.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { usageError, WgError } from '../../core/errors.js';
 import { lastLines, readableOutput } from '../../render/agent-output.js';
-import { readRegistry } from '../../store/registry.js';
 import { CliContext } from '../context.js';
 
 const FOLLOW_POLL_MS = 200;
@@ -26,7 +25,7 @@ export function registerAgentsLog(agents: Command): void {
       const n = Number(flags.lines);
       if (!Number.isInteger(n) || n < 0) throw usageError(`invalid line count '${flags.lines}'`, 'use -n with a whole number, e.g. -n 50');
       if (flags.follow && ctx.json) throw usageError('--follow and --json exclude each other', 'use -f for a live view, --json for one snapshot');
-      const reg = readRegistry(ctx.paths);
+      const reg = await ctx.registry();
       const agent = agentFor(reg, target);
       if (!agent) throw new WgError('not_found', `no agent '${target}', and no agent ran task '${target}'`, { hint: "'wg agents' lists agents and their tasks" });
       const path = outputPathOf(ctx.paths, agent);
@@ -42,7 +41,7 @@ export function registerAgentsLog(agents: Command): void {
       let offset = first.end;
       let partial = '';
       const s = await ctx.settings();
-      const alive = (): boolean => !!registryLiveness(readRegistry(ctx.paths), Date.now(), s.dispatcher.heartbeatTimeoutMs).get(agent.id)?.alive;
+      const alive = async (): Promise<boolean> => !!registryLiveness(await ctx.registry(), (await ctx.now()).getTime(), s.dispatcher.heartbeatTimeoutMs).get(agent.id)?.alive;
       for (;;) {
         const more = readFrom(path, offset);
         offset = more.end;
@@ -50,7 +49,7 @@ export function registerAgentsLog(agents: Command): void {
         const cut = text.lastIndexOf('\n');
         partial = cut < 0 ? text : text.slice(cut + 1);
         if (cut >= 0) for (const l of readableOutput(text.slice(0, cut + 1), opts)) process.stdout.write(`${l}\n`);
-        if (!more.text && !alive()) break;
+        if (!more.text && !(await alive())) break;
         await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
       }
       if (partial) for (const l of readableOutput(partial, opts)) process.stdout.write(`${l}\n`);

@@ -8,6 +8,7 @@ import { table } from '../../render/table.js';
 import { isEndedStatus } from '../../store/registry.js';
 import { request } from '../../service/ipc.js';
 import { CliContext } from '../context.js';
+import { killVerb } from './kill.js';
 import { registerAgentsLog } from './agents-log.js';
 
 /** Each watched agent's idle time (ms) from the running service; undefined when it is not running. */
@@ -90,9 +91,10 @@ export function register(program: Command): void {
         return;
       }
       const { killed } = await rc.apply(ctx.actor(), plan);
-      const refused = killed[0]?.notSignalled;
-      ctx.out({ agent: agentId, killed: !refused, task: rec.task_id }, () =>
-        `${refused ? `Marked ${agentId} dead (not signalled)` : `Killed ${agentId} (PID ${rec.pid ?? '-'})`}; the service's reconciler will release '${rec.task_id}'`,
+      const k = killed[0];
+      const refused = k?.notSignalled;
+      ctx.out({ agent: agentId, killed: !refused, task: rec.task_id, ...(k?.host ? { host: k.host } : {}) }, () =>
+        `${refused || k?.host ? killVerb(agentId, k) : `Killed ${agentId} (PID ${rec.pid ?? '-'})`}; the service's reconciler will release '${rec.task_id}'`,
       );
     });
 }

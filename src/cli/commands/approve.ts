@@ -9,7 +9,7 @@ import type { ActionOutcome } from '../task-actions.js';
 /** `wg approve ID` applied (the command and the dashboards' approve key/button). */
 export async function approveTask(ctx: CliContext, id: string, ignoreUnmergedWorktree = false): Promise<ActionOutcome> {
   const who = ctx.actor();
-  const task = requireTask(ctx.store().loadFast(), id);
+  const task = requireTask(await ctx.fullGraph(), id);
   let notes: string[] = [];
   let cleanup = async (): Promise<void> => undefined;
   if (task.status !== 'done') {

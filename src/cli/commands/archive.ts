@@ -20,6 +20,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'say what would move, change nothing')
     .action(async (flags: { olderThan: string; dryRun?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('archive', 'the archive is .wg/archive.jsonl, beside graph.jsonl');
       const olderThan = requireDuration('--older-than', flags.olderThan);
       const who = ctx.actor();
       const now = ctx.clock.now();
@@ -46,8 +47,9 @@ export function register(program: Command): void {
     .command('search')
     .description('find archived tasks by id, title, description or tag (case-insensitive)')
     .argument('[text]', 'what to look for (omit to list all)', '')
-    .action((text: string, _flags: unknown, cmd: Command) => {
+    .action(async (text: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('archive', 'the archive is .wg/archive.jsonl, beside graph.jsonl');
       const q = text.toLowerCase();
       const hits = [...readArchive(ctx.paths).values()]
         .map((e) => e.task)
@@ -64,6 +66,7 @@ export function register(program: Command): void {
     .argument('<id>', 'task id')
     .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('archive', 'the archive is .wg/archive.jsonl, beside graph.jsonl');
       const who = ctx.actor();
       const t = await restoreFromArchive(ctx.paths, id, (g, a) => checkRestore(g, id, a), { actor: who.actor, ...(who.user ? { user: who.user } : {}), now: who.now });
       ctx.out({ restored: t.id, status: t.status }, () => `Restored '${t.id}' (${t.status}) from the archive`);

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .action(async (id: string, positional: string | undefined, flags: { summary?: string; file?: string[]; list?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       if (flags.list) {
-        const task = requireTask(ctx.store().loadFast(), id);
+        const task = requireTask(await ctx.fullGraph(), id);
         const entries = (task.log ?? []).filter((e) => e.message.startsWith('Checkpoint: '));
         ctx.out({ task_id: id, current: task.checkpoint ?? null, entries }, () =>
           entries.length ? [...entries.map((e) => `${e.timestamp}  ${e.actor ? `[${e.actor}] ` : ''}${e.message.slice('Checkpoint: '.length)}`), ...(typeof task.checkpoint === 'string' ? ['', 'Current:', task.checkpoint] : [])] : `No checkpoints for '${id}'`,

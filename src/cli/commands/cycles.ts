@@ -7,9 +7,9 @@ export function register(program: Command): void {
   program
     .command('cycles')
     .description('dependency cycles: members, loop configuration (cycle_config), iteration, what would close each')
-    .action((_flags: unknown, cmd: Command) => {
+    .action(async (_flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const reports = cycleReports(ctx.store().loadFast());
+      const reports = cycleReports(await ctx.fullGraph());
       ctx.out(reports, () =>
         reports.length
           ? reports.flatMap((r, i) => [

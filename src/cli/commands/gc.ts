@@ -44,6 +44,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'say what would go, change nothing')
     .action(async (flags: { olderThan: string; dryRun?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('gc', 'it removes tasks by rewriting .wg/graph.jsonl');
       const retention = requireDuration('--older-than', flags.olderThan);
       const now = ctx.clock.now();
       const dirs = agentDirs(ctx.paths);

@@ -6,6 +6,7 @@ import { planKill } from '../../core/plans/requeue.js';
 import { CliContext } from '../context.js';
 import { DRY_RUN_HEADER, recoveryContext, type RecoveryContext } from '../recovery-context.js';
 import type { ActionOutcome } from '../task-actions.js';
+import type { KilledAgent } from '../../agents/agent-control.js';
 
 interface KillFlags {
   redispatch?: boolean;
@@ -19,6 +20,13 @@ function killPlan(rc: RecoveryContext, agentId: string, flags: KillFlags, who: R
   return { rec, plan: (g: Parameters<typeof planKill>[0]) => planKill(g, agentId, rec.task_id, { redispatch: !!flags.redispatch, force: !!flags.force }, who) };
 }
 
+/** What happened to the agent, in words (another host's agent: what its service answered). */
+export function killVerb(agentId: string, k: KilledAgent | undefined): string {
+  const on = k?.host ? ` on host '${k.host}'` : '';
+  if (k?.pending) return `Asked host '${k.host}' to kill ${agentId} (no answer yet)`;
+  return k?.notSignalled ? `Marked ${agentId} dead${on} (not signalled)` : `Killed ${agentId}${on}`;
+}
+
 /** `wg kill AGENT` applied (the command and the dashboards' kill key/button). */
 export async function killAgent(ctx: CliContext, agentId: string, flags: KillFlags = {}): Promise<ActionOutcome> {
   const who = ctx.actor();
@@ -29,8 +37,8 @@ export async function killAgent(ctx: CliContext, agentId: string, flags: KillFla
   // stopped the agent (claim lost) and marked it dead before our kill step read the registry.
   const wasAlive = isAliveStatus(rec.status) || !!killed[0]?.wasAlive;
   return {
-    json: { agent: agentId, was_alive: wasAlive, task: r.task ?? null },
-    lines: [`${killed[0]?.notSignalled ? `Marked ${agentId} dead (not signalled)` : `Killed ${agentId}`}${wasAlive ? '' : ' (it was not running)'}${r.task ? `; '${rec.task_id}' released${flags.redispatch ? '' : ' and paused (wg resume ' + rec.task_id + ')'}` : ''}`],
+    json: { agent: agentId, was_alive: wasAlive, task: r.task ?? null, ...(killed[0]?.host ? { host: killed[0].host, signalled: !!killed[0].signalled, ...(killed[0].pending ? { pending: true } : {}) } : {}) },
+    lines: [`${killVerb(agentId, killed[0])}${wasAlive ? '' : ' (it was not running)'}${r.task ? `; '${rec.task_id}' released${flags.redispatch ? '' : ' and paused (wg resume ' + rec.task_id + ')'}` : ''}`],
   };
 }
 

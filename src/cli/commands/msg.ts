@@ -4,14 +4,14 @@ import type { Graph } from '../../core/graph.js';
 import { formatMessage, type Message } from '../../core/messages.js';
 import { checkFence, requireTask, type Actor } from '../../core/plan.js';
 import { MessageStore, readerName, requireReaderName, withGraphLock } from '../../store/messages.js';
-import { readRegistry } from '../../store/registry.js';
+import { PgMessages } from '../../store/pg/messages.js';
 import { CliContext } from '../context.js';
 import type { ActionOutcome } from '../task-actions.js';
 
 /** A target is a task id, or an agent id (`agent-N`: the task that agent works on). */
-function resolveTarget(ctx: CliContext, graph: Graph, target: string): string {
+async function resolveTarget(ctx: CliContext, graph: Graph, target: string): Promise<string> {
   if (/^agent-\d+$/.test(target) && !graph.has(target)) {
-    const rec = readRegistry(ctx.paths).agents[target];
+    const rec = (await ctx.registry()).agents[target];
     if (!rec) throw usageError(`no agent '${target}' in the registry`, "see 'wg agents' for agent ids, or name the task");
     return rec.task_id;
   }
@@ -48,14 +48,20 @@ export async function sendMessage(ctx: CliContext, target: string, body: string,
   if (!body.trim()) throw usageError('empty message');
   const who = ctx.actor();
   const sender = opts.from ?? who.agentId ?? ctx.user ?? 'user';
-  const store = ctx.store();
-  const messages = new MessageStore(ctx.paths);
-  const sent = await withGraphLock(ctx.paths, async () => {
-    const graph = store.loadFast();
-    fenceOwn(graph, who);
-    const taskId = resolveTarget(ctx, graph, target);
-    return { taskId, m: await messages.send(taskId, { sender, body, priority: opts.priority ?? 'normal' }, who.now) };
-  });
+  const priority = opts.priority ?? 'normal';
+  const pg = await ctx.pg();
+  const sent = pg
+    ? await (async () => {
+        // PostgreSQL: the fence is checked on the task's row inside the send's transaction.
+        const taskId = await resolveTarget(ctx, await ctx.graph({ rows: true, whole: [target] }), target);
+        return { taskId, m: await new PgMessages(pg.pool).send(taskId, { sender, body, priority }, pg.clock.now(), who) };
+      })()
+    : await withGraphLock(ctx.paths, async () => {
+        const graph = ctx.store().loadFast();
+        fenceOwn(graph, who);
+        const taskId = await resolveTarget(ctx, graph, target);
+        return { taskId, m: await new MessageStore(ctx.paths).send(taskId, { sender, body, priority }, who.now) };
+      });
   ctx.kick(); // a task waiting for a message resumes on the service's next tick
   return { json: { task_id: sent.taskId, message: sent.m }, lines: [`Message #${sent.m.id} sent to '${sent.taskId}'${sent.taskId !== target ? ` (${target}'s task)` : ''}`] };
 }
@@ -91,13 +97,14 @@ export function register(program: Command): void {
     .command('list')
     .description("all messages of a task, with who has read them")
     .argument('[target]', 'task id or agent id (default: $WG_TASK_ID)')
-    .action((target: string | undefined, _flags: unknown, cmd: Command) => {
+    .action(async (target: string | undefined, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const graph = ctx.store().loadFast();
-      const taskId = resolveTarget(ctx, graph, taskOrEnv(ctx, target, 'wg msg list ID'));
-      const messages = new MessageStore(ctx.paths);
-      const all = messages.list(taskId);
-      const marks = messages.marks(taskId);
+      const pg = await ctx.pg();
+      const want = taskOrEnv(ctx, target, 'wg msg list ID');
+      const taskId = await resolveTarget(ctx, await ctx.graph({ rows: true, whole: [want] }), want);
+      const messages = pg ? new PgMessages(pg.pool) : new MessageStore(ctx.paths);
+      const all = await messages.list(taskId);
+      const marks = await messages.marks(taskId);
       const rows = all.map((m) => ({ ...m, ...statusOf(m, marks) }));
       ctx.out(rows, () =>
         rows.length
@@ -115,14 +122,21 @@ export function register(program: Command): void {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor();
       const reader = readerOf(ctx, flags.agent);
-      const store = ctx.store();
-      const messages = new MessageStore(ctx.paths);
-      const { taskId, unread } = await withGraphLock(ctx.paths, () => {
-        const graph = store.loadFast();
-        fenceOwn(graph, who);
-        const taskId = resolveTarget(ctx, graph, taskOrEnv(ctx, task, 'wg msg read ID'));
-        return { taskId, unread: messages.unread(taskId, reader, true) };
-      });
+      const pg = await ctx.pg();
+      const { taskId, unread } = pg
+        ? await (async () => {
+            const want = taskOrEnv(ctx, task, 'wg msg read ID');
+            const graph = await ctx.graph({ rows: true, whole: [want, ...(who.fenceTaskId ? [who.fenceTaskId] : [])] });
+            fenceOwn(graph, who);
+            const taskId = await resolveTarget(ctx, graph, want);
+            return { taskId, unread: await new PgMessages(pg.pool).unread(taskId, reader, true) };
+          })()
+        : await withGraphLock(ctx.paths, async () => {
+            const graph = ctx.store().loadFast();
+            fenceOwn(graph, who);
+            const taskId = await resolveTarget(ctx, graph, taskOrEnv(ctx, task, 'wg msg read ID'));
+            return { taskId, unread: new MessageStore(ctx.paths).unread(taskId, reader, true) };
+          });
       ctx.out(unread, () => (unread.length ? [`${unread.length} unread message${unread.length === 1 ? '' : 's'} for '${taskId}' (${reader}):`, ...unread.map((m) => `  ${formatMessage(m)}`)] : `No unread messages for '${taskId}' (${reader})`));
     });
 
@@ -131,12 +145,13 @@ export function register(program: Command): void {
     .description('are there unread messages? exit 0 yes (and lists them), 1 no; the cursor does not move')
     .argument('[task]', 'task id (default: $WG_TASK_ID)')
     .option('--agent <reader>', 'as this reader (default: $WG_AGENT_ID, else you)')
-    .action((task: string | undefined, flags: { agent?: string }, cmd: Command) => {
+    .action(async (task: string | undefined, flags: { agent?: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const reader = readerOf(ctx, flags.agent);
-      const graph = ctx.store().loadFast();
-      const taskId = resolveTarget(ctx, graph, taskOrEnv(ctx, task, 'wg msg poll ID'));
-      const unread = new MessageStore(ctx.paths).unread(taskId, reader, false);
+      const pg = await ctx.pg();
+      const want = taskOrEnv(ctx, task, 'wg msg poll ID');
+      const taskId = await resolveTarget(ctx, await ctx.graph({ rows: true, whole: [want] }), want);
+      const unread = pg ? await new PgMessages(pg.pool).unread(taskId, reader, false) : new MessageStore(ctx.paths).unread(taskId, reader, false);
       ctx.out({ task_id: taskId, reader, unread }, () => (unread.length ? [`${unread.length} new message${unread.length === 1 ? '' : 's'} for '${taskId}' (${reader}):`, ...unread.map((m) => `  ${formatMessage(m)}`)] : `No new messages for '${taskId}' (${reader})`));
       if (!unread.length) process.exitCode = ExitCode.refused;
     });

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .action(async (flags: { actor?: string; claim?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const who = ctx.actor(flags.actor);
-      const r = flags.claim ? await ctx.mutate(who, (g) => planNext(g, who, { claim: true })) : planNext(ctx.store().loadFast(), who).result;
+      const r = flags.claim ? await ctx.mutate(who, (g) => planNext(g, who, { claim: true })) : planNext(await ctx.fullGraph(), who).result;
       if (!r) {
         ctx.out({ task: null }, () => 'Nothing ready for you: every ready task is claimed, or nothing is ready (wg status)');
         process.exitCode = ExitCode.refused;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseTimestamp } from '../../core/time.js';
-import { isEndedStatus, updateRegistry, type AgentStatus } from '../../store/registry.js';
+import { isEndedStatus, type AgentStatus } from '../../store/registry.js';
 import { CliContext } from '../context.js';
 import { parseDurationFlag } from '../parse.js';
 import { parseDurationMs } from '../../core/time.js';
@@ -17,7 +17,7 @@ export function register(program: Command): void {
       const cutoff = ctx.clock.now().getTime() - ms;
       const pick = (a: { status: string; completed_at?: string | undefined; started_at: string }): boolean =>
         isEndedStatus(a.status as AgentStatus) && (parseTimestamp(a.completed_at ?? a.started_at)?.getTime() ?? 0) <= cutoff;
-      const removed = await updateRegistry(ctx.paths, (r) => {
+      const removed = await ctx.updateRegistry((r) => {
         const ids = Object.values(r.agents).filter(pick).map((a) => a.id);
         if (!flags.dryRun) for (const id of ids) delete r.agents[id];
         return ids;

@@ -16,6 +16,7 @@ export function register(program: Command): void {
     .option('--all', 'include system (dot) tasks')
     .action(async (flags: { port: string; all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('serve', "it serves .wg/graph.jsonl and this host's files");
       const port = parsePort(flags.port);
       dashboardHeap();
       // LiveSource loads the graph (refusing a missing or unreadable one) before anything is

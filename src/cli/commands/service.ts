@@ -8,7 +8,7 @@ import { explainFailedBlockers, explainWaiting } from '../../render/service-stat
 import { blockedBehindFailed } from '../../core/blockers.js';
 import { awaitingHuman } from '../../core/human.js';
 import { unmergedWork } from '../../store/worktrees.js';
-import { readRegistry, type AgentRecord } from '../../store/registry.js';
+import type { AgentRecord } from '../../store/registry.js';
 import { registryLiveness } from '../../agents/liveness.js';
 import { BUILTIN_EXECUTORS, runnableExecutor } from '../../agents/executors/index.js';
 import { ROOT_REFUSAL_FIX } from '../../agents/executors/stream.js';
@@ -122,9 +122,10 @@ export function register(program: Command): void {
       const service = r.stopped ? `Service stopped (PID ${r.pid})` : 'Service is not running';
       if (!flags.killAgents) {
         // The agents that keep running (and are re-adopted by the next start): named, with the fix.
-        const registry = readRegistry(ctx.paths);
-        const liveness = registryLiveness(registry, ctx.clock.now().getTime(), settings.dispatcher.heartbeatTimeoutMs);
-        const running = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.alive);
+        // This host's agents (with PostgreSQL the registry holds every host's).
+        const registry = await ctx.registry();
+        const liveness = registryLiveness(registry, (await ctx.now()).getTime(), settings.dispatcher.heartbeatTimeoutMs);
+        const running = Object.values(registry.agents).filter((a) => liveness.get(a.id)?.alive && (!a.host || a.host === ctx.host));
         return ctx.out({ stopped: r.stopped, pid: r.pid ?? null, agents_running: running.map((a) => ({ id: a.id, task: a.task_id, pid: a.pid ?? null })) }, () => {
           if (!running.length) return service;
           return [

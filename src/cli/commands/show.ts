@@ -5,7 +5,6 @@ import { renderTaskPageText, taskPage } from '../../render/show.js';
 import { WorktreeRecords } from '../../store/worktrees.js';
 import { latestAgentOf, outputPathOf, readFrom } from '../../agents/agent-output.js';
 import { lastLines } from '../../render/agent-output.js';
-import { readRegistry } from '../../store/registry.js';
 import { CliContext } from '../context.js';
 
 const SHOW_OUTPUT_LINES = 10;
@@ -32,7 +31,7 @@ export function register(program: Command): void {
       const page = taskPage(graph, task, evaluation, worktrees);
       // A failed or running task: the end of its latest agent's output (wg agents log for more).
       if (task.status === 'failed' || task.status === 'in-progress' || task.status === 'failed-pending-eval') {
-        const agent = latestAgentOf(readRegistry(ctx.paths), task.id);
+        const agent = latestAgentOf(await ctx.registry(), task.id);
         if (agent) page.agentOutput = { agent: agent.id, lines: lastLines(readFrom(outputPathOf(ctx.paths, agent), undefined, 64 * 1024).text, SHOW_OUTPUT_LINES) };
       }
       ctx.out(

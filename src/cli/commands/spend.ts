@@ -5,7 +5,6 @@ import { spend, SPEND_BY, startOfDay, usageRecords, type SpendBy, type SpendRow 
 import { parseDurationMs, parseTimestamp } from '../../core/time.js';
 import { table } from '../../render/table.js';
 import { readArchive } from '../../store/archive.js';
-import { readRegistry } from '../../store/registry.js';
 import { CliContext } from '../context.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -28,14 +27,15 @@ export function register(program: Command): void {
     .description('token and cost totals from recorded usage, by task, agent, model or day')
     .option('--by <what>', 'task | agent | model | day', 'task')
     .option('--since <T>', 'only usage since: today, an age (7d), a date or an RFC 3339 time')
-    .action((flags: { by: string; since?: string }, cmd: Command) => {
+    .action(async (flags: { by: string; since?: string }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       if (!SPEND_BY.includes(flags.by as SpendBy)) throw usageError(`invalid --by '${flags.by}'`, `use one of: ${SPEND_BY.join(', ')}`);
       const by = flags.by as SpendBy;
       const now = ctx.clock.now();
       const since = flags.since !== undefined ? parseSince(flags.since, now) : undefined;
-      const tasks = [...ctx.store().load().graph.tasks.values(), ...[...readArchive(ctx.paths).values()].map((e) => e.task)];
-      const { rows, total } = spend(usageRecords(Object.values(readRegistry(ctx.paths).agents), tasks), by, since);
+      const graph = (await ctx.pg()) ? await ctx.fullGraph() : ctx.store().load().graph;
+      const tasks = [...graph.tasks.values(), ...[...readArchive(ctx.paths).values()].map((e) => e.task)];
+      const { rows, total } = spend(usageRecords(Object.values((await ctx.registry()).agents), tasks), by, since);
       ctx.out({ by, since: since?.toISOString() ?? null, rows, total }, () =>
         rows.length
           ? [...table([...rows.map(cells), cells(total)], { header: [by.toUpperCase(), 'ATTEMPTS', 'INPUT', 'OUTPUT', 'CACHE READ', 'COST'] })]

@@ -12,7 +12,6 @@ import { requireTask } from '../../core/plan.js';
 import { readEvents } from '../../events/source.js';
 import { traceLines } from '../../render/trace.js';
 import { findArchived } from '../../store/archive.js';
-import { readRegistry } from '../../store/registry.js';
 import type { WgPaths } from '../../store/paths.js';
 import { CliContext } from '../context.js';
 
@@ -31,13 +30,14 @@ function outputTail(paths: WgPaths, agent: string, file: unknown): string[] {
   }
 }
 
-function loadTrace(ctx: CliContext, id: string): Trace {
+async function loadTrace(ctx: CliContext, id: string): Promise<Trace> {
   const paths = ctx.paths;
-  const graph = ctx.store().view();
-  let task: Task | undefined = graph.get(id);
-  if (!task) task = findArchived(paths, id);
-  if (!task) task = requireTask(ctx.store().loadFast(), id);
-  const agents = Object.values(readRegistry(paths).agents).filter((a) => a.task_id === id);
+  const pg = await ctx.pg();
+  let task: Task | undefined = pg ? (await ctx.graph({ rows: true, whole: [id] })).get(id) : ctx.store().view().get(id);
+  if (!task && !pg) task = findArchived(paths, id);
+  if (!task) task = requireTask(pg ? await ctx.graph({ rows: true, whole: [id] }) : ctx.store().loadFast(), id);
+  // Every host's attempts with PostgreSQL (the registry is shared); outputs and events are this host's files.
+  const agents = Object.values((await ctx.registry()).agents).filter((a) => a.task_id === id);
   const tails = new Map(agents.map((a) => [a.id, outputTail(paths, a.id, a.output_file)]));
   return buildTrace(task, agents, readEvents(paths, 'start'), tails, ctx.clock.now());
 }
@@ -48,17 +48,17 @@ export function register(program: Command): void {
     .command('show')
     .description('every attempt of a task, one block each')
     .argument('<id>', 'task id')
-    .action((id: string, _flags: unknown, cmd: Command) => {
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      const t = loadTrace(ctx, id);
+      const t = await loadTrace(ctx, id);
       ctx.out(t, () => traceLines(t));
     });
   trace
     .command('export')
     .description('the same as JSON (always)')
     .argument('<id>', 'task id')
-    .action((id: string, _flags: unknown, cmd: Command) => {
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
       const ctx = CliContext.from(cmd);
-      process.stdout.write(JSON.stringify(loadTrace(ctx, id), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(await loadTrace(ctx, id), null, 2) + '\n');
     });
 }

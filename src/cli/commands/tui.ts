@@ -12,6 +12,7 @@ export function register(program: Command): void {
     .option('--all', 'include system (dot) tasks')
     .action(async (flags: { all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      await ctx.jsonlOnly('tui', "it draws from .wg/graph.jsonl and this host's files");
       if (!process.stdin.isTTY || !process.stdout.isTTY) throw usageError('wg tui needs a terminal (stdin and stdout)', "for a stream of changes use 'wg status' or the web dashboard 'wg serve'");
       dashboardHeap();
       // LiveSource loads the graph (refusing a missing or unreadable one) before anything is

@@ -31,7 +31,7 @@ export function register(program: Command): void {
         }
       }
       if (who.agentId) {
-        parseUntil(until, ctx.store().loadFast(), id, who.now, mtimes); // a bad condition commits nothing either
+        parseUntil(until, await ctx.fullGraph(), id, who.now, mtimes); // a bad condition commits nothing either
         await saveAgentWork(ctx, id, who, `work so far (parked until ${until})`);
       }
       const r = await ctx.mutate(who, (g) => planWait(g, id, parseUntil(until, g, id, who.now, mtimes), until, who, flags.checkpoint !== undefined ? { checkpoint: flags.checkpoint } : {}));

@@ -9,11 +9,13 @@ import { usageError } from '../../core/errors.js';
 import { eventConcernsTask } from '../../core/events.js';
 import { parseDurationMs, parseTimestamp } from '../../core/time.js';
 import { EventReader, isCursor, type CursoredEvent } from '../../events/source.js';
+import { isPgCursor, PgEventReader } from '../../events/pg-source.js';
+import type { PgStore } from '../../store/pg/pg-store.js';
 import { eventLine } from '../../render/events.js';
 import { CliContext } from '../context.js';
 
 export function parseSince(value: string, now: Date): string | Date {
-  if (isCursor(value)) return value.trim();
+  if (isCursor(value) || isPgCursor(value)) return value.trim();
   const ms = /^\d+$/.test(value) ? undefined : parseDurationMs(value);
   if (ms !== undefined) return new Date(now.getTime() - ms);
   const d = parseTimestamp(value);
@@ -30,6 +32,8 @@ export function register(program: Command): void {
     .option('--no-follow', 'print the events so far and exit')
     .action(async (flags: { since?: string; task?: string; follow: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
+      const pg = await ctx.pg();
+      if (pg) return watchPg(ctx, pg, flags);
       const paths = ctx.paths;
       const from = flags.since !== undefined ? parseSince(flags.since, ctx.clock.now()) : flags.follow ? 'end' : 'start';
       let reader: EventReader;
@@ -60,4 +64,35 @@ export function register(program: Command): void {
       last = reader.cursor;
       process.stderr.write(`resume: wg watch --since ${last}\n`);
     });
+}
+
+/**
+ * PostgreSQL: every host's graph events from the database (events/pg-source.ts), woken by
+ * NOTIFY; the cursor (`p1.N`) resumes a restarted watch. Service events stay per host.
+ */
+async function watchPg(ctx: CliContext, pg: PgStore, flags: { since?: string; task?: string; follow: boolean }): Promise<void> {
+  const from = flags.since !== undefined ? parseSince(flags.since, pg.clock.now()) : flags.follow ? 'end' : 'start';
+  let reader: PgEventReader;
+  try {
+    reader = await PgEventReader.open(pg.pool, pg.url, from);
+  } catch (e) {
+    throw usageError((e as Error).message, "pass a cursor printed by 'wg watch' on this project (p1.…)");
+  }
+  const print = (e: CursoredEvent): void => {
+    if (flags.task && !eventConcernsTask(e, flags.task)) return;
+    process.stdout.write((ctx.json ? JSON.stringify(e) : eventLine(e)) + '\n');
+  };
+  if (!flags.follow) {
+    for (const e of await reader.read()) print(e);
+    if (!ctx.json) process.stderr.write(`resume: wg watch --since ${reader.cursor}\n`);
+    return;
+  }
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stdout.on('error', stop);
+  process.stderr.write(`watching the PostgreSQL store's graph events, every host (Ctrl-C stops)\n`);
+  await reader.follow(print, { signal: ac.signal });
+  process.stderr.write(`resume: wg watch --since ${reader.cursor}\n`);
 }

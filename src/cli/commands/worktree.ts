@@ -4,7 +4,6 @@ import { usageError, WgError } from '../../core/errors.js';
 import { formatAge, parseTimestamp, requireDuration } from '../../core/time.js';
 import { projectRepo } from '../../git/land.js';
 import { commitWork, deleteBranchIfLanded, removeWorktreeDir, unrecordedWorktrees, worktreeFacts, type WorktreeFacts } from '../../git/worktree.js';
-import { readRegistry } from '../../store/registry.js';
 import { WorktreeRecords, type WorktreeRecord } from '../../store/worktrees.js';
 import { CliContext } from '../context.js';
 
@@ -16,7 +15,7 @@ async function repoOrFail(ctx: CliContext): Promise<string> {
 
 async function aliveMap(ctx: CliContext): Promise<Map<string, boolean>> {
   const settings = await ctx.settings();
-  const live = registryLiveness(readRegistry(ctx.paths), ctx.clock.now().getTime(), settings.dispatcher.heartbeatTimeoutMs);
+  const live = registryLiveness(await ctx.registry(), (await ctx.now()).getTime(), settings.dispatcher.heartbeatTimeoutMs);
   return new Map([...live].map(([id, l]) => [id, l.alive]));
 }
 

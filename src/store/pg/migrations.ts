@@ -104,6 +104,31 @@ BEGIN
 END $$;
 `,
   },
+  {
+    version: 2,
+    name: 'messages',
+    sql: `
+-- Message queues (wg msg): what .wg/messages/<task>.jsonl holds for a JSONL project. Ids are per
+-- task, 1, 2, 3… without a gap: a send takes the task's advisory lock, then max + 1, in one
+-- transaction (store/pg/messages.ts).
+CREATE TABLE wg_messages (
+  task_id  text NOT NULL,
+  id       integer NOT NULL,
+  message  text NOT NULL,                 -- the message's JSON object, as the file's line
+  at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (task_id, id)
+);
+-- Cursors: the last id a reader has read ('read'), or the service put in an agent's prompt
+-- ('delivered'). They never move back.
+CREATE TABLE wg_message_marks (
+  kind     text NOT NULL CHECK (kind IN ('read', 'delivered')),
+  reader   text NOT NULL,
+  task_id  text NOT NULL,
+  last_id  integer NOT NULL,
+  PRIMARY KEY (kind, reader, task_id)
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -9,11 +9,21 @@
  *
  * Whole tasks (the exact line, every field) are fetched on demand: a plan that needs one it does
  * not have is run again once it is fetched (plans are pure, so a re-run is free of effects).
+ *
+ * What is derived from the rows is kept up to date row by row, as the JSONL side's live graph
+ * does (the same LiveIndexes and ReadySet classes), so a claim costs what changed, not the
+ * graph's size: the dependents index, tasks by status, the ready set (`ready(now)`), and the
+ * graph object itself (`graph()` shares the copy's maps: O(1) after a change, not a rebuild).
  */
-import { Graph, isAcyclic } from '../../core/graph.js';
+import { Graph, isAcyclic, type CycleAnalysis } from '../../core/graph.js';
+import { ReadySet } from '../../core/ready-set.js';
+import { DispatchQueue } from '../../core/dispatch-queue.js';
+import { firstInDispatchOrder } from '../../core/readiness.js';
 import type { Task } from '../../core/task.js';
+import { isTerminal, type Status } from '../../core/transitions.js';
 import { parseTaskLine } from '../graph-file.js';
 import { PARTIAL } from '../graph-index.js';
+import { LiveIndexes } from '../live-indexes.js';
 import type { PoolClient } from './connect.js';
 
 interface CachedRow {
@@ -33,8 +43,25 @@ export interface NodeRow {
 
 const SNAPSHOT = /^\d+:\d+:[\d,]*$/;
 
+const EMPTY_CHANGE = (): Change => ({ reload: false, ids: new Set(), structural: false });
+interface Change {
+  reload: boolean;
+  ids: Set<string>;
+  structural: boolean;
+}
+
 export class RowCache {
   private rows = new Map<string, CachedRow>();
+  /** The same rows as Tasks, in seq order (the Graph's `tasks`, shared, not copied). */
+  private tasks = new Map<string, Task>();
+  private readonly idx = new LiveIndexes((id) => this.rows.get(id)?.seq ?? Infinity);
+  /** Kept across changes that leave the structure (tasks, `after`, cycle_config) as it was. */
+  private cycles: CycleAnalysis | undefined;
+  private readySet: ReadySet | undefined;
+  /** What changed since the ready set last looked (its own record: takeChanges() is the service's). */
+  private forReady: Change = { reload: true, ids: new Set(), structural: true };
+  private readyMoved = true;
+  private readonly queue = new DispatchQueue((id) => this.rows.get(id)?.seq ?? Infinity);
   /** Ids of non-task nodes (resources, kinds of newer tools), with their kind. */
   private others = new Map<string, string>();
   private whole = new Map<string, { version: number; task: Task }>();
@@ -61,7 +88,7 @@ export class RowCache {
 
   /** Forget everything (after a reconnect the next refresh reloads). */
   reset(): void {
-    this.rows.clear();
+    this.clearRows();
     this.others.clear();
     this.whole.clear();
     this.snapshot = undefined;
@@ -110,11 +137,8 @@ export class RowCache {
     )) as unknown as Array<{ rows: Array<Record<string, unknown>> }>;
     const before = ran ?? all.slice(0, n);
     const results = prefix ? all.slice(n) : all;
-    this.rows.clear();
+    this.clearRows();
     this.others.clear();
-    this.maxSeq = 0;
-    this.built = undefined;
-    this.acyclic = undefined;
     this.reloaded = true;
     for (const r of results[1]!.rows as unknown as NodeRow[]) this.put(r);
     this.ordered = true;
@@ -133,10 +157,8 @@ export class RowCache {
     if (cur && cur.version > r.version) return;
     if (!cur || cur.version !== r.version) {
       const row = Object.assign(JSON.parse(r.row!) as Task, { [PARTIAL]: true });
-      if (!cur) this.noteSeq(r.seq);
-      this.changed(cur?.row, row);
-      this.rows.set(r.id, { seq: r.seq, version: r.version, row });
-      }
+      this.setRow(cur, { seq: r.seq, version: r.version, row });
+    }
     if (r.line !== undefined) {
       const w = this.whole.get(r.id);
       if (!w || w.version < r.version) this.whole.set(r.id, { version: r.version, task: parseTaskLine(r.line, r.seq, 'wg_nodes seq') });
@@ -145,11 +167,29 @@ export class RowCache {
 
   /** Our own write, committed: the task object itself is the whole task at `version`. */
   putWritten(task: Task, row: Task, seq: number, version: number): void {
-    const cur = this.rows.get(task.id);
-    if (!cur) this.noteSeq(seq);
-    this.changed(cur?.row, row);
-    this.rows.set(task.id, { seq, version, row: Object.assign(row, { [PARTIAL]: true }) });
+    this.setRow(this.rows.get(task.id), { seq, version, row: Object.assign(row, { [PARTIAL]: true }) });
     this.whole.set(task.id, { version, task });
+  }
+
+  private setRow(cur: CachedRow | undefined, next: CachedRow): void {
+    const id = next.row.id;
+    if (!cur) this.noteSeq(next.seq);
+    this.changed(cur?.row, next.row);
+    this.rows.set(id, next);
+    this.tasks.set(id, next.row);
+    this.idx.row(cur?.row, next.row);
+  }
+
+  private clearRows(): void {
+    this.rows.clear();
+    this.tasks.clear();
+    this.idx.clear();
+    this.maxSeq = 0;
+    this.ordered = true;
+    this.built = undefined;
+    this.acyclic = undefined;
+    this.cycles = undefined;
+    this.forReady = { reload: true, ids: new Set(), structural: true };
   }
 
   /** What changed in the copy since the last call (the service's task index is fed with it). */
@@ -163,11 +203,15 @@ export class RowCache {
 
   private changed(before: Task | undefined, after: Task): void {
     this.changedIds.add(after.id);
+    this.forReady.ids.add(after.id);
+    // A cycle analysis the last graph computed outlives changes that leave the structure alone.
+    this.cycles ??= this.built?.graph.computedCycles();
     this.built = undefined;
     const a = before?.after ?? [];
     const b = after.after ?? [];
     if (!before || a.length !== b.length || a.some((x, i) => x !== b[i]) || JSON.stringify(before.cycle_config) !== JSON.stringify(after.cycle_config)) {
-      this.structural = true;
+      this.structural = this.forReady.structural = true;
+      this.cycles = undefined;
       if (before) this.acyclic = undefined;
     }
     if (!before && b.length) this.acyclic = undefined;
@@ -175,10 +219,15 @@ export class RowCache {
 
   private remove(id: string): void {
     this.changedIds.add(id);
-    this.structural = true;
+    this.forReady.ids.add(id);
+    this.structural = this.forReady.structural = true;
     this.built = undefined;
     this.acyclic = undefined;
+    this.cycles = undefined;
+    const cur = this.rows.get(id);
+    if (cur) this.idx.drop(cur.row);
     this.rows.delete(id);
+    this.tasks.delete(id);
     this.others.delete(id);
     this.whole.delete(id);
   }
@@ -214,6 +263,58 @@ export class RowCache {
     return this.rows.size;
   }
 
+  /** Ids of the tasks with a non-terminal `status` (kept row by row); a terminal one is a scan. */
+  withStatus(status: Status): ReadonlySet<string> {
+    if (isTerminal(status)) return new Set([...this.tasks.values()].filter((t) => t.status === status).map((t) => t.id));
+    return this.idx.withStatus(status);
+  }
+
+  /**
+   * The ready tasks at `now`, brought up to date from what changed since the last look (the
+   * changed rows and their dependents are asked again; a reload or a structural change in a
+   * graph with a cycle asks everything). Read-only for the caller.
+   */
+  ready(now: Date): ReadySet {
+    const g = this.graph(new Set());
+    const c = this.forReady;
+    if (!this.readySet) {
+      this.readySet = new ReadySet(g, now);
+      this.readySet.trackAdded = true;
+      this.readyMoved = true;
+    } else if ((c.reload || c.ids.size || c.structural) && this.readySet.update(g, c, now)) this.readyMoved = true;
+    this.forReady = EMPTY_CHANGE();
+    if (this.readySet.advance(g, now)) this.readyMoved = true;
+    // The dispatch order's head follows: rows that changed and tasks that became ready.
+    const added = this.readySet.takeAdded();
+    if (added.all || c.reload) this.queue.invalidate();
+    else {
+      this.queue.note(c.ids, this.readySet, this.tasks);
+      this.queue.note(added.ids, this.readySet, this.tasks);
+    }
+    return this.readySet;
+  }
+
+  /** Did the ready set change since the last call? */
+  takeReadyMoved(): boolean {
+    const m = this.readyMoved;
+    this.readyMoved = false;
+    return m;
+  }
+
+  /**
+   * `claim --next`'s candidates: up to `k` ready tasks that pass `keep`, in dispatch order
+   * (core/readiness.ts) — what byDispatchOrder(readyTasks(…)) would list first, at the cost of
+   * the ready set, not of the graph. `only`: look at these ids only (the dispatcher's one task).
+   */
+  candidates(now: Date, keep: (t: Task) => boolean, k: number, only?: ReadonlySet<string>): string[] {
+    const ready = this.ready(now);
+    if (only) {
+      const pool = [...only].filter((id) => ready.has(id)).map((id) => this.tasks.get(id)!).filter(keep);
+      return firstInDispatchOrder(pool, k, (id) => this.rows.get(id)?.seq ?? Infinity).map((t) => t.id);
+    }
+    return this.queue.first(k, keep, ready, this.tasks).map((t) => t.id);
+  }
+
   /**
    * The graph of rows in file order; a whole task not fetched yet is recorded in `missing`
    * (and the plan that asked is run again once it is fetched).
@@ -226,25 +327,36 @@ export class RowCache {
       return this.built.graph;
     }
     if (!this.ordered) {
+      // A refresh brought a row older than one held (commits land out of order): re-sort.
       this.rows = new Map([...this.rows.entries()].sort((a, b) => a[1].seq - b[1].seq));
+      this.tasks = new Map([...this.rows.entries()].map(([id, r]) => [id, r.row]));
       this.ordered = true;
     }
     const rows = this.rows;
     const whole = this.whole;
     const built = { graph: undefined as unknown as Graph, missing };
-    built.graph = new Graph(
-      [...rows.values()].map((r) => r.row),
-      (id) => {
+    built.graph = Graph.fromParts({
+      tasks: this.tasks,
+      materialize: (id) => {
         const w = whole.get(id);
         if (w && w.version === rows.get(id)?.version) return w.task;
         built.missing.add(id);
         throw new NeedWhole(id);
       },
-    );
+      dependents: this.idx.dependents,
+      ...(this.cycles ? { cycles: this.cycles } : {}),
+      position: (id) => rows.get(id)?.seq ?? Infinity,
+    });
     this.acyclic ??= isAcyclic(built.graph);
     built.graph.knownAcyclic = this.acyclic;
     this.built = built;
     return built.graph;
+  }
+
+  /** Is the whole task held at the row's version? */
+  holdsWhole(id: string): boolean {
+    const v = this.rows.get(id)?.version;
+    return v !== undefined && this.whole.get(id)?.version === v;
   }
 
   /** Ids whose whole task is not held at the row's version. */
