@@ -87,12 +87,16 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   const startedAt = formatTimestamp(now);
   const base = { id: agentId, task_id: task.id, claim_epoch: epoch, executor, ...(model ? { model } : {}), started_at: startedAt, host: ctx.host };
   let workspace: Workspace | undefined;
+  // A launch that fails is rolled back — after the store is back, if it is what failed: a record
+  // left 'starting' without a PID would read later as a spawn lost, and count as a retry.
   const fail = async (error: string): Promise<false> => {
     await discardWorkspace(ctx, workspace, now);
-    await ctx.registry.update((r) => {
-      r.agents[agentId] = { ...base, status: 'starting' };
-    });
-    await rollbackSpawn(ctx, failures, agentId, error, now);
+    await persist(() =>
+      ctx.registry.update((r) => {
+        r.agents[agentId] = { ...base, status: 'starting' };
+      }),
+    );
+    await persist(() => rollbackSpawn(ctx, failures, agentId, error, now));
     return false;
   };
   let started: Awaited<ReturnType<typeof ctx.supervisor.start>>;
@@ -100,15 +104,18 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   try {
     mkdirSync(agentDir, { recursive: true });
     workspace = await prepareWorkspace(ctx, agentId, claimed, now);
-    queued = await queuedMessages(ctx, task.id, agentId, executor);
+    // The store may be restarting (PostgreSQL): wait for it rather than fail a launch it holds.
+    queued = await persist(() => queuedMessages(ctx, task.id, agentId, executor));
     writeFileSync(promptFile, buildPrompt(ctx.graph.graph(), claimed, agentId, { ...promptExtras(ctx, claimed), messages: queued, worktree: workspace.worktree }));
     const spec = launchSpec(claimed, ctx.settings.executors, { promptFile, model, executor });
     if ('missing' in spec) return await fail(spec.missing);
     const timeoutMs = hardTimeoutMs(claimed, ctx.settings.dispatcher);
     writeFileSync(join(agentDir, 'metadata.json'), JSON.stringify({ agent_id: agentId, task_id: task.id, claim_epoch: epoch, executor, model: model ?? null, argv: spec.argv, started_at: startedAt, timeout_ms: timeoutMs }, null, 2) + '\n');
-    await ctx.registry.update((r) => {
-      r.agents[agentId] = { ...base, last_heartbeat: startedAt, status: 'starting', output_file: outputFile };
-    });
+    await persist(() =>
+      ctx.registry.update((r) => {
+        r.agents[agentId] = { ...base, last_heartbeat: startedAt, status: 'starting', output_file: outputFile };
+      }),
+    );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...spec.env,
@@ -157,12 +164,11 @@ function transient(e: unknown): boolean {
 }
 
 /** Retries `fn` while the store is unreachable (up to 30 s), then gives up with its error. */
-async function persist(fn: () => Promise<unknown>): Promise<void> {
+async function persist<T>(fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 30_000;
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     try {
-      await fn();
-      return;
+      return await fn();
     } catch (e) {
       if (!transient(e) || Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, delay));
