@@ -159,19 +159,22 @@ command -v wg > "${p.w('which')}"
   });
 
   it('settling_delay: a new task is not spawned until it has settled, so its dependencies can be added next', async () => {
-    p = serviceProject({ dispatcher: { settling_delay: '2500ms' } });
+    // 6 s: room for the two commands below even on a loaded 2-core machine (each starts node).
+    p = serviceProject({ dispatcher: { settling_delay: '6000ms' } });
     p.start();
     p.ok(['add', 'Build', '--id', 'build', '--exec', `echo build >> "${p.w('order')}"`]);
     const created = Date.parse(p.task('build').created_at as string);
     // Added by a second command, within the settling window: build must wait for it.
     p.ok(['add', 'Setup', '--id', 'setup', '--exec', `echo setup >> "${p.w('order')}"`]);
     p.ok(['edit', 'build', '--add-after', 'setup']);
+    // The premise: the edit landed inside build's settling window.
+    expect(Date.now() - created).toBeLessThan(6000);
     const st = p.statusJson();
     expect(st.waiting.find((w) => w.kind === 'settling')?.tasks).toContain('setup');
-    await p.waitStatus('build', 'done', 10_000);
+    await p.waitStatus('build', 'done', 20_000);
     expect(readIf(p.w('order'))!.trim().split('\n')).toEqual(['setup', 'build']);
     const firstSpawn = Date.parse(p.task('setup').started_at as string);
-    expect(firstSpawn - created).toBeGreaterThanOrEqual(2400);
+    expect(firstSpawn - created).toBeGreaterThanOrEqual(5900);
   });
 
   it('restart re-adopts a running agent: no second spawn, and the task completes', async () => {
