@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { serviceHarness } from '../helpers/daemon.js';
-import { waitFor } from '../helpers/proc.js';
+import { openDescriptorsOf, waitFor } from '../helpers/proc.js';
 
 const rchar = (): number => Number(/rchar:\s*(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
 
@@ -64,6 +64,9 @@ describe('an idle service', () => {
       expect(ticks.length).toBeGreaterThan(0);
       expect(ticks.every((t) => !t.decided), args.join(' ')).toBe(true);
     }
+    // Each of those writes replaced graph.jsonl: the service let go of every old file after its
+    // tick (closing it frees the file's blocks: not left for the next tick).
+    await waitFor('no replaced graph.jsonl held open', () => openDescriptorsOf(`${p.graphPath} (deleted)`) === 0);
     // Resumed: decided again, and both run.
     expect(s.daemon.handlers.resume()).toEqual({ ok: true, paused: false });
     await s.next('agent:spawned', { task: 'another' });

@@ -23,6 +23,7 @@ import { LiveGraph } from '../../src/store/live-graph.js';
 import { pathsFor } from '../../src/store/paths.js';
 import { JsonlStore } from '../../src/store/store.js';
 import { project as tempProject } from '../helpers/project.js';
+import { openDescriptorsOf, waitFor } from '../helpers/proc.js';
 import { wg } from '../helpers/wg.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -271,6 +272,31 @@ describe('LiveGraph (the service copy) equals a fresh full load', () => {
     } finally {
       live.close();
     }
+  });
+
+  it('holds a replaced file open until settle(), then closes it; close() closes everything', async () => {
+    p = tempProject();
+    const paths = pathsFor(p.wgDir);
+    const other = new JsonlStore(paths);
+    await other.mutate((g) => planAdd(g, { title: 'A', id: 'a' }, who), { now: NOW });
+    const held = (): number => openDescriptorsOf(`${paths.graph} (deleted)`);
+    const live = new LiveGraph(paths);
+    try {
+      await other.mutate((g) => planLog(g, 'a', 'one', who), { now: NOW });
+      await other.mutate((g) => planLog(g, 'a', 'two', who), { now: NOW });
+      live.refresh();
+      // The file it loaded was replaced twice: the copy held the first one, now replaced.
+      expect(held()).toBe(1);
+      live.settle();
+      await waitFor('the replaced file closed', () => held() === 0);
+      await other.mutate((g) => planLog(g, 'a', 'three', who), { now: NOW });
+      live.refresh();
+      expect(held()).toBe(1);
+    } finally {
+      live.close();
+    }
+    expect(held()).toBe(0);
+    expect(openDescriptorsOf(paths.graph)).toBe(0);
   });
 
   it('follows the journal across one rotation; a reader two rotations behind reloads', async () => {
