@@ -25,10 +25,11 @@ import type { Task } from '../core/task.js';
 import { isTerminal, type Status } from '../core/transitions.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, statBig, statKeyOf } from './file-identity.js';
-import { parseTaskLine, wholeTask } from './graph-file.js';
+import { wholeTask } from './graph-file.js';
 import { readIndexFile, readLine, toRow, writeIndex, type GraphIndex } from './graph-index.js';
 import { abandonWrite, commitWrite, GraphChanged, prepareWrite } from './graph-write.js';
 import { JournalCursor, type JournalEntry } from './journal.js';
+import { entryLines } from './journal-replay.js';
 import { LineSpans } from './line-spans.js';
 import { LiveIndexes } from './live-indexes.js';
 import { acquireLock } from './lock.js';
@@ -259,12 +260,10 @@ export class LiveGraph {
   }
 
   /**
-   * Closes the descriptors of replaced files (asynchronously): the holder calls it when the work
-   * at hand is done (the service: after each tick). When a writer has replaced the file, such a
-   * descriptor holds the last reference to the old inode, and closing it frees its blocks: ~40 ms
-   * of kernel time for a 54 MB graph (100k tasks), measured. Even off the event loop, that work
-   * competes for the CPU with the tick on a 2-core machine (measured: 4–20 ms more wall time in
-   * the tick after a `wg log` under load), so it waits for the tick to end.
+   * Closes the descriptors of replaced files, asynchronously; the service calls it after each
+   * tick. Such a descriptor holds the last reference to the old inode: closing it frees ~40 ms of
+   * kernel work at 100k tasks, which even off the event loop took a 2-core machine's CPU from the
+   * tick (4–20 ms more wall time after a `wg log`, measured), so it waits for the tick to end.
    */
   settle(): void {
     for (const fd of this.retired.splice(0)) close(fd, () => undefined);
@@ -351,46 +350,14 @@ export class LiveGraph {
     return cur === target;
   }
 
-  /**
-   * One journal entry applied to the copy: its lines parsed and validated, the spans edited in
-   * place (O(log lines) each). Costs the lines it changes, never a pass over the graph. Throws if
-   * it does not fit (the caller reloads).
-   */
+  /** One journal entry applied to the copy (journal-replay.ts; spans edited in place). Throws if it does not fit. */
   private apply(e: JournalEntry): void {
     const s = this.state;
-    const spans = this.spans;
     const n = s.lines.length;
-    const replaced: Array<{ i: number; task: Task; len: number }> = [];
-    const appended: Array<{ task: Task; len: number }> = [];
-    // A few lines: the interpreted validator (compiling it costs ~15 ms once); many: compiled.
-    const compiled = e.set.length > 32;
-    for (const [i, text] of e.set) {
-      const task = parseTaskLine(text, i + 1, 'graph.jsonl', compiled);
-      this.stats.parsed++;
-      const len = Buffer.byteLength(text, 'utf8');
-      if (i < n) {
-        const old = s.lines[i];
-        if (!isRow(old) || old.id !== task.id || replaced.some((r) => r.i === i)) throw new Error('journal entry does not fit the copy');
-        replaced.push({ i, task, len });
-      } else {
-        if (i !== n + appended.length || this.rows.has(task.id) || appended.some((a) => a.task.id === task.id)) throw new Error('journal entry does not fit the copy');
-        appended.push({ task, len });
-      }
-    }
-    // The new file's size and line count, checked before the copy changes.
-    let size = s.size;
-    for (const r of replaced) size += r.len - spans.len(r.i);
-    // The old file's last line had no newline: the writer added one before appending.
-    if (appended.length && n > 0 && spans.end(n - 1) === s.size) size += 1;
-    for (const a of appended) size += a.len + 1;
-    if (size !== e.size || n + appended.length !== e.n) throw new Error('journal entry does not fit the copy');
-    for (const r of replaced) spans.replace(r.i, r.len);
-    let at = e.size;
-    for (const a of appended) at -= a.len + 1;
-    for (const a of appended) {
-      spans.append(at, a.len);
-      at += a.len + 1;
-    }
+    const { replaced, appended } = entryLines(e, s.lines, this.spans, s.size, (id) => this.rows.has(id));
+    this.stats.parsed += e.set.length;
+    for (const r of replaced) this.spans.replace(r.i, r.len);
+    for (const a of appended) this.spans.append(a.offset, a.len);
     this.state = { ...s, hash: e.hash, size: e.size, ident: e.to, gen: e.g, ...(e.acyclic ? { acyclic: true } : { acyclic: false }) };
     for (const r of replaced) {
       this.state.lines[r.i] = toRow(r.task);
