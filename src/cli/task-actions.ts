@@ -1,9 +1,10 @@
 /**
  * The dashboards' actions (src/dashboard/actions.ts) for the CLI: each one is the command's own
- * function — the same planner, the same apply path, the same output lines. Nothing here decides
+ * function (`wg retry`, `wg kill`, `wg unclaim`, `wg pause`/`resume`, `wg approve`, `wg reject`,
+ * `wg msg send`) — the same planner, the same apply path, the same output lines. Nothing here decides
  * anything about a task.
  */
-import { WgError } from '../core/errors.js';
+import { usageError, WgError } from '../core/errors.js';
 import type { ActionName, ActionRequest, DashboardActions } from '../dashboard/actions.js';
 import { isAliveStatus, readRegistry } from '../store/registry.js';
 import type { CliContext } from './context.js';
@@ -21,11 +22,11 @@ export function runningAgentOf(ctx: CliContext, taskId: string): string | undefi
 }
 
 export function cliActions(ctx: CliContext): DashboardActions {
-  const available = new Set<ActionName>(['retry', 'kill', 'unclaim', 'pause', 'resume']);
+  const available = new Set<ActionName>(['retry', 'kill', 'unclaim', 'pause', 'resume', 'approve', 'reject', 'message']);
   return {
     available,
     async run(req: ActionRequest): Promise<string[]> {
-      if (!available.has(req.action)) throw new WgError('invalid_argument', `'${req.action}' is not available in this build`, { hint: 'the dashboards offer retry, kill, unclaim, pause and resume' });
+      if (!available.has(req.action)) throw new WgError('invalid_argument', `'${req.action}' is not available in this build`, { hint: 'the dashboards offer retry, kill, unclaim, pause, resume, approve, reject and message' });
       switch (req.action) {
         case 'retry':
           return (await (await import('./commands/retry.js')).retryTask(ctx, req.task, req.text)).lines;
@@ -35,6 +36,13 @@ export function cliActions(ctx: CliContext): DashboardActions {
           return (await (await import('./commands/pause.js')).pauseTask(ctx, req.task)).lines;
         case 'resume':
           return (await (await import('./commands/resume.js')).resumeTask(ctx, req.task)).lines;
+        case 'approve':
+          return (await (await import('./commands/approve.js')).approveTask(ctx, req.task)).lines;
+        case 'reject':
+          return (await (await import('./commands/reject.js')).rejectTask(ctx, req.task, req.text ?? '')).lines;
+        case 'message':
+          if (!req.text?.trim()) throw usageError('empty message', 'type the message to send');
+          return (await (await import('./commands/msg.js')).sendMessage(ctx, req.task, req.text)).lines;
         case 'kill': {
           const agent = runningAgentOf(ctx, req.task);
           if (!agent) throw new WgError('invalid_transition', `'${req.task}' has no running agent`, { hint: "'wg agents' lists running agents" });

@@ -54,7 +54,13 @@ export function stuckWork(graph: Graph, liveness: LivenessMap, agents: readonly 
   const max = o.maxPerKind ?? 100;
   const counts: Record<StuckKind, number> = { 'failed': 0, 'hung': 0, 'stale-claim': 0, 'blocked-by-failed': 0, 'waiting-human': 0 };
   const items: StuckItem[] = [];
-  const out = { push(i: StuckItem): void { if (counts[i.kind]++ < max) items.push(i); } };
+  // Items past the limit are only counted: at 10k tasks thousands of them would be built (and
+  // thrown away) on every dashboard update.
+  const out = {
+    push(kind: StuckKind, make: () => Omit<StuckItem, 'kind'>): void {
+      if (counts[kind]++ < max) items.push({ kind, ...make() });
+    },
+  };
   const failed: Task[] = [];
   for (const t of graph.tasks.values()) {
     if (isSystemId(t.id)) continue;
@@ -62,19 +68,18 @@ export function stuckWork(graph: Graph, liveness: LivenessMap, agents: readonly 
       // (A row has no failure_reason: the whole task is read for the few failed ones.)
       failed.push(t);
       // Only listed ones are read whole (for the failure reason).
-      const reason = counts.failed < max ? (graph.get(t.id) ?? t).failure_reason : undefined;
-      out.push({ kind: 'failed', task: t.id, title: t.title, status: t.status, why: `${reason ?? 'failed'} — retry to re-queue` });
+      out.push('failed', () => ({ task: t.id, title: t.title, status: t.status, why: `${(graph.get(t.id) ?? t).failure_reason ?? 'failed'} — retry to re-queue` }));
     } else if ((t.status === 'in-progress' || t.status === 'open') && t.assigned) {
       const dead = deadClaim(t, liveness);
-      if (dead) out.push({ kind: 'stale-claim', task: t.id, title: t.title, status: t.status, why: `claimed by ${dead.agent}, ${dead.reason ?? 'not running'} — unclaim or retry` });
+      if (dead) out.push('stale-claim', () => ({ task: t.id, title: t.title, status: t.status, why: `claimed by ${dead.agent}, ${dead.reason ?? 'not running'} — unclaim or retry` }));
     } else if (HUMAN_STATUSES.has(t.status)) {
-      out.push({ kind: 'waiting-human', task: t.id, title: t.title, status: t.status, why: t.status === 'waiting' ? 'waits for an answer or a condition' : 'waits for approve/reject' });
+      out.push('waiting-human', () => ({ task: t.id, title: t.title, status: t.status, why: t.status === 'waiting' ? 'waits for an answer or a condition' : 'waits for approve/reject' }));
     }
   }
   for (const a of agents) {
     if (!a.running || a.idleMs < o.hungAfterMs) continue;
     const t = graph.peek(a.task);
-    out.push({ kind: 'hung', task: a.task, title: t?.title ?? '', status: t?.status ?? 'missing', why: `${a.id} silent for ${Math.round(a.idleMs / 1000)} s — kill or retry` });
+    out.push('hung', () => ({ task: a.task, title: t?.title ?? '', status: t?.status ?? 'missing', why: `${a.id} silent for ${Math.round(a.idleMs / 1000)} s — kill or retry` }));
   }
   // Blocked behind failed: every unfinished task downstream of a failed one (breadth first).
   const seen = new Set<string>(failed.map((t) => t.id));
@@ -87,7 +92,7 @@ export function stuckWork(graph: Graph, liveness: LivenessMap, agents: readonly 
       const t = graph.peek(id);
       if (!t || isTerminal(t.status)) continue;
       if (!isSystemId(id)) {
-        out.push({ kind: 'blocked-by-failed', task: id, title: t.title, status: t.status, why: `behind failed '${root.id}'` });
+        out.push('blocked-by-failed', () => ({ task: id, title: t.title, status: t.status, why: `behind failed '${root.id}'` }));
       }
       queue.push(...graph.dependents(id));
     }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { StuckItem } from '../core/stuck.js';
 import { STATUSES, type Task } from '../core/task.js';
-import type { ActionName } from '../dashboard/actions.js';
+import { confirmText, type ActionName } from '../dashboard/actions.js';
 import { shortDuration, type AgentRow, type DashboardSnapshot } from '../dashboard/snapshot.js';
 import { eventLine } from '../render/events.js';
 import { badge, CSS, escapeHtml, renderTaskBody, TASK_SCRIPT, type Links } from '../render/html.js';
@@ -24,6 +24,7 @@ const LIVE_CSS = `
 #flash{position:fixed;right:16px;bottom:16px;max-width:520px;padding:10px 14px;border-radius:8px;background:var(--card);border:1px solid var(--line);white-space:pre-wrap;box-shadow:0 2px 10px rgba(0,0,0,.15)}
 #flash.err{border-color:#a40e26;color:#a40e26}
 .actions button{margin-right:6px}
+.with-text{display:inline-flex;gap:4px;margin-right:6px}.with-text input{width:16em}
 button.danger{border-color:#a40e26;color:#a40e26}
 pre.tail{margin:4px 0 0;padding:4px 8px;font-size:.8em;max-height:7.5em;white-space:pre-wrap}
 .kind{font-weight:600;white-space:nowrap}
@@ -32,11 +33,33 @@ pre.tail{margin:4px 0 0;padding:4px 8px;font-size:.8em;max-height:7.5em;white-sp
 .svc-on{background:#2da44e}.svc-off{background:#8c959f}
 `;
 
-/** The dashboard's script: server-sent events → refetch the live part; buttons → confirm → POST. */
+/**
+ * The dashboard's script: server-sent events → refetch the live part (text typed into a reason or
+ * message field is kept across it); buttons → confirm → POST. Reject and Message read their
+ * text field (Enter in it presses the button); an empty one is refused before anything is asked.
+ */
 export const LIVE_SCRIPT = `
 (function () {
   var live = document.getElementById('live');
   var busy = false, again = false;
+  // What was typed into a reason/message field survives the live part being replaced.
+  var kept = {};
+  document.addEventListener('input', function (e) {
+    var f = e.target;
+    if (!f.matches || !f.matches('input[data-for]')) return;
+    kept[f.getAttribute('data-for') + '|' + f.getAttribute('data-task')] = f.value;
+    if (flash.className === 'err') flash.hidden = true; // "type a reason first" is answered
+  });
+  function swap(html) {
+    var a = document.activeElement, focus = a && a.matches && a.matches('input[data-for]') ? a.getAttribute('data-for') + '|' + a.getAttribute('data-task') : null;
+    var pos = focus ? [a.selectionStart, a.selectionEnd] : null;
+    live.innerHTML = html;
+    live.querySelectorAll('input[data-for]').forEach(function (f) {
+      var k = f.getAttribute('data-for') + '|' + f.getAttribute('data-task');
+      if (kept[k]) f.value = kept[k];
+      if (k === focus) { f.focus(); try { f.setSelectionRange(pos[0], pos[1]); } catch (err) {} }
+    });
+  }
   function refresh() {
     if (busy) { again = true; return; }
     busy = true;
@@ -44,7 +67,7 @@ export const LIVE_SCRIPT = `
     u.searchParams.set('partial', '1');
     fetch(u.toString(), { credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(new Error('HTTP ' + r.status)); })
-      .then(function (html) { live.innerHTML = html; })
+      .then(swap)
       .catch(function () {})
       .then(function () { busy = false; if (again) { again = false; refresh(); } });
   }
@@ -57,20 +80,42 @@ export const LIVE_SCRIPT = `
     flash.className = ok ? '' : 'err';
     flash.hidden = false;
   }
+  function post(b, body) {
+    b.disabled = true;
+    fetch('/action', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      .then(function (r) { return r.json().then(function (j) { show(r.ok, r.ok ? j.lines.join('\\n') : j.error + (j.hint ? '\\n' + j.hint : '')); if (r.ok && body.text) clearText(b); }); })
+      .catch(function (err) { show(false, String(err)); })
+      .then(function () { b.disabled = false; refresh(); });
+  }
+  function textField(b) {
+    var box = b.closest('.actions');
+    return box ? box.querySelector('input[data-for="' + b.getAttribute('data-action') + '"]') : null;
+  }
+  function clearText(b) {
+    var f = textField(b);
+    if (f) f.value = '';
+    delete kept[b.getAttribute('data-action') + '|' + b.getAttribute('data-task')];
+  }
   document.addEventListener('click', function (e) {
     var b = e.target.closest ? e.target.closest('button[data-action]') : null;
     if (!b) return;
     var body = { action: b.getAttribute('data-action'), task: b.getAttribute('data-task') };
-    if (body.action === 'reject' || body.action === 'message') {
-      var text = window.prompt(b.getAttribute('data-confirm'));
-      if (!text) return;
+    var field = textField(b);
+    if (field) {
+      var text = field.value.trim();
+      if (!text) { show(false, field.getAttribute('data-empty')); field.focus(); return; }
+      if (!window.confirm(b.getAttribute('data-confirm') + '\\n\\n' + text)) return;
       body.text = text;
     } else if (!window.confirm(b.getAttribute('data-confirm'))) return;
-    b.disabled = true;
-    fetch('/action', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
-      .then(function (r) { return r.json().then(function (j) { show(r.ok, r.ok ? j.lines.join('\\n') : j.error + (j.hint ? '\\n' + j.hint : '')); }); })
-      .catch(function (err) { show(false, String(err)); })
-      .then(function () { b.disabled = false; refresh(); });
+    post(b, body);
+  });
+  // Enter in a reason/message field presses its button.
+  document.addEventListener('keydown', function (e) {
+    var f = e.target;
+    if (e.key !== 'Enter' || !f.matches || !f.matches('input[data-for]')) return;
+    e.preventDefault();
+    var b = f.closest('.actions').querySelector('button[data-action="' + f.getAttribute('data-for') + '"]');
+    if (b) b.click();
   });
   var sel = document.getElementById('status-filter');
   if (sel) sel.addEventListener('change', function () {
@@ -123,11 +168,20 @@ export function actionsFor(t: Task | undefined, agentOf: string | undefined, ava
 
 const LABEL: Record<ActionName, string> = { retry: 'Retry', kill: 'Kill agent', unclaim: 'Unclaim', pause: 'Pause', resume: 'Resume', approve: 'Approve', reject: 'Reject', message: 'Message' };
 
+/** Reject and message carry text: a field next to their button. */
+const TEXT_FIELD: Partial<Record<ActionName, { placeholder: string; empty: string }>> = {
+  reject: { placeholder: 'reason (the next attempt reads it)', empty: 'error: type a reason first (the next attempt reads it)' },
+  message: { placeholder: 'message', empty: 'error: type a message first' },
+};
+
 function buttons(id: string, actions: ActionName[], agent: string | undefined): string {
   return actions
     .map((a) => {
-      const q = a === 'kill' ? `Kill ${agent} (working on '${id}')? Its task is released and paused.` : a === 'reject' ? `Reject '${id}': why?` : a === 'message' ? `Message to '${id}':` : `${LABEL[a]} '${id}'?`;
-      return `<button type="button" class="act-${a}${a === 'kill' ? ' danger' : ''}" data-action="${a}" data-task="${escapeHtml(id)}" data-confirm="${escapeHtml(q)}">${LABEL[a]}</button>`;
+      const req = { action: a, task: id };
+      const button = `<button type="button" class="act-${a}${a === 'kill' || a === 'reject' ? ' danger' : ''}" data-action="${a}" data-task="${escapeHtml(id)}" data-confirm="${escapeHtml(a === 'kill' || a === 'reject' || a === 'message' ? confirmText(req, agent) : `${LABEL[a]} '${id}'?`)}">${LABEL[a]}</button>`;
+      const field = TEXT_FIELD[a];
+      if (!field) return button;
+      return `<span class="with-text"><input type="text" class="text-${a}" data-for="${a}" data-task="${escapeHtml(id)}" maxlength="4000" placeholder="${escapeHtml(field.placeholder)}" data-empty="${escapeHtml(field.empty)}" aria-label="${escapeHtml(`${LABEL[a]} '${id}': ${field.placeholder}`)}">${button}</span>`;
     })
     .join('');
 }
@@ -212,7 +266,8 @@ export function taskLive(s: DashboardSnapshot, id: string, available: ReadonlySe
   const task = s.graph.get(id)!;
   const links: Links = { pageOf: (x) => (s.graph.has(x) ? encodeURIComponent(x) : undefined) };
   const agent = runningAgentOf(s, id);
-  const acts = actionsFor(task, agent?.id, available);
+  // The task page also sends messages (to the task: its agent reads them; a waiting task resumes).
+  const acts = [...actionsFor(task, agent?.id, available), ...(available.has('message') ? (['message'] as const) : [])];
   const bar = `<section id="actions" class="actions" data-status="${escapeHtml(task.status)}" data-version="${s.version}">${buttons(id, acts, agent?.id)}</section>
 ${agent ? `<section id="agent"><h2>Agent ${escapeHtml(agent.id)} · idle ${shortDuration(agent.idleMs)}</h2><pre class="tail">${escapeHtml(agent.tail.join('\n'))}</pre></section>` : ''}`;
   return renderTaskBody(task, taskPage(s.graph, task, evaluation), links, '<nav><a href="/">← dashboard</a></nav>', bar);

@@ -2,15 +2,16 @@
  * `wg tui`: the ink (React) components. Layout: a header (counts, service, filter), the left pane
  * (task list | dependency tree | agents; Tab switches), the inspector (the `wg show` page of the
  * selected task, its agent's output tail), the agents strip (idle time, tokens, last line), and
- * a footer (keys, the confirmation question, the last action's result). Only the visible rows
- * are drawn, so a 10k-task graph costs a filter pass per change, not 10k rows of layout.
+ * a footer (keys, the confirmation question, the last action's result). The list is lazy
+ * (view.ts RowList): rows are built for the lines on screen only, and the unfiltered task list
+ * is the snapshot's own array, so a 10k-task graph costs no per-row work per change or key.
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { createElement as h, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
-import { confirmText, type ActionName, type ActionRequest, type DashboardActions } from '../dashboard/actions.js';
+import { confirmText, promptText, type ActionName, type ActionRequest, type DashboardActions } from '../dashboard/actions.js';
 import { shortDuration, type AgentRow, type DashboardSnapshot } from '../dashboard/snapshot.js';
 import type { DashboardSource } from '../dashboard/source.js';
-import { FILTERS, inspectorLines, PANES, STATUS_COLOR, taskRows, treeRows, windowOf, type ListRow, type Pane } from './view.js';
+import { FILTERS, inspectorLines, PANES, STATUS_COLOR, rowList, STATUS_WIDTH, statusLabel, taskRows, treeRows, windowOf, type ListRow, type Pane, type RowList } from './view.js';
 
 export interface AppProps {
   source: DashboardSource;
@@ -23,15 +24,15 @@ export interface AppProps {
 type Mode =
   | { kind: 'normal' }
   | { kind: 'confirm'; req: ActionRequest; question: string }
-  | { kind: 'input'; purpose: 'search' | 'message' | 'reject'; text: string; task?: string };
+  | { kind: 'input'; purpose: 'search'; text: string }
+  /** reject's reason or message's text for `task` (captured when the prompt opened: the list moves live). */
+  | { kind: 'input'; purpose: 'message' | 'reject'; text: string; task: string };
 
 const KEYS: Array<[string, ActionName]> = [
   ['r', 'retry'],
   ['K', 'kill'],
   ['u', 'unclaim'],
   ['a', 'approve'],
-  ['R', 'reject'],
-  ['m', 'message'],
 ];
 
 /** The footer's key help, for the actions this build offers. */
@@ -72,15 +73,15 @@ export function App(props: AppProps): ReactElement {
   const rows = props.rows ?? stdout?.rows ?? 30;
   const columns = props.columns ?? stdout?.columns ?? 100;
   const filterName = FILTERS[filter]!;
-  const list: ListRow[] = useMemo(() => {
+  const list: RowList = useMemo(() => {
     if (pane === 'tree') return treeRows(snap, search);
-    if (pane === 'agents') return snap.agents.map((a) => ({ id: a.task, status: snap.graph.peek(a.task)?.status ?? 'missing', title: agentLine(a), paused: false, prefix: '' }));
+    if (pane === 'agents') return rowList(snap.agents, (a) => ({ id: a.task, status: snap.graph.peek(a.task)?.status ?? 'missing', title: agentLine(a), paused: false, prefix: '' }));
     return taskRows(snap, filterName, search);
     // The tree depends on the graph only (a new object after each graph change).
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [pane === 'tree' ? snap.graph : snap, pane, filterName, search]);
   const sel = Math.min(selected, Math.max(0, list.length - 1));
-  const current = list[sel];
+  const current = list.at(sel);
   const agentOfCurrent = current ? snap.agents.find((a) => a.task === current.id && a.running) : undefined;
 
   const act = (name: ActionName, text?: string): void => {
@@ -89,6 +90,13 @@ export function App(props: AppProps): ReactElement {
     const req: ActionRequest = { action: name, task: current.id, ...(text !== undefined ? { text } : {}) };
     if (name === 'kill' && !agentOfCurrent) return setFlash({ ok: false, text: confirmText(req) });
     setMode({ kind: 'confirm', req, question: confirmText(req, agentOfCurrent?.id) });
+  };
+
+  /** reject and message: a text prompt for the selected task. */
+  const ask = (name: 'reject' | 'message'): void => {
+    if (!current) return setFlash({ ok: false, text: 'no task selected' });
+    if (!actions.available.has(name)) return setFlash({ ok: false, text: `${name} is not available in this build` });
+    setMode({ kind: 'input', purpose: name, text: '', task: current.id });
   };
 
   const run = (req: ActionRequest): void => {
@@ -119,16 +127,24 @@ export function App(props: AppProps): ReactElement {
       return;
     }
     if (mode.kind === 'input') {
-      if (key.escape) return setMode({ kind: 'normal' });
+      if (key.escape) {
+        setMode({ kind: 'normal' });
+        if (mode.purpose !== 'search') setFlash({ ok: true, text: 'cancelled' });
+        return;
+      }
       // A paste arrives as one input, possibly with its Enter in it.
       const nl = input.search(/[\r\n]/);
       if (key.return || nl >= 0) {
         const text = mode.text + (nl > 0 ? input.slice(0, nl) : '');
-        setMode({ kind: 'normal' });
         if (mode.purpose === 'search') {
+          setMode({ kind: 'normal' });
           setSearch(text);
           setSelected(0);
-        } else if (text.trim()) act(mode.purpose, text);
+        } else if (text.trim()) {
+          // The typed text and its Enter are the confirmation (Esc cancels).
+          setMode({ kind: 'normal' });
+          run({ action: mode.purpose, task: mode.task, text: text.trim() });
+        } else setMode({ ...mode, text: '' }); // nothing typed: the prompt stays
         return;
       }
       if (key.backspace || key.delete) return setMode({ ...mode, text: mode.text.slice(0, -1) });
@@ -158,8 +174,8 @@ export function App(props: AppProps): ReactElement {
       setSelected(0);
     } else if (input === '/') setMode({ kind: 'input', purpose: 'search', text: search });
     else if (input === 'p') act(current && snap.graph.peek(current.id)?.paused ? 'resume' : 'pause');
-    else if (input === 'R') setMode({ kind: 'input', purpose: 'reject', text: '' });
-    else if (input === 'm') setMode({ kind: 'input', purpose: 'message', text: '' });
+    else if (input === 'R') ask('reject');
+    else if (input === 'm') ask('message');
     else {
       const k = KEYS.find(([c]) => c === input);
       if (k) act(k[1]);
@@ -185,17 +201,21 @@ export function App(props: AppProps): ReactElement {
     h(Text, { color: snap.service.running ? 'green' : 'gray' }, snap.service.running ? `● service PID ${snap.service.pid}` : '○ no service'),
   );
   const title = `${pane}${pane === 'tasks' ? ` · filter: ${filterName}` : ''}${search ? ` · /${search}` : ''} · ${list.length ? sel + 1 : 0}/${list.length}`;
-  const listLines = list.slice(win.start, win.end).map((r, i) => {
+  const listLines: ReactElement[] = [];
+  for (let i = 0; i < win.end - win.start; i++) {
+    const r = list.at(win.start + i)!;
     const isSel = win.start + i === sel;
-    return h(
-      Text,
-      { key: `${win.start + i}`, wrap: 'truncate', inverse: isSel },
-      h(Text, { color: STATUS_COLOR[r.status] ?? 'white' }, `${(r.status + (r.paused ? '‖' : '')).padEnd(12)}`),
-      rowText(r, leftWidth - 14),
+    listLines.push(
+      h(
+        Text,
+        { key: `${win.start + i}`, wrap: 'truncate', inverse: isSel },
+        h(Text, { color: STATUS_COLOR[r.status] ?? 'white' }, `${(statusLabel(r.status) + (r.paused ? '‖' : '')).padEnd(STATUS_WIDTH)}`),
+        rowText(r, leftWidth - STATUS_WIDTH - 2),
+      ),
     );
-  });
+  }
   const left = h(Box, { key: 'left', flexDirection: 'column', width: leftWidth, height: bodyHeight }, h(Text, { bold: true, color: 'cyan' }, title), ...(listLines.length ? listLines : [h(Text, { key: 'empty', color: 'gray' }, '(nothing here)')]));
-  const inspector = inspectorLines(snap, current?.id).slice(0, bodyHeight);
+  const inspector = inspectorLines(snap, current?.id, bodyHeight);
   const right = h(
     Box,
     { key: 'right', flexDirection: 'column', width: rightWidth, height: bodyHeight, borderStyle: undefined },
@@ -211,7 +231,7 @@ export function App(props: AppProps): ReactElement {
     : null;
   let footer: ReactElement;
   if (mode.kind === 'confirm') footer = h(Text, { color: 'yellow', bold: true }, `${mode.question}  [y/n]`);
-  else if (mode.kind === 'input') footer = h(Text, { color: 'yellow' }, `${mode.purpose === 'search' ? 'search' : mode.purpose === 'reject' ? 'reject — reason' : 'message'}: ${mode.text}▌  (Enter: ok · Esc: cancel)`);
+  else if (mode.kind === 'input') footer = h(Text, { color: 'yellow', bold: mode.purpose !== 'search' }, mode.purpose === 'search' ? `search: ${mode.text}▌  (Enter: ok · Esc: cancel)` : `${promptText(mode.purpose, mode.task)}: ${mode.text}▌  (Enter: ${mode.purpose === 'reject' ? 'reject' : 'send'} · Esc: cancel)`);
   else if (busy) footer = h(Text, { color: 'yellow' }, 'working…');
   else if (flash) footer = h(Text, { color: flash.ok ? 'green' : 'red' }, flash.text);
   else {

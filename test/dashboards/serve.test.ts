@@ -7,7 +7,8 @@
  * refused, and change nothing.
  *
  * Not skippable: without Chromium this test fails and says how to install it (.ci/run does).
- * Set WG_SCREENSHOT_DIR to keep the screenshot (docs/img/serve.png was made that way).
+ * Set WG_SCREENSHOT_DIR to keep the screenshots (docs/img/serve.png and serve-task.png were made
+ * that way).
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,5 +141,79 @@ describe('wg serve', () => {
       mkdirSync(keep, { recursive: true });
       copyFileSync(join(shots, 'serve.png'), join(keep, 'serve.png'));
     }
+  }, 180_000);
+  it('in Chromium: Approve and Reject (with a typed reason) on pending-validation tasks; a dismissed dialog or an empty reason changes nothing; Message on the task page', async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for this test and is missing at ${CHROMIUM}: run 'apt-get update && apt-get install -y chromium' (.ci/run does this)`);
+    p = project();
+    for (const [id, title] of [['doc', 'Write the docs'], ['api', 'Build the API']] as const) {
+      p.ok(['add', title, '--id', id, '--validation', 'A human reads it']);
+      p.ok(['claim', id]);
+      p.ok(['done', id]);
+    }
+    served = await startServe(p.dir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(45_000);
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    let answer = true;
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    });
+    await page.goto(served.url);
+    await page.waitForSelector('body[data-connected="1"]');
+    const docRow = page.locator('#stuck tr[data-kind="waiting-human"][data-task="doc"]');
+    await docRow.waitFor();
+
+    // Approve, dismissed: nothing changes. Approve, accepted: wg approve's message; done.
+    const before = p.readGraph();
+    answer = false;
+    await docRow.locator('button[data-action="approve"]').click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(dialogs).toEqual(["Approve 'doc'?"]);
+    expect(p.readGraph()).toBe(before);
+    answer = true;
+    await docRow.locator('button[data-action="approve"]').click();
+    await page.locator('#flash', { hasText: "Approved 'doc' — it is done" }).waitFor();
+    expect(p.task('doc').status).toBe('done');
+    await docRow.waitFor({ state: 'detached' });
+
+    // The task page of api: Reject with no reason is refused before anything is asked.
+    await page.locator('a[href="/task/api"]').first().click();
+    await page.locator('#actions[data-status="pending-validation"]').waitFor();
+    await page.locator('#actions button[data-action="reject"]').click();
+    await page.locator('#flash.err', { hasText: 'type a reason first' }).waitFor();
+    expect(dialogs).toHaveLength(2);
+    expect(p.task('api').status).toBe('pending-validation');
+    // A typed reason survives a live update (another process changes the graph meanwhile).
+    const reason = page.locator('#actions input[data-for="reject"]');
+    await reason.fill('the examples do not run');
+    const keep = process.env.WG_SCREENSHOT_DIR;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      await page.screenshot({ path: join(keep, 'serve-task.png'), fullPage: true });
+    }
+    const version = Number(await page.locator('#actions').getAttribute('data-version'));
+    p.ok(['log', 'api', 'a note from elsewhere']);
+    await page.locator('#live', { hasText: 'a note from elsewhere' }).waitFor();
+    expect(Number(await page.locator('#actions').getAttribute('data-version'))).toBeGreaterThan(version);
+    expect(await reason.inputValue()).toBe('the examples do not run');
+    // Enter in the field presses Reject: the dialog quotes the reason; wg reject's message.
+    await reason.press('Enter');
+    await page.locator('#flash', { hasText: "Rejected 'api' (1/3) — re-opened" }).waitFor();
+    expect(dialogs[2]).toBe("Reject 'api' with this reason? It re-opens for the next attempt (it fails after max_rejections).\n\nthe examples do not run");
+    expect(p.task('api')).toMatchObject({ status: 'open', rejection_count: 1 });
+    await page.locator('#actions[data-status="open"]').waitFor();
+    await page.locator('#live', { hasText: 'Task rejected (1/3): the examples do not run' }).waitFor();
+    expect(await page.locator('#actions button[data-action="reject"]').count()).toBe(0);
+
+    // Message: the field, the confirmation, wg msg send's message; wg msg list shows it.
+    await page.locator('#actions input[data-for="message"]').fill('please run the examples first');
+    await page.locator('#actions button[data-action="message"]').click();
+    await page.locator('#flash', { hasText: "Message #1 sent to 'api'" }).waitFor();
+    expect(dialogs[3]).toBe("Send this message to 'api'?\n\nplease run the examples first");
+    expect(p.ok(['msg', 'list', 'api']).stdout).toContain('please run the examples first');
+    expect(await page.locator('#actions input[data-for="message"]').inputValue()).toBe('');
   }, 180_000);
 });

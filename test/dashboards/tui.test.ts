@@ -150,6 +150,78 @@ describe('wg tui in a pseudo-terminal', () => {
     expect(await tty.exited).toBe(0);
   }, 120_000);
 
+  it('approve, reject with a typed reason, message: each asks first; Esc cancels and changes nothing (CI=true)', async () => {
+    p = project();
+    for (const [id, title] of [['doc', 'Write the docs'], ['api', 'Build the API']] as const) {
+      p.ok(['add', title, '--id', id, '--validation', 'A human reads it']);
+      p.ok(['claim', id]);
+      p.ok(['done', id]);
+    }
+    expect(p.task('doc').status).toBe('pending-validation');
+    expect(p.task('api').status).toBe('pending-validation');
+    tty = tui(p, '', { CI: 'true' });
+    await tty.waitScreen(/pending-valid\s+doc\s+Write the docs/);
+    await tty.waitScreen('1/2');
+
+    // a: asked; n cancels (nothing written); a, y: wg approve's own message, the task is done.
+    const before = p.readGraph();
+    tty.keys('a');
+    await tty.waitScreen("Approve 'doc'? It is done (its worktree branch, if any, lands).  [y/n]");
+    tty.keys('n');
+    await tty.waitScreen('cancelled');
+    expect(p.readGraph()).toBe(before);
+    tty.keys('a');
+    await tty.waitScreen("Approve 'doc'?");
+    tty.keys('y');
+    await tty.waitScreen("Approved 'doc' — it is done");
+    expect(p.task('doc').status).toBe('done');
+    await tty.waitScreen(/done\s+doc\s+Write the docs/);
+
+    // R on api: a prompt; Esc cancels with the reason half typed, nothing written.
+    tty.keys('j');
+    await tty.waitScreen('2/2');
+    const beforeReject = p.readGraph();
+    tty.keys('R');
+    await tty.waitScreen("Reject 'api' — reason (the next attempt reads it): ▌");
+    tty.keys('not like');
+    await tty.waitScreen('reason (the next attempt reads it): not like▌');
+    tty.keys('\x1b');
+    await tty.waitScreen('cancelled');
+    expect(p.readGraph()).toBe(beforeReject);
+    expect(p.task('api').status).toBe('pending-validation');
+    // R, a typed reason, Enter: wg reject's message; the task is open with the reason on its page.
+    tty.keys('R');
+    await tty.waitScreen("Reject 'api' — reason (the next attempt reads it): ▌");
+    tty.keys('the examples do not run');
+    await tty.waitScreen('reads it): the examples do not run▌');
+    tty.keys('\r');
+    await tty.waitScreen("Rejected 'api' (1/3) — re-opened; the next attempt gets your reason");
+    expect(p.task('api')).toMatchObject({ status: 'open', rejection_count: 1 });
+    await tty.waitScreen(/Validation\s+external \(rejected 1\/3\)/);
+    await tty.waitScreen('Task rejected (1/3): the examples do'); // the inspector's line is cut at its width
+    expect(p.ok(['show', 'api']).stdout).toContain('Task rejected (1/3): the examples do not run');
+
+    // m: a prompt; Esc cancels, no message; m, text, Enter: wg msg send's message, wg msg list shows it.
+    tty.keys('m');
+    await tty.waitScreen("Message to 'api': ▌");
+    tty.keys('never sent');
+    await tty.waitScreen("Message to 'api': never sent▌");
+    tty.keys('\x1b');
+    await tty.waitScreen('cancelled');
+    expect(p.ok(['msg', 'list', 'api']).stdout).toContain("No messages for 'api'");
+    tty.keys('m');
+    await tty.waitScreen("Message to 'api': ▌");
+    tty.keys('please run the examples first\r');
+    await tty.waitScreen("Message #1 sent to 'api'");
+    const list = p.ok(['msg', 'list', 'api']).stdout;
+    expect(list).toContain("Messages for 'api' (1):");
+    expect(list).toContain('please run the examples first');
+    expect(list).not.toContain('never sent');
+
+    tty.keys('q');
+    expect(await tty.exited).toBe(0);
+  }, 120_000);
+
   it('refuses without a terminal, with a one-line error', () => {
     p = project();
     const r = p.run(['tui']);

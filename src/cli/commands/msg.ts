@@ -6,6 +6,7 @@ import { checkFence, requireTask, type Actor } from '../../core/plan.js';
 import { MessageStore, readerName, requireReaderName, withGraphLock } from '../../store/messages.js';
 import { readRegistry } from '../../store/registry.js';
 import { CliContext } from '../context.js';
+import type { ActionOutcome } from '../task-actions.js';
 
 /** A target is a task id, or an agent id (`agent-N`: the task that agent works on). */
 function resolveTarget(ctx: CliContext, graph: Graph, target: string): string {
@@ -42,6 +43,23 @@ function statusOf(m: Message, marks: { read: Map<string, number>; delivered: Map
   return { status, read_by, delivered_to };
 }
 
+/** `wg msg send TARGET TEXT` applied (the command and the dashboards' message key/button). */
+export async function sendMessage(ctx: CliContext, target: string, body: string, opts: { from?: string; priority?: string } = {}): Promise<ActionOutcome> {
+  if (!body.trim()) throw usageError('empty message');
+  const who = ctx.actor();
+  const sender = opts.from ?? who.agentId ?? ctx.user ?? 'user';
+  const store = ctx.store();
+  const messages = new MessageStore(ctx.paths);
+  const sent = await withGraphLock(ctx.paths, async () => {
+    const graph = store.loadFast();
+    fenceOwn(graph, who);
+    const taskId = resolveTarget(ctx, graph, target);
+    return { taskId, m: await messages.send(taskId, { sender, body, priority: opts.priority ?? 'normal' }, who.now) };
+  });
+  ctx.kick(); // a task waiting for a message resumes on the service's next tick
+  return { json: { task_id: sent.taskId, message: sent.m }, lines: [`Message #${sent.m.id} sent to '${sent.taskId}'${sent.taskId !== target ? ` (${target}'s task)` : ''}`] };
+}
+
 export function register(program: Command): void {
   const msg = program.command('msg').description('messages to and from tasks and their agents (send, list, read, poll)');
 
@@ -65,18 +83,8 @@ export function register(program: Command): void {
       }
       if (body === undefined) throw usageError('missing message text', `wg msg send ${target} "text" (or --stdin)`);
       if (!body.trim()) throw usageError('empty message');
-      const who = ctx.actor();
-      const sender = flags.from ?? who.agentId ?? ctx.user ?? 'user';
-      const store = ctx.store();
-      const messages = new MessageStore(ctx.paths);
-      const sent = await withGraphLock(ctx.paths, async () => {
-        const graph = store.loadFast();
-        fenceOwn(graph, who);
-        const taskId = resolveTarget(ctx, graph, target);
-        return { taskId, m: await messages.send(taskId, { sender, body: body!, priority: flags.priority }, who.now) };
-      });
-      ctx.kick(); // a task waiting for a message resumes on the service's next tick
-      ctx.out({ task_id: sent.taskId, message: sent.m }, () => `Message #${sent.m.id} sent to '${sent.taskId}'${sent.taskId !== target ? ` (${target}'s task)` : ''}`);
+      const o = await sendMessage(ctx, target, body, { ...(flags.from ? { from: flags.from } : {}), priority: flags.priority });
+      ctx.out(o.json, () => o.lines);
     });
 
   msg

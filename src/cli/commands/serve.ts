@@ -5,7 +5,7 @@ import { WgError } from '../../core/errors.js';
 import { LiveSource } from '../../dashboard/source.js';
 import { startServer } from '../../serve/server.js';
 import { CliContext } from '../context.js';
-import { dashboardSourceOptions, parsePort } from '../dashboard-options.js';
+import { dashboardHeap, dashboardSourceOptions, parsePort } from '../dashboard-options.js';
 import { cliActions } from '../task-actions.js';
 
 export function register(program: Command): void {
@@ -17,7 +17,9 @@ export function register(program: Command): void {
     .action(async (flags: { port: string; all?: boolean }, cmd: Command) => {
       const ctx = CliContext.from(cmd);
       const port = parsePort(flags.port);
-      ctx.store().loadFast(); // refuse a missing or unreadable graph before listening
+      dashboardHeap();
+      // LiveSource loads the graph (refusing a missing or unreadable one) before anything is
+      // listened on: one load, not a check load and then the dashboard's own.
       const source = new LiveSource(ctx.paths, await dashboardSourceOptions(ctx, { includeSystem: !!flags.all }));
       const token = randomBytes(24).toString('base64url');
       let server;
