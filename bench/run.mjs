@@ -190,7 +190,7 @@ if (idle.length) {
 }
 for (const row of rows.filter((r) => r.scenario === 'service-change')) {
   const b = before(row);
-  L.push(`- Tick after one \`wg log\` by another process, ${size(row.size)} tasks: **${row.median.toFixed(1)} ms**${b !== undefined ? ` (before: ${b.toFixed(0)} ms)` : ''}${row.size === 100_000 ? ` — target ≤ 20 ms: ${row.median <= 20 ? 'pass' : '**FAIL**'}` : ''}${row.steps ? ` — steps: ${Object.entries(row.steps).map(([k, v]) => `${k} ${v} ms`).join(', ')}` : ''}.`);
+  L.push(`- Tick after one \`wg log\` by another process, ${size(row.size)} tasks: **${row.median.toFixed(1)} ms**${b !== undefined ? ` (before: ${b.toFixed(0)} ms)` : ''}${row.size === 100_000 ? ` — target ≤ 20 ms: ${row.median <= 20 ? 'pass' : '**FAIL**'}` : ''}${row.n > 1 ? ` (median of ${row.n} changes; the first after start: ${row.first.toFixed(1)} ms)` : ''}${row.firstSteps ? ` — the first one's steps: ${Object.entries(row.firstSteps).map(([k, v]) => `${k} ${v} ms`).join(', ')}` : ''}.`);
 }
 for (const row of rows.filter((r) => r.scenario === 'dispatch-throughput')) {
   const b = before(row, 'tasksPerSec');

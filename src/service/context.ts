@@ -31,6 +31,8 @@ export interface GraphSource {
   /** A spawn's claim (PostgreSQL: skips a task another host's dispatcher holds, never waits). */
   claim<R>(taskId: string, plan: (g: Graph) => Plan<R | undefined>, now: Date): Promise<R | undefined>;
   planStore(): PlanStore;
+  /** After each tick: deferred clean-up that need not delay it (optional). */
+  settle?(): void;
   close(): void;
 }
 

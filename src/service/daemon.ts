@@ -351,6 +351,7 @@ export class Daemon {
     const summary: TickSummary = { alive: alive + d.spawned, ready: d.decision.spawn.length + d.decision.waiting.length, spawned: d.spawned, reclaimed: reclaimed.length, exits: exits.length, waiting: { ...m.dispatch.waiting }, ms: performance.now() - t0, decided: d.decided, steps };
     this.lastTick = summary;
     this.events.emit('tick:done', summary);
+    ctx.graph.settle?.();
     return summary;
   }
 

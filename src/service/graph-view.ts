@@ -119,6 +119,11 @@ export class GraphView {
     return { mutate: (plan, ctx) => live.mutate(plan, ctx), load: () => live.load() };
   }
 
+  /** After a tick: closes the descriptors of graph files replaced meanwhile (LiveGraph.settle). */
+  settle(): void {
+    this.live?.settle();
+  }
+
   close(): void {
     this.live?.close();
   }

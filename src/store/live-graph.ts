@@ -25,10 +25,12 @@ import type { Task } from '../core/task.js';
 import { isTerminal, type Status } from '../core/transitions.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, statBig, statKeyOf } from './file-identity.js';
-import { parseTaskLine, wholeTask } from './graph-file.js';
-import { readIndexFile, readLine, shiftSpans, toRow, writeIndex, type GraphIndex } from './graph-index.js';
+import { wholeTask } from './graph-file.js';
+import { readIndexFile, readLine, toRow, writeIndex, type GraphIndex } from './graph-index.js';
 import { abandonWrite, commitWrite, GraphChanged, prepareWrite } from './graph-write.js';
 import { JournalCursor, type JournalEntry } from './journal.js';
+import { entryLines } from './journal-replay.js';
+import { LineSpans } from './line-spans.js';
 import { LiveIndexes } from './live-indexes.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
@@ -53,9 +55,15 @@ const sameList = (a: readonly string[] | undefined, b: readonly string[] | undef
   return x.length === y.length && x.every((v, i) => v === y[i]);
 };
 
+/** The copy's state: GraphIndex without its flat spans, which live in a LineSpans (edited in place). */
+type CopyState = Omit<GraphIndex, 'spans'>;
+
 export class LiveGraph {
-  private state!: GraphIndex;
+  private state!: CopyState;
+  private spans!: LineSpans;
   private fd: number | undefined;
+  /** Descriptors of files that writers have since replaced, closed by `settle()` (see pin). */
+  private retired: number[] = [];
   private statKey = '';
   private readonly rows = new Map<string, Task>();
   private readonly lineOf = new Map<string, number>();
@@ -66,8 +74,11 @@ export class LiveGraph {
   private cycles: CycleAnalysis | undefined;
   private pending: GraphChange = { reload: true, ids: new Set(), structural: true };
   private readonly cursor: JournalCursor;
-  /** Counters for the log, the bench and the tests. */
-  readonly stats = { reloads: 0, replayed: 0, writes: 0 };
+  /**
+   * Counters for the log, the bench and the tests: full loads, journal entries replayed, own
+   * writes, and task lines parsed from the journal (a one-line change parses one line).
+   */
+  readonly stats = { reloads: 0, replayed: 0, writes: 0, parsed: 0 };
 
   /**
    * `warn`: where a write left out goes — a plan's write to an id on more than one line of
@@ -89,6 +100,11 @@ export class LiveGraph {
    */
   get generation(): number {
     return this.changes;
+  }
+
+  /** Passes over every line's span since the last load or own write (a replayed change makes none). */
+  get spanPasses(): number {
+    return this.spans.rebuilds;
   }
 
   /** The current graph (rows; whole tasks on demand). Same object until the copy changes. */
@@ -194,7 +210,7 @@ export class LiveGraph {
         );
         let prepared;
         try {
-          prepared = prepareWrite(this.paths.graph, this.fd!, this.state, p.writes, graph, (id) => this.lineOf.get(id));
+          prepared = prepareWrite(this.paths.graph, this.fd!, { ...this.state, spans: this.spans.flat() }, p.writes, graph, (id) => this.lineOf.get(id));
         } catch (e) {
           if (e instanceof GraphChanged && attempt === 0) {
             // The file is not what the copy says (changed in place behind our back): reload by
@@ -220,7 +236,7 @@ export class LiveGraph {
         const after = fstatBig(prepared.fd);
         writeIndex(this.paths.dir, prepared.next, after.ctimeNs);
         const before = this.state;
-        this.state = prepared.next;
+        this.install(prepared.next);
         for (const id of prepared.changed) {
           const i = this.lineOf.get(id) ?? before.lines.length + this.appendedSoFar(before, id);
           this.setRow(i, this.state.lines[i] as Task);
@@ -235,7 +251,7 @@ export class LiveGraph {
   }
 
   /** Line index of an appended task in the new state (ids not yet in lineOf are new, in order). */
-  private appendedSoFar(before: GraphIndex, id: string): number {
+  private appendedSoFar(before: CopyState, id: string): number {
     for (let i = before.lines.length; i < this.state.lines.length; i++) {
       const l = this.state.lines[i];
       if (isRow(l) && l.id === id) return i - before.lines.length;
@@ -243,8 +259,19 @@ export class LiveGraph {
     throw new Error(`internal error: written task '${id}' has no line`);
   }
 
-  /** Closes the pinned descriptor (the holder is done with the copy). */
+  /**
+   * Closes the descriptors of replaced files, asynchronously; the service calls it after each
+   * tick. Such a descriptor holds the last reference to the old inode: closing it frees ~40 ms of
+   * kernel work at 100k tasks, which even off the event loop took a 2-core machine's CPU from the
+   * tick (4–20 ms more wall time after a `wg log`, measured), so it waits for the tick to end.
+   */
+  settle(): void {
+    for (const fd of this.retired.splice(0)) close(fd, () => undefined);
+  }
+
+  /** Closes every descriptor (the holder is done with the copy). */
   close(): void {
+    for (const fd of this.retired.splice(0)) closeSync(fd);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -252,10 +279,11 @@ export class LiveGraph {
   // ---- internals ------------------------------------------------------------------------------
 
   private pin(fd: number, statKey: string): void {
-    // Closed off the event loop: when a writer has replaced the file, this descriptor holds the
-    // last reference to the old inode, and closing it frees its blocks — ~40 ms for a 54 MB
-    // graph (100k tasks), measured, which a synchronous close added to the service's refresh.
-    if (this.fd !== undefined && this.fd !== fd) close(this.fd, () => undefined);
+    // Closed later, off the event loop (settle()); a holder that never settles keeps a few.
+    if (this.fd !== undefined && this.fd !== fd) {
+      this.retired.push(this.fd);
+      if (this.retired.length > 8) close(this.retired.shift()!, () => undefined);
+    }
     this.fd = fd;
     this.statKey = statKey;
   }
@@ -264,7 +292,7 @@ export class LiveGraph {
     let t = this.whole.get(id);
     if (!t) {
       const i = this.lineOf.get(id)!;
-      t = wholeTask(readLine(this.fd!, this.state.spans[2 * i]!, this.state.spans[2 * i + 1]!), i, id);
+      t = wholeTask(readLine(this.fd!, this.spans.offset(i), this.spans.len(i)), i, id);
       this.whole.set(id, t);
     }
     return t;
@@ -284,7 +312,7 @@ export class LiveGraph {
       throw e;
     }
     if (loaded.rebuilt) writeIndex(this.paths.dir, loaded.state, stat.ctimeNs);
-    this.state = loaded.state;
+    this.install(loaded.state);
     this.rows.clear();
     this.lineOf.clear();
     this.whole.clear();
@@ -322,40 +350,15 @@ export class LiveGraph {
     return cur === target;
   }
 
-  /** One journal entry applied to the copy (its lines parsed and validated). Throws if it does not fit. */
+  /** One journal entry applied to the copy (journal-replay.ts; spans edited in place). Throws if it does not fit. */
   private apply(e: JournalEntry): void {
     const s = this.state;
     const n = s.lines.length;
-    const replaced: Array<{ i: number; task: Task; len: number }> = [];
-    const appended: Array<{ task: Task; len: number }> = [];
-    // A few lines: the interpreted validator (compiling it costs ~15 ms once); many: compiled.
-    const compiled = e.set.length > 32;
-    for (const [i, text] of e.set) {
-      const task = parseTaskLine(text, i + 1, 'graph.jsonl', compiled);
-      const len = Buffer.byteLength(text, 'utf8');
-      if (i < n) {
-        const old = s.lines[i];
-        if (!isRow(old) || old.id !== task.id) throw new Error('journal entry does not fit the copy');
-        replaced.push({ i, task, len });
-      } else {
-        if (i !== n + appended.length || this.rows.has(task.id) || appended.some((a) => a.task.id === task.id)) throw new Error('journal entry does not fit the copy');
-        appended.push({ task, len });
-      }
-    }
-    replaced.sort((a, b) => a.i - b.i);
-    const { spans, shift } = shiftSpans(s.spans, n, replaced, appended.length);
-    let size = s.size + shift;
-    if (appended.length) {
-      // The old file's last line had no newline: the writer added one before appending.
-      if (n > 0 && s.spans[2 * n - 2]! + s.spans[2 * n - 1]! === s.size) size += 1;
-      appended.forEach((a, j) => {
-        spans[2 * (n + j)] = size;
-        spans[2 * (n + j) + 1] = a.len;
-        size += a.len + 1;
-      });
-    }
-    if (size !== e.size || n + appended.length !== e.n) throw new Error('journal entry does not fit the copy');
-    this.state = { ...s, spans, hash: e.hash, size: e.size, ident: e.to, gen: e.g, ...(e.acyclic ? { acyclic: true } : { acyclic: false }) };
+    const { replaced, appended } = entryLines(e, s.lines, this.spans, s.size, (id) => this.rows.has(id));
+    this.stats.parsed += e.set.length;
+    for (const r of replaced) this.spans.replace(r.i, r.len);
+    for (const a of appended) this.spans.append(a.offset, a.len);
+    this.state = { ...s, hash: e.hash, size: e.size, ident: e.to, gen: e.g, ...(e.acyclic ? { acyclic: true } : { acyclic: false }) };
     for (const r of replaced) {
       this.state.lines[r.i] = toRow(r.task);
       if (this.state.stored) this.state.stored[r.i] = undefined;
@@ -366,6 +369,13 @@ export class LiveGraph {
       this.state.stored?.push(undefined);
       this.setRow(n + j, this.state.lines[n + j] as Task, a.task);
     });
+  }
+
+  /** Takes a whole GraphIndex (a load, an own write) as the copy's state; its spans into a LineSpans. */
+  private install(index: GraphIndex): void {
+    const { spans, ...state } = index;
+    this.state = state;
+    this.spans = new LineSpans(spans, state.lines.length);
   }
 
   /** Installs the row at line `i` (changed or new) into the maps, and records the change. */

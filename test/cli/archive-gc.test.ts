@@ -6,20 +6,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeRegistry } from '../helpers/files.js';
-import { inProcessService, type InProcessService } from '../helpers/daemon.js';
-import { project, serviceProject, type Project } from '../helpers/project.js';
+import { serviceHarness } from '../helpers/daemon.js';
+import { project, type Project } from '../helpers/project.js';
 import { rustLoadsGraph } from '../../src/compat/rust-rules.js';
 
-let p: Project | undefined;
-let s: InProcessService | undefined;
-afterEach(async () => {
-  await s?.stop();
-  s = undefined;
-  await p?.cleanup();
-  p = undefined;
-});
+const svc = serviceHarness();
 
 const OLD = '2026-01-01T00:00:00.000Z';
 const ids = (r: { stdout: string }): string[] => (JSON.parse(r.stdout) as Array<{ id: string }>).map((t) => t.id);
@@ -40,9 +33,9 @@ function seedLongLived(pr: Project): void {
 
 describe('wg archive', () => {
   it('moves old done/abandoned tasks byte for byte; keeps recent, failed, loop members and system tasks; dependents stay ready', () => {
-    p = project();
+    const p = svc.track(project());
     seedLongLived(p);
-    const lineOf = (id: string): string => p!.line(id);
+    const lineOf = (id: string): string => p.line(id);
     const before = { d: lineOf('old-done'), a: lineOf('old-abandoned') };
     expect(ids(p.ok(['ready', '--json']))).toEqual(['next', 'later']);
     const r = p.ok(['archive', '--older-than', '30d', '--json']).json<{ archived: string[]; kept: Array<{ id: string }> }>();
@@ -62,7 +55,7 @@ describe('wg archive', () => {
   });
 
   it('searches and restores; a restore of an id that is back in the graph is refused and changes nothing', () => {
-    p = project();
+    const p = svc.track(project());
     seedLongLived(p);
     const original = p.line('old-done');
     p.ok(['archive', '--older-than', '1d']);
@@ -83,7 +76,7 @@ describe('wg archive', () => {
   });
 
   it('--dry-run changes nothing', () => {
-    p = project();
+    const p = svc.track(project());
     seedLongLived(p);
     const g = p.readGraph();
     const dry = p.ok(['archive', '--older-than', '1d', '--dry-run']).stdout;
@@ -93,9 +86,9 @@ describe('wg archive', () => {
   });
 
   it("the running service dispatches a task whose dependency was archived", async () => {
-    p = serviceProject();
+    const p = svc.project();
     p.seed([{ id: 'base', status: 'done', completed_at: OLD }]);
-    s = await inProcessService(p);
+    const s = await svc.start(p);
     p.ok(['archive', '--older-than', '1d']);
     p.ok(['add', 'After base', '--id', 'after-base', '--after', 'base', '--exec', 'true']).stdout;
     await s.next('agent:exited', { task: 'after-base' });
@@ -105,7 +98,7 @@ describe('wg archive', () => {
 
 describe('wg gc', () => {
   it('removes old terminal system tasks and finished agents’ directories; keeps live ones and the registry', () => {
-    p = project();
+    const p = svc.track(project());
     p.seed([
       { id: 'x', status: 'done', completed_at: OLD },
       { id: '.evaluate-x', status: 'done', completed_at: OLD, after: ['x'] },
@@ -123,7 +116,7 @@ describe('wg gc', () => {
     const r = p.ok(['gc', '--json']).json<{ tasks: string[]; agent_dirs: string[] }>();
     expect(r).toMatchObject({ tasks: ['.evaluate-x'], agent_dirs: ['agent-1', 'agent-3'] });
     expect(p.tasks().map((t) => t.id)).toEqual(['x', '.assign-y']);
-    expect(dirs.map((d) => existsSync(join(p!.wgDir, 'agents', d)))).toEqual([false, true, false]);
+    expect(dirs.map((d) => existsSync(join(p.wgDir, 'agents', d)))).toEqual([false, true, false]);
     expect(p.ok(['agents', '--all', '--json']).json<Array<{ id: string }>>().map((a) => a.id)).toEqual(['agent-1', 'agent-2']);
     expect(p.ok(['gc']).stdout).toMatch(/Nothing to collect/);
   });
@@ -131,7 +124,7 @@ describe('wg gc', () => {
 
 describe('wg agents', () => {
   it('lists live agents by default and the history with --all', async () => {
-    p = project();
+    const p = svc.track(project());
     p.add('t1');
     p.add('t2');
     const { spawn } = await import('node:child_process');
@@ -157,7 +150,7 @@ describe('wg agents', () => {
 
 describe('wg cycles', () => {
   it('lists each cycle: configured or not, its iteration, what closes it', () => {
-    p = project();
+    const p = svc.track(project());
     p.seed([
       { id: 'l1', status: 'done', after: ['l2'] },
       { id: 'l2', status: 'open', after: ['l1'], cycle_config: { max_iterations: 5 }, loop_iteration: 2 },
@@ -180,7 +173,7 @@ describe('wg cycles', () => {
   });
 
   it('says so when there is none', () => {
-    p = project();
+    const p = svc.track(project());
     p.add('a');
     expect(p.ok(['cycles']).stdout.trim()).toBe('No cycles');
   });

@@ -5,19 +5,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeRegistry } from '../helpers/files.js';
-import { inProcessService, type InProcessService } from '../helpers/daemon.js';
-import { project, serviceProject, type Project } from '../helpers/project.js';
+import { serviceHarness } from '../helpers/daemon.js';
+import { project, type Project } from '../helpers/project.js';
 
-let p: Project | undefined;
-let s: InProcessService | undefined;
-afterEach(async () => {
-  await s?.stop();
-  s = undefined;
-  await p?.cleanup();
-  p = undefined;
-});
+const svc = serviceHarness();
 
 const today = new Date().toISOString().slice(0, 10);
 const at = (h: number): string => `${today}T${String(h).padStart(2, '0')}:00:00.000Z`;
@@ -34,8 +27,8 @@ function seedUsage(pr: Project): void {
 
 describe('wg trace', () => {
   it('shows every attempt the service made: agent, executor, start/end, exit, failure reason, log, output tail; export is JSON', async () => {
-    p = serviceProject({ dispatcher: { max_retries: 3 } });
-    s = await inProcessService(p);
+    const p = svc.project({ dispatcher: { max_retries: 3 } });
+    const s = await svc.start(p);
     const marker = p.w('second');
     // first run fails (exit 3), `wg retry` runs it again and it passes
     p.ok(['add', 'Flaky', '--id', 'flaky', '--exec', `if [ -f ${marker} ]; then echo second run ok; exit 0; fi; touch ${marker}; echo first run broke >&2; exit 3`]);
@@ -61,7 +54,7 @@ describe('wg trace', () => {
   });
 
   it('counts claims by people as attempts, with the reason they ended; unknown id is refused', () => {
-    p = project();
+    const p = svc.track(project());
     p.add('x');
     p.ok(['claim', 'x', '--actor', 'alice']);
     p.ok(['fail', 'x', '--reason', 'flaky network']);
@@ -80,7 +73,7 @@ describe('wg trace', () => {
   });
 
   it('reports tokens and cost per attempt from the registry', () => {
-    p = project();
+    const p = svc.track(project());
     seedUsage(p);
     mkdirSync(join(p.wgDir, 'agents', 'agent-1'), { recursive: true });
     writeFileSync(join(p.wgDir, 'agents', 'agent-1', 'output.log'), 'line one\nline two\n');
@@ -96,7 +89,7 @@ describe('wg trace', () => {
 
 describe('wg spend', () => {
   it('totals by task, agent, model and day; --since filters; status shows today', () => {
-    p = project();
+    const p = svc.track(project());
     seedUsage(p);
     const byTask = p.ok(['spend', '--json']).json<{ rows: Array<{ key: string; attempts: number; input_tokens: number; cost_usd: number }>; total: { cost_usd: number; input_tokens: number } }>();
     expect(byTask.rows.map((r) => [r.key, r.attempts, r.input_tokens, r.cost_usd])).toEqual([
@@ -119,7 +112,7 @@ describe('wg spend', () => {
   });
 
   it('counts usage recorded on a task without an agent record once, and refuses a bad --by', () => {
-    p = project();
+    const p = svc.track(project());
     p.seed([{ id: 'old', title: 'Old', status: 'done', completed_at: '2026-02-01T00:00:00Z', assigned: 'someone', model: 'sonnet', token_usage: { input_tokens: 7, output_tokens: 3, cost_usd: 0.02 } }]);
     const r = p.ok(['spend', '--by', 'model', '--json']).json<{ rows: Array<{ key: string; input_tokens: number }> }>();
     expect(r.rows).toEqual([expect.objectContaining({ key: 'sonnet', input_tokens: 7 })]);

@@ -3,10 +3,13 @@
  * its typed events are collected in order, and a test can advance time instead of sleeping on a
  * real timeout. Agents are real processes; the `wg` they call is the built dist/wg.mjs.
  */
+import { readFileSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { Daemon } from '../../src/service/daemon.js';
 import type { ServiceEvent, ServiceEventMap, ServiceEventName } from '../../src/service/events.js';
 import { pathsFor } from '../../src/store/paths.js';
-import type { ServiceProject } from './project.js';
+import { readIf } from './files.js';
+import { serviceProject, type ProjectOptions, type ServiceProject } from './project.js';
 import { waitFor } from './proc.js';
 import { WG_BIN } from './wg.js';
 
@@ -67,4 +70,111 @@ export async function inProcessService(p: ServiceProject): Promise<InProcessServ
       await down;
     },
   };
+}
+
+/**
+ * Each test's project and in-process service, cleaned up after it. Call once in a describe (or at
+ * file level): it registers the afterEach that stops the service (its agents killed, whatever the
+ * test's outcome) and then removes every project the test made.
+ *
+ *   const svc = serviceHarness();
+ *   it('…', async () => {
+ *     const p = svc.project({ dispatcher: { max_agents: 1 } });
+ *     const s = await svc.start(p);
+ *     …
+ */
+export interface ServiceHarness {
+  /** A service project (serviceProject(opts)) for this test, removed after it. */
+  project(opts?: Omit<ProjectOptions, 'fakeBin'>): ServiceProject;
+  /** Any other project (or temp dir) this test made, removed after it. */
+  track<P extends { cleanup(): unknown }>(p: P): P;
+  /** The in-process service on `p`, stopped after the test (a test may stop it earlier). */
+  start(p: ServiceProject): Promise<InProcessService>;
+}
+
+export function serviceHarness(): ServiceHarness {
+  let services: InProcessService[] = [];
+  let owned: Array<{ cleanup(): unknown }> = [];
+  afterEach(async () => {
+    const [ss, ps] = [services, owned];
+    services = [];
+    owned = [];
+    const errors: unknown[] = [];
+    // Stopped before their projects go: an agent still writing in a removed dir is a race.
+    for (const s of ss) await s.stop().catch((e: unknown) => errors.push(e));
+    for (const p of ps.reverse()) await Promise.resolve(p.cleanup()).catch((e: unknown) => errors.push(e));
+    if (errors.length) throw errors[0];
+  });
+  const track = <P extends { cleanup(): unknown }>(p: P): P => {
+    owned.push(p);
+    return p;
+  };
+  return {
+    project: (opts) => track(serviceProject(opts)),
+    track,
+    async start(p) {
+      const s = await inProcessService(p);
+      services.push(s);
+      return s;
+    },
+  };
+}
+
+/** What `agent:exited`, `agent:killed` and `claim:reclaimed` add to a story line. */
+function detail(event: string, d: Record<string, unknown>): string {
+  if (event === 'agent:exited') return `${String(d.action)}${d.killedBy ? `/${String(d.killedBy)}` : ''}`;
+  if (event === 'agent:killed') return String(d.reason);
+  if (event === 'claim:reclaimed') return d.failed ? 'failed' : 'requeued';
+  return '';
+}
+
+/**
+ * The events about `task` in order, as `event agent detail` strings (ticks have no task: left
+ * out). With `only`: just those events, and also the ones of the task's agents that do not name
+ * the task (the worktree events).
+ */
+export function story(s: InProcessService, task: string, only?: ReadonlySet<string>): string[] {
+  const agents = new Set<string>();
+  const out: string[] = [];
+  for (const { event, data } of s.events) {
+    if (only && !only.has(event)) continue;
+    const d = data as Record<string, unknown>;
+    if (d.task === task && typeof d.agent === 'string') agents.add(d.agent);
+    if (d.task !== task && !(only && typeof d.agent === 'string' && agents.has(d.agent))) continue;
+    out.push([event, d.agent, detail(event, d)].filter(Boolean).join(' '));
+  }
+  return out;
+}
+
+/** Asks for one tick and waits until a tick (that one or a later one) has ended. */
+export async function oneTick(s: InProcessService): Promise<void> {
+  const ticks = s.of('tick:done').length;
+  s.daemon.requestTick(0);
+  await waitFor('a tick', () => s.of('tick:done').length > ticks);
+}
+
+/**
+ * A real service (`wg service start`) running two agents (tasks b1, b2) that ignore SIGTERM, each
+ * with a `sleep 300` grandchild: what `stop --kill-agents` must leave nothing of. The
+ * grandchildren are tracked (killed in cleanup if a test fails before it checks them).
+ */
+type RunningAgent = Awaited<ReturnType<ServiceProject['runningAgent']>>;
+
+export async function busyAgentsWithGrandchildren(p: ServiceProject): Promise<{ pid: number; agents: [RunningAgent, RunningAgent]; kids: number[] }> {
+  const agent = p.script(
+    p.w('busy.sh'),
+    `trap '' TERM
+sleep 300 &
+echo $! >> "${p.w('kids-')}$WG_TASK_ID"
+while :; do sleep 0.05; done
+`,
+  );
+  p.ok(['add', 'Busy one', '--id', 'b1', '--exec', `bash ${agent}`]);
+  p.ok(['add', 'Busy two', '--id', 'b2', '--exec', `bash ${agent}`]);
+  const { pid } = p.start();
+  const agents: [RunningAgent, RunningAgent] = [await p.runningAgent('b1'), await p.runningAgent('b2')];
+  await waitFor('grandchildren started', () => readIf(p.w('kids-b1')) && readIf(p.w('kids-b2')));
+  const kids = ['b1', 'b2'].map((t) => Number(readFileSync(p.w(`kids-${t}`), 'utf8').trim()));
+  for (const k of kids) p.track(k);
+  return { pid, agents, kids };
 }

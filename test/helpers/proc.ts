@@ -4,7 +4,7 @@
  * of every child a test started (`Procs`), killed by PID in afterEach/finally.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { wgSpawn, type WgSpawned } from './wg.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -132,4 +132,17 @@ export class Procs {
     await Promise.all(waits);
     this.live.clear();
   }
+}
+
+/** How many descriptors of this process point at `target` (as /proc/self/fd shows it: a removed file ends in " (deleted)"). */
+export function openDescriptorsOf(target: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === target) n++;
+    } catch {
+      // closed meanwhile (the directory's own descriptor, among others)
+    }
+  }
+  return n;
 }

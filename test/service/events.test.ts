@@ -5,41 +5,21 @@
  * claim moved → agent stopped; pause/resume through the IPC handlers; a throwing listener
  * never breaks a tick. Agents are real shell processes calling the built `wg`.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planUnclaim } from '../../src/core/plans/claim.js';
 import { request } from '../../src/service/ipc.js';
 import { handleRequest } from '../../src/service/ipc-server.js';
 import { pathsFor } from '../../src/store/paths.js';
 import { JsonlStore } from '../../src/store/store.js';
-import { inProcessService, type InProcessService } from '../helpers/daemon.js';
+import { oneTick, serviceHarness, story } from '../helpers/daemon.js';
 import { groupMembers, waitFor } from '../helpers/proc.js';
-import { serviceProject, type ServiceProject } from '../helpers/project.js';
-
-/** The lifecycle events about `task` (ticks left out), as `event:agent:detail` strings. */
-function story(s: InProcessService, task: string): string[] {
-  const out: string[] = [];
-  for (const { event, data } of s.events) {
-    if (!('task' in data) || data.task !== task) continue;
-    const d = data as Record<string, unknown>;
-    const detail = event === 'agent:exited' ? `${String(d.action)}${d.killedBy ? `/${String(d.killedBy)}` : ''}` : event === 'agent:killed' ? String(d.reason) : event === 'claim:reclaimed' ? (d.failed ? 'failed' : 'requeued') : '';
-    out.push(`${event} ${String(d.agent)}${detail ? ` ${detail}` : ''}`);
-  }
-  return out;
-}
 
 describe('service events (in-process daemon, injected clock)', () => {
-  let p: ServiceProject | undefined;
-  let s: InProcessService | undefined;
-  afterEach(async () => {
-    await s?.stop();
-    s = undefined;
-    await p?.cleanup();
-    p = undefined;
-  });
+  const svc = serviceHarness();
 
   it('spawn → exit 0 → done, in order; a throwing listener is reported and the tick carries on', async () => {
-    p = serviceProject();
-    s = await inProcessService(p);
+    const p = svc.project();
+    const s = await svc.start(p);
     expect(s.events[0]).toMatchObject({ event: 'service:started', data: { max_agents: 4, executor: 'shell', paused: false } });
     s.daemon.events.on('agent:spawned', () => {
       throw new Error('dashboard bug');
@@ -53,12 +33,12 @@ describe('service events (in-process daemon, injected clock)', () => {
     expect(s.of('listener:error')).toEqual([{ event: 'agent:spawned', error: 'dashboard bug' }]);
     // Every tick ends with its summary; the one that spawned says so.
     expect(s.of('tick:done').some((t) => t.spawned === 1)).toBe(true);
-    await waitFor('registry says done', () => p!.agents()['agent-1']?.status === 'done');
+    await waitFor('registry says done', () => p.agents()['agent-1']?.status === 'done');
   });
 
   it('kill -9 of an agent → exited (signal) → reclaimed → a new agent spawned', async () => {
-    p = serviceProject();
-    s = await inProcessService(p);
+    const p = svc.project();
+    const s = await svc.start(p);
     await p.wg(['add', 'Crashy', '--id', 'crashy', '--exec', 'sleep 300']);
     const first = await s.next('agent:spawned', { task: 'crashy' });
     process.kill(first.pid, 'SIGKILL');
@@ -71,14 +51,12 @@ describe('service events (in-process daemon, injected clock)', () => {
   });
 
   it('hard timeout reached by advancing the injected clock → killed (timeout) → failed agent-hard-timeout', async () => {
-    p = serviceProject();
-    s = await inProcessService(p);
+    const p = svc.project();
+    const s = await svc.start(p);
     await p.wg(['add', 'Slow', '--id', 'slow', '--exec', 'sleep 300', '--timeout', '10m']);
     const a = await s.next('agent:spawned', { task: 'slow' });
     // Nothing happens while the clock stands still, whatever the real time.
-    const ticks = s.of('tick:done').length;
-    s.daemon.requestTick(0);
-    await waitFor('a tick', () => s!.of('tick:done').length > ticks);
+    await oneTick(s);
     expect(s.of('agent:killed')).toEqual([]);
     s.clock.advance(10 * 60_000 + 1);
     s.daemon.requestTick(0);
@@ -90,8 +68,8 @@ describe('service events (in-process daemon, injected clock)', () => {
   });
 
   it('pause (IPC) → claim moved by another process → agent stopped, nothing respawned → resume (IPC) → respawned', async () => {
-    p = serviceProject();
-    s = await inProcessService(p);
+    const p = svc.project();
+    const s = await svc.start(p);
     await p.wg(['add', 'Moved', '--id', 'moved', '--exec', 'sleep 300']);
     const a = await s.next('agent:spawned', { task: 'moved' });
     // Through the socket, as `wg service pause` sends it; and the handlers directly.
@@ -103,7 +81,7 @@ describe('service events (in-process daemon, injected clock)', () => {
     const who = { actor: 'rust-user', user: 'rust-user', now: new Date() };
     await new JsonlStore(pathsFor(p.wgDir)).mutate((g) => planUnclaim(g, 'moved', who), who);
     await s.next('agent:exited', { task: 'moved' }, mark);
-    await waitFor('a tick that saw the task wait (paused)', () => s!.events.slice(mark).some((e) => e.event === 'tick:done' && e.data.waiting.paused === 1));
+    await waitFor('a tick that saw the task wait (paused)', () => s.events.slice(mark).some((e) => e.event === 'tick:done' && e.data.waiting.paused === 1));
     expect(story(s, 'moved')).toEqual(['agent:spawned agent-1', 'agent:killed agent-1 claim-lost', 'agent:exited agent-1 none/claim-lost']);
     expect(groupMembers(a.pid)).toEqual([]);
     expect(p.task('moved')).toMatchObject({ status: 'open' });

@@ -7,10 +7,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inProcessService, type InProcessService } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { oneTick, serviceHarness } from '../helpers/daemon.js';
 import { groupMembers, processRunning, sleep, waitFor } from '../helpers/proc.js';
-import { serviceProject, type ServiceProject } from '../helpers/project.js';
 
 const cmdline = (pid: number): string => {
   try {
@@ -24,35 +23,26 @@ const cmdline = (pid: number): string => {
 const BUSY = `bash -c 'while :; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 0.2; done' & wait`;
 
 describe('hung agents (in-process daemon, injected clock)', () => {
-  let p: ServiceProject | undefined;
-  let s: InProcessService | undefined;
-  afterEach(async () => {
-    await s?.stop();
-    s = undefined;
-    await p?.cleanup();
-    p = undefined;
-  });
+  const svc = serviceHarness();
 
   it('sleep 600 idle for idle_timeout (10m, by advancing the clock) → killed (hung), re-queued, counted; a CPU-busy agent survives', async () => {
     // No safety-poll ticks: the test decides when the service looks (see below).
-    p = serviceProject({ dispatcher: { idle_timeout: '10m', poll_interval: '1h' } });
-    s = await inProcessService(p);
+    const p = svc.project({ dispatcher: { idle_timeout: '10m', poll_interval: '1h' } });
+    const s = await svc.start(p);
     await p.wg(['add', 'Hangs', '--id', 'hangs', '--exec', 'wg log $WG_TASK_ID starting; sleep 600']);
     await p.wg(['add', 'Builds', '--id', 'builds', '--exec', BUSY]);
     const hung = await s.next('agent:spawned', { task: 'hangs' });
     const busy = await s.next('agent:spawned', { task: 'builds' });
     // The agent's `wg log` touched its wg-call marker (a sign of life the service reads).
-    await waitFor('the wg call marker', () => existsSync(join(p!.wgDir, 'agents', hung.agent, 'wg-call')));
-    await waitFor('the log entry', () => p!.task('hangs').log?.some((l) => l.message === 'starting'));
+    await waitFor('the wg call marker', () => existsSync(join(p.wgDir, 'agents', hung.agent, 'wg-call')));
+    await waitFor('the log entry', () => p.task('hangs').log?.some((l) => l.message === 'starting'));
     // …and its `wg log` process has ended (on a loaded machine it can still be exiting, burning
     // CPU after the look below, which rightly reads as a sign of life): only sleep is left.
     await waitFor('the wg call to exit', () => groupMembers(hung.pid).every((pid) => !cmdline(pid).includes('wg.mjs log')));
     // The service samples at most every 30 s (1/20 of idle_timeout): move 31 s on, so the next
     // tick looks again and sees the wg call. Nothing is idle for 10 minutes yet.
     s.clock.advance(31_000);
-    const ticks = s.of('tick:done').length;
-    s.daemon.requestTick(0);
-    await waitFor('a tick', () => s!.of('tick:done').length > ticks);
+    await oneTick(s);
     expect(s.of('agent:killed')).toEqual([]);
     const idle = s.daemon.statusView().idle_ms as Record<string, number>;
     expect(Object.keys(idle).sort()).toEqual([hung.agent, busy.agent].sort());
@@ -86,14 +76,14 @@ describe('hung agents (in-process daemon, injected clock)', () => {
   });
 
   it('idle_timeout = "0" turns the check off', async () => {
-    p = serviceProject({ dispatcher: { idle_timeout: '0', agent_timeout: '0' } });
-    s = await inProcessService(p);
+    const p = svc.project({ dispatcher: { idle_timeout: '0', agent_timeout: '0' } });
+    const s = await svc.start(p);
     await p.wg(['add', 'Hangs', '--id', 'hangs', '--exec', 'sleep 600']);
     const a = await s.next('agent:spawned', { task: 'hangs' });
     s.clock.advance(24 * 60 * 60_000);
     const ticks = s.of('tick:done').length;
     s.daemon.requestTick(0);
-    await waitFor('two ticks', () => s!.of('tick:done').length > ticks + 1 || (s!.daemon.requestTick(0), false));
+    await waitFor('two ticks', () => s.of('tick:done').length > ticks + 1 || (s.daemon.requestTick(0), false));
     expect(s.of('agent:killed')).toEqual([]);
     expect(processRunning(a.pid)).toBe(true);
     expect(s.daemon.statusView().idle_timeout_ms).toBe(0);
@@ -101,14 +91,10 @@ describe('hung agents (in-process daemon, injected clock)', () => {
 });
 
 describe('hung agents (real service, small idle_timeout)', () => {
-  let p: ServiceProject | undefined;
-  afterEach(async () => {
-    await p?.cleanup();
-    p = undefined;
-  });
+  const svc = serviceHarness();
 
   it('sleep 600 is caught after idle_timeout (twice: re-queued, then failed past max_retries); a CPU-busy grandchild with no output is not; idle times shown', async () => {
-    p = serviceProject({ dispatcher: { idle_timeout: '2s', poll_interval: '500ms', max_retries: 1 } });
+    const p = svc.project({ dispatcher: { idle_timeout: '2s', poll_interval: '500ms', max_retries: 1 } });
     p.add('hangs', ['--exec', 'sleep 600']);
     p.add('builds', ['--exec', BUSY]);
     const t0 = Date.now();

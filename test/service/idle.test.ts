@@ -5,10 +5,9 @@
  * supervised agent costs its /proc/<pid>/stat read and nothing else.
  */
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inProcessService, type InProcessService } from '../helpers/daemon.js';
-import { waitFor } from '../helpers/proc.js';
-import { serviceProject, type ServiceProject } from '../helpers/project.js';
+import { describe, expect, it } from 'vitest';
+import { serviceHarness } from '../helpers/daemon.js';
+import { openDescriptorsOf, waitFor } from '../helpers/proc.js';
 
 const rchar = (): number => Number(/rchar:\s*(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
 
@@ -23,17 +22,10 @@ async function bytesRead(fn: () => Promise<unknown>): Promise<number> {
 }
 
 describe('an idle service', () => {
-  let p: ServiceProject | undefined;
-  let s: InProcessService | undefined;
-  afterEach(async () => {
-    await s?.stop();
-    s = undefined;
-    await p?.cleanup();
-    p = undefined;
-  });
+  const svc = serviceHarness();
 
   it('reads no file on a tick where nothing changed, and re-uses its dispatch decision', async () => {
-    p = serviceProject({ dispatcher: { max_agents: 1 } });
+    const p = svc.project({ dispatcher: { max_agents: 1 } });
     // Some of everything a tick looks at: a human claim, a time gate, a dependency, ready work.
     p.ok(['add', 'Mine', '--id', 'mine']);
     p.ok(['claim', 'mine', '--actor', 'alice']);
@@ -41,25 +33,25 @@ describe('an idle service', () => {
     p.ok(['add', 'After later', '--id', 'after', '--after', 'later', '--exec', 'true']);
     p.ok(['add', 'No exec', '--id', 'noexec']);
     p.ok(['service', 'pause']);
-    s = await inProcessService(p);
+    const s = await svc.start(p);
     await s.daemon.tick();
     const first = await s.daemon.tick();
     expect(first.waiting).toEqual({ paused: 1 });
 
     for (let i = 0; i < 5; i++) {
       let summary: Awaited<ReturnType<typeof s.daemon.tick>> | undefined;
-      const n = await bytesRead(async () => (summary = await s!.daemon.tick()));
+      const n = await bytesRead(async () => (summary = await s.daemon.tick()));
       expect(n, `tick ${i} read ${n} bytes`).toBe(0);
       expect(summary).toMatchObject({ decided: false, spawned: 0, reclaimed: 0, exits: 0 });
     }
 
     // A change by another process is seen (the watcher or the kick wakes the service, or this
     // tick); the decision is taken again only if it matters to it.
-    const ticksAfter = (mark: number) => s!.events.slice(mark).filter((e) => e.event === 'tick:done').map((e) => e.data as { decided: boolean; waiting: Record<string, number> });
+    const ticksAfter = (mark: number) => s.events.slice(mark).filter((e) => e.event === 'tick:done').map((e) => e.data as { decided: boolean; waiting: Record<string, number> });
     const after = async (args: string[]): Promise<Array<{ decided: boolean; waiting: Record<string, number> }>> => {
-      const mark = s!.events.length;
-      expect((await p!.wg(args)).code).toBe(0);
-      await s!.daemon.tick();
+      const mark = s.events.length;
+      expect((await p.wg(args)).code).toBe(0);
+      await s.daemon.tick();
       return ticksAfter(mark);
     };
     // A new ready task: decided again.
@@ -72,6 +64,9 @@ describe('an idle service', () => {
       expect(ticks.length).toBeGreaterThan(0);
       expect(ticks.every((t) => !t.decided), args.join(' ')).toBe(true);
     }
+    // Each of those writes replaced graph.jsonl: the service let go of every old file after its
+    // tick (closing it frees the file's blocks: not left for the next tick).
+    await waitFor('no replaced graph.jsonl held open', () => openDescriptorsOf(`${p.graphPath} (deleted)`) === 0);
     // Resumed: decided again, and both run.
     expect(s.daemon.handlers.resume()).toEqual({ ok: true, paused: false });
     await s.next('agent:spawned', { task: 'another' });
@@ -79,13 +74,13 @@ describe('an idle service', () => {
   });
 
   it('a supervised agent costs one small /proc read per tick', async () => {
-    p = serviceProject();
-    s = await inProcessService(p);
+    const p = svc.project();
+    const s = await svc.start(p);
     await p.wg(['add', 'Long', '--id', 'long', '--exec', 'sleep 300']);
     await s.next('agent:spawned', { task: 'long' });
-    await waitFor('the agent working', () => p!.agents()['agent-1']?.status === 'working');
+    await waitFor('the agent working', () => p.agents()['agent-1']?.status === 'working');
     await s.daemon.tick();
-    const n = await bytesRead(() => s!.daemon.tick());
+    const n = await bytesRead(() => s.daemon.tick());
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThan(1024);
   });

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { busyAgentsWithGrandchildren } from '../helpers/daemon.js';
 import { serviceProject, type ServiceProject, SYSTEM_PATH } from '../helpers/project.js';
 import { readIf, seedGraph, writeRegistry } from '../helpers/files.js';
 import { groupMembers, groupSignalable, processRunning, waitFor } from '../helpers/proc.js';
@@ -136,22 +137,8 @@ exit 0
 
   it('stop --kill-agents leaves no daemon, agent or grandchild, and releases the claims', async () => {
     p = serviceProject();
-    const agent = p.script(
-      p.w('busy.sh'),
-      `trap '' TERM
-sleep 300 &
-echo $! >> "${p.w('kids-')}$WG_TASK_ID"
-while :; do sleep 0.05; done
-`,
-    );
-    p.ok(['add', 'Busy one', '--id', 'b1', '--exec', `bash ${agent}`]);
-    p.ok(['add', 'Busy two', '--id', 'b2', '--exec', `bash ${agent}`]);
-    const { pid } = p.start();
-    const a1 = await p.runningAgent('b1');
-    const a2 = await p.runningAgent('b2');
-    await waitFor('grandchildren started', () => readIf(p!.w('kids-b1')) && readIf(p!.w('kids-b2')));
-    const kids = ['b1', 'b2'].map((t) => Number(readFileSync(p!.w(`kids-${t}`), 'utf8').trim()));
-    for (const k of kids) p.extraPids.add(k);
+    const { pid, agents, kids } = await busyAgentsWithGrandchildren(p);
+    const [a1, a2] = agents;
 
     const t0 = Date.now();
     const r = p.ok(['service', 'stop', '--kill-agents']);

@@ -5,10 +5,10 @@
  * registry's records are checked against the process table before any signal: a record that
  * names a process it cannot prove is its agent's is marked dead, reported, never signalled.
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { busyAgentsWithGrandchildren } from '../helpers/daemon.js';
 import { serviceProject, type Project } from '../helpers/project.js';
-import { readIf, seedGraph } from '../helpers/files.js';
+import { seedGraph } from '../helpers/files.js';
 import { groupMembers, processRunning, safeKill, waitFor } from '../helpers/proc.js';
 
 describe('service stop --kill-agents, whatever the service state', () => {
@@ -20,22 +20,8 @@ describe('service stop --kill-agents, whatever the service state', () => {
 
   it('a service killed with kill -9: its agents (and grandchildren) are killed, named, their claims released', async () => {
     p = serviceProject();
-    const agent = p.script(
-      p.w('busy.sh'),
-      `trap '' TERM
-sleep 300 &
-echo $! >> "${p.w('kids-')}$WG_TASK_ID"
-while :; do sleep 0.05; done
-`,
-    );
-    p.ok(['add', 'Busy one', '--id', 'b1', '--exec', `bash ${agent}`]);
-    p.ok(['add', 'Busy two', '--id', 'b2', '--exec', `bash ${agent}`]);
-    const { pid } = p.start();
-    const a1 = await p.runningAgent('b1');
-    const a2 = await p.runningAgent('b2');
-    await waitFor('grandchildren started', () => readIf(p!.w('kids-b1')) && readIf(p!.w('kids-b2')));
-    const kids = ['b1', 'b2'].map((t) => Number(readFileSync(p!.w(`kids-${t}`), 'utf8').trim()));
-    for (const k of kids) p.track(k);
+    const { pid, agents, kids } = await busyAgentsWithGrandchildren(p);
+    const [a1, a2] = agents;
 
     safeKill(pid, 'SIGKILL');
     await waitFor('the service gone', () => !processRunning(pid));

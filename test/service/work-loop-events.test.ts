@@ -13,42 +13,22 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inProcessService, type InProcessService } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { oneTick, serviceHarness, story as storyOf, type InProcessService } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/proc.js';
-import { serviceProject, type ServiceProject } from '../helpers/project.js';
 
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
 const WORK_LOOP = new Set(['agent:spawned', 'agent:exited', 'agent:killed', 'wait:resumed', 'message:delivered', 'worktree:created', 'worktree:finished', 'worktree:cleaned', 'worktree:error']);
 
 /** The lifecycle and work-loop events about `task` or its agents, as `event agent detail` strings. */
-function story(s: InProcessService, task: string): string[] {
-  const agents = new Set<string>();
-  const out: string[] = [];
-  for (const { event, data } of s.events) {
-    if (!WORK_LOOP.has(event)) continue;
-    const d = data as Record<string, unknown>;
-    if (d.task === task && typeof d.agent === 'string') agents.add(d.agent);
-    if (d.task !== task && !(typeof d.agent === 'string' && agents.has(d.agent))) continue;
-    const detail = event === 'agent:exited' ? `${String(d.action)}${d.killedBy ? `/${String(d.killedBy)}` : ''}` : event === 'agent:killed' ? String(d.reason) : '';
-    out.push([event, d.agent, detail].filter(Boolean).join(' '));
-  }
-  return out;
-}
+const story = (s: InProcessService, task: string): string[] => storyOf(s, task, WORK_LOOP);
 
 describe('the work loop in the in-process service (injected clock)', () => {
-  let p: ServiceProject | undefined;
-  let s: InProcessService | undefined;
-  afterEach(async () => {
-    await s?.stop();
-    s = undefined;
-    await p?.cleanup();
-    p = undefined;
-  });
+  const svc = serviceHarness();
 
   it('parks on a timer: the lingering agent gets kill_grace; nothing resumes until the clock passes the timer; then the next agent finishes', async () => {
-    p = serviceProject({ dispatcher: { kill_grace: '20s' } });
+    const p = svc.project({ dispatcher: { kill_grace: '20s' } });
     const agent = p.script(
       p.w('agent.sh'),
       `if [ "$WG_AGENT_ID" = agent-1 ]; then
@@ -59,16 +39,14 @@ fi
 wg done "$WG_TASK_ID"
 `,
     );
-    s = await inProcessService(p);
+    const s = await svc.start(p);
     await p.wg(['add', 'Later', '--id', 'later', '--exec', `bash ${agent}`]);
     await s.next('agent:exited', { task: 'later', agent: 'agent-1' }, 0, 20_000);
     // It parked and left by itself: not stopped as a lost claim although its claim moved on.
     expect(story(s, 'later')).toEqual(['agent:spawned agent-1', 'agent:exited agent-1 none']);
     expect(p.task('later')).toMatchObject({ status: 'waiting', checkpoint: 'half way' });
     // Real time passes, the clock does not: the timer holds.
-    const ticks = s.of('tick:done').length;
-    s.daemon.requestTick(0);
-    await waitFor('a tick', () => s!.of('tick:done').length > ticks);
+    await oneTick(s);
     expect(s.of('wait:resumed')).toEqual([]);
     expect(p.task('later').status).toBe('waiting');
 
@@ -85,7 +63,7 @@ wg done "$WG_TASK_ID"
   });
 
   it('incomplete: the agent hands the task back and leaves by itself; re-dispatched at once, counted, the reason in the next prompt', async () => {
-    p = serviceProject({ dispatcher: { kill_grace: '20s' } });
+    const p = svc.project({ dispatcher: { kill_grace: '20s' } });
     const agent = p.script(
       p.w('pass.sh'),
       `if [ "$WG_AGENT_ID" = agent-1 ]; then
@@ -96,7 +74,7 @@ fi
 wg done "$WG_TASK_ID"
 `,
     );
-    s = await inProcessService(p);
+    const s = await svc.start(p);
     await p.wg(['add', 'Pass', '--id', 'pass', '--exec', `bash ${agent}`]);
     await s.next('agent:exited', { task: 'pass', agent: 'agent-2' }, 0, 30_000);
     await s.next('agent:exited', { task: 'pass', agent: 'agent-1' }, 0, 30_000);
@@ -109,7 +87,7 @@ wg done "$WG_TASK_ID"
   });
 
   it('parks on a message: a human’s wg msg send resumes it at once (its kick), no clock advance', async () => {
-    p = serviceProject();
+    const p = svc.project();
     const agent = p.script(
       p.w('ask.sh'),
       `if [ "$WG_AGENT_ID" = agent-1 ]; then
@@ -121,7 +99,7 @@ wg msg read --json > "${p.w('answer.json')}"
 wg done "$WG_TASK_ID"
 `,
     );
-    s = await inProcessService(p);
+    const s = await svc.start(p);
     await p.wg(['add', 'Ask', '--id', 'ask', '--exec', `bash ${agent}`]);
     await s.next('agent:exited', { task: 'ask', agent: 'agent-1' }, 0, 20_000);
     expect(p.task('ask').status).toBe('waiting');
@@ -134,13 +112,13 @@ wg done "$WG_TASK_ID"
   });
 
   it('in a git project: worktree before the spawn; a clean exit verifies and lands its branch, then the worktree goes', async () => {
-    p = serviceProject();
+    const p = svc.project();
     git(p.dir, 'init', '-q', '-b', 'main');
     writeFileSync(join(p.dir, '.gitignore'), '.wg/\nwork/\nfakebin/\n');
     git(p.dir, 'add', '.');
     git(p.dir, 'commit', '-qm', 'init');
     const agent = p.script(p.w('write.sh'), `echo done > result.txt\ngit add result.txt && git -c user.name=a -c user.email=a@a commit -qm "write result"\n`);
-    s = await inProcessService(p);
+    const s = await svc.start(p);
     await p.wg(['add', 'Write', '--id', 'write', '--exec', `bash ${agent}`, '--verify', 'test -f result.txt']);
     await s.next('worktree:cleaned', { agent: 'agent-1' }, 0, 30_000);
     expect(story(s, 'write')).toEqual(['worktree:created agent-1', 'agent:spawned agent-1', 'worktree:finished agent-1', 'agent:exited agent-1 done', 'worktree:cleaned agent-1']);
@@ -152,13 +130,13 @@ wg done "$WG_TASK_ID"
     expect(notes[1]).toMatch(/^Merged wg\/agent-1\/write into main \(fast-forward, /);
     expect(readFileSync(join(p.dir, 'result.txt'), 'utf8')).toBe('done\n');
     expect(existsSync(created.path)).toBe(false);
-    await waitFor('the branch deleted', () => git(p!.dir, 'branch', '--list', 'wg/*') === '');
+    await waitFor('the branch deleted', () => git(p.dir, 'branch', '--list', 'wg/*') === '');
     expect(p.task('write').status).toBe('done');
     expect(s.of('worktree:error')).toEqual([]);
   });
 
   it('in a git project: an agent’s uncommitted work survives wg incomplete — the next attempt, dispatched at once, continues from it', async () => {
-    p = serviceProject({ dispatcher: { kill_grace: '20s' } });
+    const p = svc.project({ dispatcher: { kill_grace: '20s' } });
     git(p.dir, 'init', '-q', '-b', 'main');
     writeFileSync(join(p.dir, '.gitignore'), '.wg/\nwork/\nfakebin/\n');
     git(p.dir, 'add', '.');
@@ -174,7 +152,7 @@ fi
 if [ -f part1.txt ]; then echo "second half" > part2.txt; wg done "$WG_TASK_ID"; else wg fail "$WG_TASK_ID" --reason "part1.txt is missing"; fi
 `,
     );
-    s = await inProcessService(p);
+    const s = await svc.start(p);
     await p.wg(['add', 'Two passes', '--id', 'two', '--exec', `bash ${agent}`]);
     await s.next('worktree:cleaned', { agent: 'agent-2' }, 0, 30_000);
     expect(p.task('two')).toMatchObject({ status: 'done', assigned: 'agent-2' });

@@ -23,6 +23,7 @@ import { LiveGraph } from '../../src/store/live-graph.js';
 import { pathsFor } from '../../src/store/paths.js';
 import { JsonlStore } from '../../src/store/store.js';
 import { project as tempProject } from '../helpers/project.js';
+import { openDescriptorsOf, waitFor } from '../helpers/proc.js';
 import { wg } from '../helpers/wg.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -236,6 +237,66 @@ describe('LiveGraph (the service copy) equals a fresh full load', () => {
     } finally {
       live.close();
     }
+  });
+
+  it('a one-line change by another writer costs that line: one line parsed, no reload, no pass over all spans', async () => {
+    p = tempProject();
+    const paths = pathsFor(p.wgDir);
+    const ids = Array.from({ length: 400 }, (_, i) => `t${i}`);
+    p.seed(ids.map((id, i) => ({ id, ...(i % 3 ? { after: [`t${i - 1}`] } : {}), log: [{ timestamp: NOW.toISOString(), message: `seeded ${id}` }] })));
+    const other = new JsonlStore(paths);
+    await other.mutate((g) => planLog(g, 't0', 'builds the index', who), { now: NOW });
+    const live = new LiveGraph(paths);
+    try {
+      const { reloads, parsed } = live.stats;
+      expect(parsed).toBe(0); // loaded from the index: no line parsed
+      live.takeChanges(); // the initial load
+      // t200's line grows: every later line moves.
+      await other.mutate((g) => planLog(g, 't200', 'one more entry', who), { now: NOW });
+      expect(live.refresh()).toBe(true);
+      expect(live.stats).toMatchObject({ reloads, replayed: 1, parsed: 1 });
+      expect(live.spanPasses).toBe(0);
+      expect(live.takeChanges()).toEqual({ reload: false, ids: new Set(['t200']), structural: false });
+      // An appended task: one more line parsed.
+      await other.mutate((g) => planAdd(g, { title: 'New', id: 'new', after: ['t399'] }, who), { now: NOW });
+      live.refresh();
+      expect(live.stats).toMatchObject({ reloads, replayed: 2 });
+      expect(live.stats.parsed).toBe(3); // the new line, and t399's `before` mirror
+      expect(live.spanPasses).toBe(0);
+      // Lines read on demand after the moved ones are still found where they are now.
+      expect(live.graph().get('t200')!.log!.at(-1)!.message).toBe('one more entry');
+      for (const id of ['t201', 't300', 't399', 'new']) expect(live.graph().get(id)!.id).toBe(id);
+      expect(live.graph().get('t399')!.log![0]!.message).toBe('seeded t399');
+      const fresh = await new JsonlStore(paths).load();
+      expect(observe(live.graph(), (id) => live.graph().get(id))).toEqual(observe(fresh.graph, (id) => fresh.graph.get(id)));
+    } finally {
+      live.close();
+    }
+  });
+
+  it('holds a replaced file open until settle(), then closes it; close() closes everything', async () => {
+    p = tempProject();
+    const paths = pathsFor(p.wgDir);
+    const other = new JsonlStore(paths);
+    await other.mutate((g) => planAdd(g, { title: 'A', id: 'a' }, who), { now: NOW });
+    const held = (): number => openDescriptorsOf(`${paths.graph} (deleted)`);
+    const live = new LiveGraph(paths);
+    try {
+      await other.mutate((g) => planLog(g, 'a', 'one', who), { now: NOW });
+      await other.mutate((g) => planLog(g, 'a', 'two', who), { now: NOW });
+      live.refresh();
+      // The file it loaded was replaced twice: the copy held the first one, now replaced.
+      expect(held()).toBe(1);
+      live.settle();
+      await waitFor('the replaced file closed', () => held() === 0);
+      await other.mutate((g) => planLog(g, 'a', 'three', who), { now: NOW });
+      live.refresh();
+      expect(held()).toBe(1);
+    } finally {
+      live.close();
+    }
+    expect(held()).toBe(0);
+    expect(openDescriptorsOf(paths.graph)).toBe(0);
   });
 
   it('follows the journal across one rotation; a reader two rotations behind reloads', async () => {
