@@ -2,7 +2,7 @@
 // `wg` hundreds of times per task, and resolving ~150 separate modules cost ~40 ms more per call.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
-import { readFileSync, chmodSync } from 'node:fs';
+import { readFileSync, chmodSync, copyFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -81,18 +81,9 @@ await build({
 });
 chmodSync('dist/wg.mjs', 0o755);
 
-// The agent wrapper (src/agents/agent-wrapper.ts): a small separate file the service starts as
-// each agent's process-group leader; it writes the agent's exit record (docs/service.md).
-await build({
-  entryPoints: ['src/agents/agent-wrapper.ts'],
-  outfile: 'dist/agent-wrapper.mjs',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  minifySyntax: true,
-  logLevel: 'warning',
-});
+// The agent wrapper (src/agents/agent-wrapper.sh, POSIX sh): the service starts it as each agent's
+// process-group leader; it writes the agent's exit record (docs/service.md).
+copyFileSync('src/agents/agent-wrapper.sh', 'dist/agent-wrapper.sh');
 if (process.env.WG_BUILD_META) {
   for (const [out, o] of Object.entries(result.metafile.outputs)) if (!out.endsWith('.map')) console.log(o.bytes, out);
 }

@@ -1,5 +1,5 @@
 /**
- * The exit record: `agents/<id>/exit`, written by the agent's wrapper (agents/agent-wrapper.ts)
+ * The exit record: `agents/<id>/exit`, written by the agent's wrapper (agents/agent-wrapper.sh)
  * when the agent's command ends, before the wrapper itself exits. The wrapper is the agent's
  * process-group leader and outlives the service that started it, so an agent that finished
  * while no service ran (or while a restarted service had not yet adopted it) still has its exit

@@ -138,7 +138,7 @@ export class Daemon {
     this.startedAt = this.clock.now();
     this.settings = opts.settings ?? loadSettings(paths.config, opts.overrides ?? {});
     const d = this.settings.dispatcher;
-    this.supervisor = new Supervisor(() => this.requestTick(0), d.killGraceMs, paths.agentsDir, join(dirname(opts.wgEntry), 'agent-wrapper.mjs'));
+    this.supervisor = new Supervisor(() => this.requestTick(0), d.killGraceMs, paths.agentsDir, join(dirname(opts.wgEntry), 'agent-wrapper.sh'));
     const shimDir = join(paths.serviceDir, 'bin');
     this.ctx = {
       paths,

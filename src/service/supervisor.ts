@@ -4,7 +4,7 @@
  * re-adopted after a service restart), enforces the hard timeout and kills whole groups.
  * Agents write to files, not pipes, so they outlive the service that started them.
  *
- * Each agent runs under the agent wrapper (agents/agent-wrapper.ts, the group leader), which
+ * Each agent runs under the agent wrapper (agents/agent-wrapper.sh, the group leader), which
  * writes `agents/<id>/exit` when the command ends. An exit's code and signal come from that
  * record when there is one — also for an adopted agent, whose exit status no parent of ours
  * can read — so a restarted service completes a finished agent's task instead of re-running it.
@@ -61,7 +61,7 @@ export class Supervisor {
     private readonly killGraceMs: number,
     /** `agents/`: each agent's directory holds its exit record. */
     private readonly agentsDir: string,
-    /** dist/agent-wrapper.mjs (agents/agent-wrapper.ts). */
+    /** dist/agent-wrapper.sh (agents/agent-wrapper.sh), run by /bin/sh. */
     private readonly wrapper: string,
   ) {}
 
@@ -76,7 +76,7 @@ export class Supervisor {
     const stdin = opts.stdinFile ? openSync(opts.stdinFile, 'r') : 'ignore';
     this.launching.add(agentId);
     return new Promise<StartedAgent>((resolve, reject) => {
-      const child = spawn(process.execPath, [this.wrapper, join(this.agentsDir, agentId), ...argv], { cwd: opts.cwd, env: opts.env, detached: true, stdio: [stdin, out, out] });
+      const child = spawn('/bin/sh', [this.wrapper, join(this.agentsDir, agentId), ...argv], { cwd: opts.cwd, env: opts.env, detached: true, stdio: [stdin, out, out] });
       const closeFds = (): void => {
         closeSync(out);
         if (typeof stdin === 'number') closeSync(stdin);

@@ -1,0 +1,52 @@
+#!/bin/sh
+# The agent wrapper in POSIX sh: `sh agent-wrapper.sh AGENT_DIR CMD ARGS…` (the same contract as
+# agent-wrapper.ts, which it replaces: starting Node for every agent cost ~130 ms of CPU; sh costs
+# about 1 ms). The service starts it as the leader of the agent's process group; it claims the
+# launch (O_EXCL pid file), runs the command in the foreground with the same stdin/stdout/stderr,
+# and when the command ends writes the exit record (agents/exit-record.ts) before exiting the same
+# way (same code, or the same signal re-raised).
+dir=$1
+shift
+# The claim of this launch (noclobber = O_EXCL): a launch a restarted service declared lost first
+# runs nothing.
+if ! (set -C; printf '%s\n' "$$" > "$dir/pid") 2>/dev/null; then
+  [ -e "$dir/pid" ] && exit 0
+  echo "agent-wrapper: cannot write $dir/pid" >&2
+  exit 1
+fi
+json() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | tr -d '\n\r\t'; }
+record() {
+  tmp="$dir/exit.tmp-$$"
+  printf '{%s,"at":"%s"}\n' "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$tmp" 2>/dev/null && mv -f "$tmp" "$dir/exit" 2>/dev/null
+}
+launch_error() {
+  record "\"code\":null,\"signal\":null,\"launch_error\":\"spawn $(json "$1") $2\""
+  exit 127
+}
+# A command that cannot start is a failed spawn, not an agent that ran and failed.
+case $1 in
+  */*) [ -e "$1" ] || launch_error "$1" ENOENT; [ -f "$1" ] && [ -x "$1" ] || launch_error "$1" EACCES ;;
+  *) command -v "$1" > /dev/null 2>&1 || launch_error "$1" ENOENT ;;
+esac
+path=$(command -v "$1")
+if [ -f "$path" ] && IFS= read -r first < "$path" 2> /dev/null; then
+  case $first in
+    '#!'*)
+      interp=${first#??}
+      interp=$(printf '%s' "$interp" | sed 's/^[ \t]*//; s/[ \t].*$//')
+      [ -x "$interp" ] || launch_error "$1" ENOENT ;;
+  esac
+fi
+# Signals go to the whole group: the command gets them directly. The wrapper waits for it (a
+# trap runs only after the foreground command ends), so its end is recorded; SIGKILL ends both.
+trap ':' TERM INT HUP
+"$@"
+rc=$?
+if [ "$rc" -gt 128 ] && sig=$(kill -l "$((rc - 128))" 2> /dev/null) && [ -n "$sig" ]; then
+  record "\"code\":null,\"signal\":\"SIG${sig#SIG}\""
+  trap - TERM INT HUP
+  kill -s "${sig#SIG}" $$
+  exit "$rc"
+fi
+record "\"code\":$rc,\"signal\":null"
+exit "$rc"
