@@ -8,16 +8,22 @@
 dir=$1
 shift
 # The claim of this launch (noclobber = O_EXCL): a launch a restarted service declared lost first
-# runs nothing.
-if ! (set -C; printf '%s\n' "$$" > "$dir/pid") 2>/dev/null; then
+# runs nothing. (No subshell, no external command on the way in or out but the command itself and
+# the record's rename: each fork is a few ms on a loaded machine, and an agent's start and end are
+# on the dispatch path.)
+set -C
+if ! { printf '%s\n' "$$" > "$dir/pid"; } 2>/dev/null; then
   [ -e "$dir/pid" ] && exit 0
   echo "agent-wrapper: cannot write $dir/pid" >&2
   exit 1
 fi
+set +C
 json() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | tr -d '\n\r\t'; }
+# The record is written to a temp file and renamed into place; when it was written is its mtime
+# (exit-record.ts reads it as `at`).
 record() {
   tmp="$dir/exit.tmp-$$"
-  printf '{%s,"at":"%s"}\n' "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$tmp" 2>/dev/null && mv -f "$tmp" "$dir/exit" 2>/dev/null
+  printf '{%s}\n' "$1" > "$tmp" 2>/dev/null && mv -f "$tmp" "$dir/exit" 2>/dev/null
 }
 launch_error() {
   record "\"code\":null,\"signal\":null,\"launch_error\":\"spawn $(json "$1") $2\""
@@ -28,7 +34,23 @@ case $1 in
   */*) [ -e "$1" ] || launch_error "$1" ENOENT; [ -f "$1" ] && [ -x "$1" ] || launch_error "$1" EACCES ;;
   *) command -v "$1" > /dev/null 2>&1 || launch_error "$1" ENOENT ;;
 esac
-path=$(command -v "$1")
+# Its path, as the command search finds it (PATH walked here: no subshell).
+case $1 in
+  */*) path=$1 ;;
+  *)
+    path=
+    ifs=$IFS
+    IFS=:
+    set -f
+    for d in $PATH; do
+      if [ -f "${d:-.}/$1" ] && [ -x "${d:-.}/$1" ]; then
+        path=${d:-.}/$1
+        break
+      fi
+    done
+    set +f
+    IFS=$ifs ;;
+esac
 if [ -f "$path" ] && IFS= read -r first < "$path" 2> /dev/null; then
   case $first in
     '#!'*)

@@ -8,7 +8,7 @@
  * PID, written before it starts the command (an agent whose service died mid-spawn is adopted
  * from it). Both are written atomically (temp file + rename).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ExitRecord {
@@ -74,7 +74,7 @@ export function readExitRecord(agentDir: string): ExitRecord | undefined {
     const r = JSON.parse(text) as Partial<ExitRecord>;
     const code = typeof r.code === 'number' ? r.code : null;
     const signal = typeof r.signal === 'string' ? r.signal : null;
-    return { code, signal, ...(typeof r.launch_error === 'string' ? { launch_error: r.launch_error } : {}), at: typeof r.at === 'string' ? r.at : '' };
+    return { code, signal, ...(typeof r.launch_error === 'string' ? { launch_error: r.launch_error } : {}), at: typeof r.at === 'string' ? r.at : writtenAt(exitRecordPath(agentDir)) };
   } catch {
     return undefined;
   }
@@ -87,5 +87,14 @@ export function readWrapperPid(agentDir: string): number | undefined {
     return Number.isInteger(n) && n > 0 ? n : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** When the wrapper wrote its record (its mtime; the sh wrapper does not start `date` for it). */
+function writtenAt(path: string): string {
+  try {
+    return new Date(statSync(path).mtimeMs).toISOString();
+  } catch {
+    return '';
   }
 }

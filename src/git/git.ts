@@ -3,6 +3,8 @@
  * git at another repository, and errors that name the command and git's own message.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { WgError } from '../core/errors.js';
 
 export interface GitResult {
@@ -45,6 +47,10 @@ export async function gitOk(cwd: string, args: string[], opts: { env?: Record<st
 
 /** The top of the repository holding `dir`, or undefined when it is not in one (or has no commit). */
 export async function repoRoot(dir: string): Promise<string | undefined> {
+  // No `.git` here or above: git would find no repository either (its environment is cleaned
+  // of GIT_DIR & co. above) — known from a few stats instead of starting git, which the service
+  // would otherwise do on every spawn and exit in a project that is not a repository.
+  if (!gitEntryAbove(dir)) return undefined;
   try {
     const r = await git(dir, ['rev-parse', '--show-toplevel']);
     if (r.code !== 0) return undefined;
@@ -66,4 +72,12 @@ export async function identityArgs(cwd: string): Promise<string[]> {
   if (email.code !== 0 || !email.stdout.trim()) out.push('-c', 'user.email=workgraph@localhost');
   if (name.code !== 0 || !name.stdout.trim()) out.push('-c', 'user.name=workgraph');
   return out;
+}
+
+/** Is there a `.git` (directory, or a worktree's/submodule's file) in `dir` or one of its parents? */
+export function gitEntryAbove(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return true;
+    if (dirname(d) === d) return false;
+  }
 }

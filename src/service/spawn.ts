@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { latestEvaluation, readTaskEvaluations } from '../agency/evaluations.js';
 import { loadIdentity, type Identity } from '../agency/files.js';
+import { nextEpoch } from '../core/claims.js';
 import { planSpawnClaim, planSpawnRollback, spawnFailureBackoffMs } from '../core/plans/dispatch.js';
 import type { Task } from '../core/task.js';
 import { formatTimestamp } from '../core/time.js';
@@ -67,9 +68,14 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   // The agent is in the registry (starting) before its claim is in the graph: a reconciler —
   // another host's, with PostgreSQL — that sees the claim also sees the agent, never an
   // "unknown" claimant to reclaim from. A claim lost to another host removes the record again.
+  // The record is already complete for the launch: its output file, and the epoch the claim
+  // will have (the next after the task's, as the tick sees it; a claim that lands at another
+  // epoch — the task changed meanwhile — is recorded again before the launch).
+  const expectedEpoch = nextEpoch(task);
   const agentId = await ctx.registry.update((r: Registry) => {
     const id = `agent-${r.next_agent_id++}`;
-    r.agents[id] = { id, task_id: task.id, executor, ...(model ? { model } : {}), started_at: formatTimestamp(now), last_heartbeat: formatTimestamp(now), host: ctx.host, status: 'starting' };
+    const output_file = join(ctx.paths.agentsDir, id, 'output.log');
+    r.agents[id] = { id, task_id: task.id, claim_epoch: expectedEpoch, executor, ...(model ? { model } : {}), started_at: formatTimestamp(now), last_heartbeat: formatTimestamp(now), host: ctx.host, status: 'starting', output_file };
     return id;
   });
   const claim = await ctx.graph.claim(task.id, (g) => planSpawnClaim(g, task.id, agentId, executor, model, who), now);
@@ -111,11 +117,13 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
     if ('missing' in spec) return await fail(spec.missing);
     const timeoutMs = hardTimeoutMs(claimed, ctx.settings.dispatcher);
     writeFileSync(join(agentDir, 'metadata.json'), JSON.stringify({ agent_id: agentId, task_id: task.id, claim_epoch: epoch, executor, model: model ?? null, argv: spec.argv, started_at: startedAt, timeout_ms: timeoutMs }, null, 2) + '\n');
-    await persist(() =>
-      ctx.registry.update((r) => {
-        r.agents[agentId] = { ...base, last_heartbeat: startedAt, status: 'starting', output_file: outputFile };
-      }),
-    );
+    if (epoch !== expectedEpoch) {
+      await persist(() =>
+        ctx.registry.update((r) => {
+          r.agents[agentId] = { ...base, last_heartbeat: startedAt, status: 'starting', output_file: outputFile };
+        }),
+      );
+    }
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...spec.env,

@@ -6,10 +6,10 @@
  * the kill it could not do is finished by the next recovery command, the provenance it could not
  * append by the next write.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeRegistry } from '../helpers/files.js';
+import { readIf, writeRegistry } from '../helpers/files.js';
 import { project, type Project } from '../helpers/project.js';
 import { processRunning, waitFor } from '../helpers/proc.js';
 
@@ -101,7 +101,19 @@ describe('provenance that cannot be appended after the commit', () => {
     writeFileSync(log, kept);
     p.ok(['add', 'Task c', '--id', 'c']);
     expect(ops(p).map((o) => `${o.op} ${o.task_id}`)).toEqual(['add_task a', 'add_task b', 'add_task c']);
-    expect(existsSync(join(p.wgDir, 'log', 'operations.pending.json'))).toBe(false);
+    // Nothing staged any more (the stage file is kept, emptied, for the next write).
+    expect(readIf(join(p.wgDir, 'log', 'operations.pending.json')) ?? '').toBe('');
+  });
+
+  it('a stage torn by a crash mid-rewrite (before its commit) is nothing staged; the stage file is emptied after each append', () => {
+    p = project();
+    p.add('a');
+    const stage = join(p.wgDir, 'log', 'operations.pending.json');
+    expect(readIf(stage)).toBe(''); // kept, empty: the next stage rewrites it in place
+    writeFileSync(stage, '{"committed":"","text":"{\\"op\\":"ghost');
+    p.add('b');
+    expect(ops(p).map((o) => `${o.op} ${o.task_id}`)).toEqual(['add_task a', 'add_task b']);
+    expect(readIf(stage)).toBe('');
   });
 
   it('lines staged by a write that never committed are dropped', () => {
