@@ -26,8 +26,16 @@ export interface ActivitySample {
 export interface IdleState {
   /** The last time (ms, the caller's clock) any sign of life moved. */
   lastActivityMs: number;
-  last: ActivitySample;
+  /** The last sample; undefined for an agent seen but not yet sampled (see seedActivity). */
+  last: ActivitySample | undefined;
 }
+
+/**
+ * A new agent, seen at `nowMs` but not sampled: its start is its activity. The /proc scan for it
+ * waits for the next scheduled one (a scan on every spawn would cost each respawn ~10 ms); the
+ * first sample then counts as activity too, so a hang can only be called later, never sooner.
+ */
+export const seedActivity = (nowMs: number): IdleState => ({ lastActivityMs: nowMs, last: undefined });
 
 /**
  * The state after a sample taken at `nowMs`. `prev` undefined: the first look, which counts as
@@ -35,7 +43,7 @@ export interface IdleState {
  * the agent may well have printed in between.
  */
 export function observeActivity(prev: IdleState | undefined, sample: ActivitySample, nowMs: number): IdleState {
-  if (!prev) return { lastActivityMs: nowMs, last: sample };
+  if (!prev?.last) return { lastActivityMs: nowMs, last: sample };
   const moved = sample.output !== prev.last.output || sample.wgCall !== prev.last.wgCall || sample.cpuTicks !== prev.last.cpuTicks;
   return { lastActivityMs: moved ? nowMs : prev.lastActivityMs, last: sample };
 }
@@ -50,7 +58,7 @@ export function judgeIdle(state: IdleState, nowMs: number, idleTimeoutMs: number
   const idleMs = Math.max(0, nowMs - state.lastActivityMs);
   if (idleTimeoutMs <= 0) return { hung: false, idleMs };
   // Unreadable CPU (no /proc) cannot prove the group idle: never call that a hang.
-  if (state.last.cpuTicks === undefined) return { hung: false, idleMs };
+  if (state.last?.cpuTicks === undefined) return { hung: false, idleMs };
   if (idleMs >= idleTimeoutMs) return { hung: true, idleMs, reason: hungReason(idleTimeoutMs) };
   return { hung: false, idleMs, checkAtMs: state.lastActivityMs + idleTimeoutMs };
 }

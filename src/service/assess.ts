@@ -9,7 +9,7 @@
  * death (counted toward max_retries).
  */
 import { join } from 'node:path';
-import { judgeIdle, observeActivity, type IdleState } from '../core/idle.js';
+import { judgeIdle, observeActivity, seedActivity, type IdleState } from '../core/idle.js';
 import type { AgentLiveness } from '../core/liveness.js';
 import type { Kill } from '../core/plan.js';
 import { formatTimestamp, parseTimestamp } from '../core/time.js';
@@ -40,8 +40,9 @@ export const newIdleMemo = (): IdleMemo => ({ agents: new Map(), wakeAtMs: undef
 /**
  * A /proc scan costs a read per process on the machine, so the service does not scan on every
  * tick: at most once per 1/20 of idle_timeout (at least 1 s; at most a quarter of it) — 30 s at
- * the default 10m — unless an agent is new or an idle deadline has come. Activity is then seen
- * up to one interval late, which can only delay a kill, by at most 5 % of idle_timeout.
+ * the default 10m — unless an idle deadline has come (or none was made yet). A new agent is not
+ * a reason to scan: its start counts as activity until the next scan (seedActivity). Activity is
+ * then seen up to one interval late, which can only delay a kill, by at most 5 % of idle_timeout.
  */
 export const sampleIntervalMs = (idleTimeoutMs: number): number => Math.min(Math.max(1000, idleTimeoutMs / 20), idleTimeoutMs / 4);
 
@@ -67,7 +68,11 @@ function findHung(ctx: StepContext, memo: IdleMemo, candidates: AgentRecord[], n
     return hung;
   }
   const recent = memo.sampledAtMs !== undefined && nowMs - memo.sampledAtMs < sampleIntervalMs(timeoutMs);
-  if (recent && (memo.wakeAtMs ?? Infinity) > nowMs && watched.every((a) => memo.agents.has(a.id))) return hung;
+  if (recent && (memo.wakeAtMs ?? Infinity) > nowMs) {
+    // A new agent waits for the next scheduled scan: its start counts as its activity.
+    for (const a of watched) if (!memo.agents.has(a.id)) memo.agents.set(a.id, seedActivity(nowMs));
+    return hung;
+  }
   memo.sampledAtMs = nowMs;
   memo.wakeAtMs = undefined;
   const samples = sampleActivity(watched.map((a) => ({ id: a.id, pgid: a.pgid ?? a.pid!, outputFile: a.output_file, agentDir: join(ctx.paths.agentsDir, a.id) })));

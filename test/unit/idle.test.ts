@@ -4,7 +4,7 @@
  * restarts the count; 0 turns the rule off; unreadable CPU never proves a hang.
  */
 import { describe, expect, it } from 'vitest';
-import { formatSpan, hungReason, judgeIdle, observeActivity, type ActivitySample, type IdleState } from '../../src/core/idle.js';
+import { formatSpan, hungReason, judgeIdle, observeActivity, seedActivity, type ActivitySample, type IdleState } from '../../src/core/idle.js';
 import { sampleIntervalMs } from '../../src/service/assess.js';
 
 const MIN = 60_000;
@@ -66,6 +66,15 @@ describe('hang rule', () => {
     expect(st.lastActivityMs).toBe(T0 + 3 * MIN);
     expect(judgeIdle(st, T0 + 12 * MIN, 10 * MIN).hung).toBe(false);
     expect(judgeIdle(st, T0 + 13 * MIN, 10 * MIN).hung).toBe(true);
+  });
+
+  it('a seeded new agent (not sampled yet) is never hung, and its first sample counts as activity', () => {
+    const seeded = seedActivity(T0);
+    expect(judgeIdle(seeded, T0 + 60 * MIN, 10 * MIN)).toEqual({ hung: false, idleMs: 60 * MIN });
+    const st = observeActivity(seeded, quiet, T0 + 2 * MIN);
+    expect(st.lastActivityMs).toBe(T0 + 2 * MIN);
+    expect(judgeIdle(st, T0 + 12 * MIN - 1, 10 * MIN).hung).toBe(false);
+    expect(judgeIdle(st, T0 + 12 * MIN, 10 * MIN).hung).toBe(true);
   });
 
   it('samples at most every 1/20 of idle_timeout (at least 1 s, at most a quarter)', () => {
