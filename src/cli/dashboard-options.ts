@@ -36,6 +36,12 @@ export function parsePort(text: string): number {
  * (`--no-concurrent-recompilation`) or fewer GC threads saved nothing. `--liftoff-only`: the
  * layout engine's WebAssembly (Yoga, under ink) stays in its baseline tier (~2 MiB).
  *
+ * The young generation stays at the size it has when this runs (`--semi-space-growth-factor=1`:
+ * V8 reads it at each growth decision) instead of growing to the shebang's 2 × 4 MiB: a
+ * dashboard's per-frame garbage is short-lived, and the scavenges stay cheap. Measured
+ * interleaved: ~4 MiB less peak RSS for both dashboards, the same update and key medians.
+ * (`--max-semi-space-size` itself is read only at start-up, for every command.)
+ *
  * V8 reads these at each heap-sizing or tier-up decision, so setting them at run time works (Node
  * does not freeze V8 flags after start-up); the CLI's short commands never set them. Called
  * before the graph is loaded and before ink (and Yoga) load.
@@ -45,4 +51,5 @@ export function dashboardHeap(): void {
   setFlagsFromString('--gc-memory-reducer-start-delay-ms=1000');
   setFlagsFromString('--max-opt=2');
   setFlagsFromString('--liftoff-only');
+  setFlagsFromString('--semi-space-growth-factor=1');
 }
