@@ -7,22 +7,9 @@
 // moment the change exists), like bench/watch-latency.mjs. `wg` runs with its shebang's Node
 // flags, as it does when a user types `wg`.
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { WG, env, project, standalone, stats } from './lib.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** Polls until `fn` returns something; throws after `ms` (a bench never hangs). */
-async function until(what, fn, ms = 20_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}`);
-    await sleep(1);
-  }
-}
-const wgAsync = (args, cwd) => new Promise((res) => spawn(process.execPath, [WG, ...args], { cwd, env: env(), stdio: 'ignore' }).on('exit', res));
+import { WG, env, project, sleep, standalone, stats, timedChange, until } from './lib.mjs';
 
 /** The Node flags of wg's shebang (`#!/usr/bin/env -S node --max-semi-space-size=4`). */
 const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(WG, 'utf8').split('\n', 1)[0])?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
@@ -78,10 +65,8 @@ async function benchServe(n, samples) {
     const toPage = [];
     for (let k = 0; k < samples; k++) {
       const before = updates.length;
-      await wgAsync(['add', `Bench change ${k}`, '--id', `bench-change-${k}`], p.dir);
-      const mtime = statSync(p.graph).mtimeMs;
-      await until('the SSE update', () => updates.length > before);
-      toEvent.push(updates[before] - mtime);
+      const { mtime, ms } = await timedChange(['add', `Bench change ${k}`, '--id', `bench-change-${k}`], p.dir, p.graph, 'the SSE update', () => updates[before]);
+      toEvent.push(ms);
       const partial = await get(base + '/?partial=1', token);
       if (!partial.body.includes(`${n + k + 1} tasks`)) throw new Error('the refreshed page does not show the change');
       toPage.push(Date.now() - mtime);
@@ -122,10 +107,8 @@ async function benchTui(n, samples) {
     const toFrame = [];
     for (let k = 0; k < samples; k++) {
       const from = chunks.length;
-      await wgAsync(['add', `Bench change ${k}`, '--id', `bench-change-${k}`], p.dir);
-      const mtime = statSync(p.graph).mtimeMs;
-      const c = await until('the frame', () => seen(`${n + k + 1} tasks`, from));
-      toFrame.push(c.at - mtime);
+      const { ms } = await timedChange(['add', `Bench change ${k}`, '--id', `bench-change-${k}`], p.dir, p.graph, 'the frame', () => seen(`${n + k + 1} tasks`, from)?.at);
+      toFrame.push(ms);
       await sleep(50);
     }
     // Keys: j moves the selection down; each press → the frame that shows the new position.

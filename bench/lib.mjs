@@ -1,8 +1,8 @@
 // Shared helpers for the benchmarks: graph generation, timed runs of the built CLI, statistics.
 // Every scenario file exports `run()` returning rows for docs/benchmarks.md and can also be run
 // alone: `node bench/ready.mjs`.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,37 @@ export function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
   return { n: s.length, median: s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2, p95: q(0.95), min: s[0], max: s[s.length - 1] };
+}
+
+// ---- waiting for what a watcher shows ----------------------------------------------------------
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls (every ms) until `fn` returns something truthy and returns it; throws after `ms` (a bench never hangs). */
+export async function until(what, fn, ms = 20_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(1);
+  }
+}
+
+/** Runs `wg args` in `cwd` without blocking this event loop (a watcher's output is seen as it comes); resolves on exit. */
+export const wgAsync = (args, cwd) => new Promise((res) => spawn(process.execPath, [WG, ...args], { cwd, env: env(), stdio: 'ignore' }).on('exit', res));
+
+/**
+ * A change by another process, timed from the moment it exists: runs `wg args` (async), takes
+ * the mtime of `file` (the file that write changed), then waits until `arrival()` returns the
+ * wall-clock time (ms, Date.now()) at which the watcher showed it. Returns that mtime and
+ * `ms` = arrival − mtime.
+ */
+export async function timedChange(args, cwd, file, what, arrival) {
+  await wgAsync(args, cwd);
+  const mtime = statSync(file).mtimeMs;
+  const at = await until(what, arrival);
+  return { mtime, ms: at - mtime };
 }
 
 // ---- graph generation -------------------------------------------------------------------------

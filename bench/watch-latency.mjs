@@ -2,11 +2,9 @@
 // (a) a line appended to log/operations.jsonl by this process: t0 just before the write;
 // (b) a real `wg log` by another process: t0 = the operations log's mtime after the write.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { WG, env, project, standalone, stats, wg } from './lib.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { WG, env, project, sleep, standalone, stats, timedChange, until, wg } from './lib.mjs';
 
 export async function run({ samples = 30 } = {}) {
   const p = project(1_000);
@@ -29,14 +27,14 @@ export async function run({ samples = 30 } = {}) {
   child.stderr.on('data', (d) => (started ||= d.toString().includes('watching')));
   const rows = [];
   try {
-    while (!started) await sleep(10);
+    await until('the watch to start', () => started);
     await sleep(200);
     const direct = [];
     for (let k = 0; k < samples; k++) {
       const before = arrivals.length;
       const t0 = performance.now();
       appendFileSync(ops, JSON.stringify({ timestamp: new Date().toISOString(), op: 'log', task_id: `bench-${k}`, detail: { message: 'x' } }) + '\n');
-      while (arrivals.length === before) await sleep(1);
+      await until('the line', () => arrivals[before]);
       direct.push(arrivals[before].now - t0);
       await sleep(30);
     }
@@ -45,10 +43,7 @@ export async function run({ samples = 30 } = {}) {
     const tasks = JSON.parse(wg(['list', '--json'], { cwd: p.dir }).stdout);
     for (let k = 0; k < Math.min(10, samples); k++) {
       const before = arrivals.length;
-      // async: the bench's event loop must see the watcher's line when it comes, not after the writer exits
-      await new Promise((res) => spawn(process.execPath, [WG, 'log', tasks[k].id, `bench ${k}`], { cwd: p.dir, env: env(), stdio: 'ignore' }).on('exit', res));
-      while (arrivals.length === before) await sleep(1);
-      viaWg.push(arrivals[before].wall - statSync(ops).mtimeMs);
+      viaWg.push((await timedChange(['log', tasks[k].id, `bench ${k}`], p.dir, ops, 'the line', () => arrivals[before]?.wall)).ms);
     }
     rows.push({ scenario: 'watch-latency', name: '`wg watch`: `wg log` by another process → line (from the log’s mtime)', ...stats(viaWg) });
   } finally {

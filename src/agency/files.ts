@@ -85,36 +85,54 @@ export interface Added<T> {
   created: boolean;
 }
 
+const NOUN = { roles: 'role', tradeoffs: 'tradeoff', agents: 'agent' } as const;
+
+/**
+ * Every agency add: the ids are content hashes, so the same content is found, not duplicated; a
+ * name (when there is one) already used by other content is refused; otherwise the item is
+ * built and written.
+ */
+function addOnce<T extends { id: string; name?: string | null | undefined }>(paths: WgPaths, kind: Kind, id: string, name: string | undefined, build: () => T, hint: string): Added<T> {
+  const existing = readAll<T>(paths, kind);
+  const same = existing.find((x) => x.id === id);
+  if (same) return { item: same, created: false };
+  const clash = name === undefined ? undefined : existing.find((x) => x.name === name);
+  if (clash) throw new WgError('already_exists', `${NOUN[kind]} name '${name}' is already used by ${NOUN[kind]} ${shortId(clash.id)}`, { hint });
+  const item = build();
+  write(paths, kind, item);
+  return { item, created: true };
+}
+
 /** Builds a role from its content; refuses a name already used by a different role. */
 export function addRole(paths: WgPaths, input: RoleInput, now: string): Added<Role> {
-  const existing = readRoles(paths);
   const id = roleId(input);
-  const same = existing.find((r) => r.id === id);
-  if (same) return { item: same, created: false };
-  const clash = existing.find((r) => r.name === input.name);
-  if (clash) throw new WgError('already_exists', `role name '${input.name}' is already used by role ${shortId(clash.id)}`, { hint: 'choose another name (an identical role would be found, not duplicated)' });
-  const role: Role = { id, name: input.name, description: input.description.trim(), ...(input.skills?.length ? { skills: input.skills } : {}), ...(input.outcome ? { outcome: input.outcome.trim() } : {}), created_at: now };
-  write(paths, 'roles', role);
-  return { item: role, created: true };
+  return addOnce<Role>(
+    paths,
+    'roles',
+    id,
+    input.name,
+    () => ({ id, name: input.name, description: input.description.trim(), ...(input.skills?.length ? { skills: input.skills } : {}), ...(input.outcome ? { outcome: input.outcome.trim() } : {}), created_at: now }),
+    'choose another name (an identical role would be found, not duplicated)',
+  );
 }
 
 export function addTradeoff(paths: WgPaths, input: TradeoffInput, now: string): Added<Tradeoff> {
-  const existing = readTradeoffs(paths);
   const id = tradeoffId(input);
-  const same = existing.find((t) => t.id === id);
-  if (same) return { item: same, created: false };
-  const clash = existing.find((t) => t.name === input.name);
-  if (clash) throw new WgError('already_exists', `tradeoff name '${input.name}' is already used by tradeoff ${shortId(clash.id)}`, { hint: 'choose another name (an identical tradeoff would be found, not duplicated)' });
-  const t: Tradeoff = {
+  return addOnce<Tradeoff>(
+    paths,
+    'tradeoffs',
     id,
-    name: input.name,
-    description: input.description.trim(),
-    ...(input.acceptable?.length ? { acceptable: input.acceptable } : {}),
-    ...(input.unacceptable?.length ? { unacceptable: input.unacceptable } : {}),
-    created_at: now,
-  };
-  write(paths, 'tradeoffs', t);
-  return { item: t, created: true };
+    input.name,
+    () => ({
+      id,
+      name: input.name,
+      description: input.description.trim(),
+      ...(input.acceptable?.length ? { acceptable: input.acceptable } : {}),
+      ...(input.unacceptable?.length ? { unacceptable: input.unacceptable } : {}),
+      created_at: now,
+    }),
+    'choose another name (an identical tradeoff would be found, not duplicated)',
+  );
 }
 
 /**
@@ -122,17 +140,8 @@ export function addTradeoff(paths: WgPaths, input: TradeoffInput, now: string): 
  * rate, capacity, trust_level, contact, executor, model, provider), kept on the identity file.
  */
 export function addAgent(paths: WgPaths, role: Role, tradeoff: Tradeoff, name: string | undefined, now: string, attributes: Record<string, unknown> = {}): Added<AgencyAgent> {
-  const existing = readAgents(paths);
   const id = agentIdentity(role.id, tradeoff.id);
-  const same = existing.find((a) => a.id === id);
-  if (same) return { item: same, created: false };
-  if (name) {
-    const clash = existing.find((a) => a.name === name);
-    if (clash) throw new WgError('already_exists', `agent name '${name}' is already used by agent ${shortId(clash.id)}`, { hint: 'choose another --name' });
-  }
-  const a: AgencyAgent = { id, ...(name ? { name } : {}), role_id: role.id, tradeoff_id: tradeoff.id, ...attributes, created_at: now };
-  write(paths, 'agents', a);
-  return { item: a, created: true };
+  return addOnce<AgencyAgent>(paths, 'agents', id, name || undefined, () => ({ id, ...(name ? { name } : {}), role_id: role.id, tradeoff_id: tradeoff.id, ...attributes, created_at: now }), 'choose another --name');
 }
 
 /** An agent identity with its role and tradeoff (either may be missing on disk). */

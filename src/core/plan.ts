@@ -87,3 +87,14 @@ export function checkFence(task: Task, who: Actor): void {
     hint: 'stop working on this task: another agent or a human owns it now',
   });
 }
+
+/**
+ * An agent's write that touches no task of its own (a heartbeat, a message): its own claim
+ * (WG_TASK_ID at its epoch) must still hold. Nothing to check for a human, an agent with no
+ * task, or a task that is gone.
+ */
+export function checkOwnFence(graph: Pick<Graph, 'get'>, who: Actor): void {
+  if (!who.agentId || !who.fenceTaskId) return;
+  const own = graph.get(who.fenceTaskId);
+  if (own) checkFence(own, who);
+}

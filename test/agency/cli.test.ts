@@ -84,6 +84,8 @@ describe('roles, tradeoffs, agent identities', () => {
     refused(['role', 'add', 'nodesc'], 2, /description/);
     const t = ok(['tradeoff', 'add', 'quick', '-d', 'Speed first', '--acceptable', 'rough edges', '--unacceptable', 'data loss', '--json']).json<{ tradeoff: { id: string; acceptable: string[] } }>();
     expect(t.tradeoff.acceptable).toEqual(['rough edges']);
+    expect(ok(['tradeoff', 'add', 'quick', '-d', 'Speed first', '--acceptable', 'rough edges', '--unacceptable', 'data loss']).stdout).toContain('already exists');
+    refused(['tradeoff', 'add', 'quick', '-d', 'Something else'], 1, /tradeoff name 'quick' is already used by tradeoff [0-9a-f]{8}/);
     refused(['role', 'show', 'nope'], 1, /unknown role 'nope'/);
     refused(['tradeoff', 'show', 'ffffffffff'], 1, /unknown tradeoff 'ffffffffff'/);
   });
@@ -98,6 +100,9 @@ describe('roles, tradeoffs, agent identities', () => {
     refused(['agent', 'create', '--role', 'nope', '--tradeoff', 'careful'], 1, /unknown role 'nope'/);
     refused(['agent', 'create', '--role', 'programmer', '--tradeoff', 'nope'], 1, /unknown tradeoff 'nope'/);
     refused(['agent', 'create', '--role', 'programmer'], 2, /tradeoff/);
+    // A name labels one identity: another identity may not take it.
+    ok(['agent', 'create', 'ada', '--role', 'reviewer', '--tradeoff', 'careful']);
+    refused(['agent', 'create', 'ada', '--role', 'architect', '--tradeoff', 'fast'], 1, /agent name 'ada' is already used by agent [0-9a-f]{8}/);
   });
 
   it('an ambiguous prefix is refused with exit 2, naming the candidates', () => {

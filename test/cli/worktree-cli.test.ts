@@ -5,14 +5,11 @@
  * `wg approve`; `wg worktree list|archive|gc`. Worktrees are made with the module the service
  * uses (src/git/worktree.ts) in a real repository.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgentWorktree } from '../../src/git/worktree.js';
-import { pathsFor } from '../../src/store/paths.js';
-import { WorktreeRecords, type WorktreeRecord } from '../../src/store/worktrees.js';
-import { project, type Project } from '../helpers/project.js';
+import { agentsAtWork, git, gitProject } from '../helpers/git.js';
+import type { Project } from '../helpers/project.js';
 
 let p: Project | undefined;
 afterEach(() => {
@@ -20,32 +17,15 @@ afterEach(() => {
   p = undefined;
 });
 
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
-
-function gitProject(): Project {
-  const q = project();
-  git(q.dir, 'init', '-q', '-b', 'main');
-  writeFileSync(join(q.dir, '.gitignore'), '.wg/\n');
-  writeFileSync(join(q.dir, 'shared.txt'), 'a\nb\nc\n');
-  git(q.dir, 'add', '.');
-  git(q.dir, 'commit', '-qm', 'init');
-  return q;
-}
-
-async function worktreeFor(q: Project, agent: string, task: string, epoch = 1): Promise<{ rec: WorktreeRecord; env: Record<string, string> }> {
-  const rec = await createAgentWorktree({ root: q.dir, records: new WorktreeRecords(pathsFor(q.wgDir)), agent, task, now: new Date() });
-  return { rec, env: { WG_AGENT_ID: agent, WG_TASK_ID: task, WG_CLAIM_EPOCH: String(epoch), WG_DIR: q.wgDir } };
-}
+const FILES = { 'shared.txt': 'a\nb\nc\n' };
 
 describe('worktrees and wg done / approve', () => {
   it("an agent's wg done lands its branch (fast-forward, then a merge commit for the second agent)", async () => {
-    p = gitProject();
-    p.seed([
-      { id: 'top', title: 'top', status: 'in-progress', assigned: 'agent-1', claim_epoch: 1 },
-      { id: 'bottom', title: 'bottom', status: 'in-progress', assigned: 'agent-2', claim_epoch: 1 },
+    p = gitProject(FILES);
+    const [one, two] = await agentsAtWork(p, [
+      { agent: 'agent-1', task: 'top' },
+      { agent: 'agent-2', task: 'bottom' },
     ]);
-    const one = await worktreeFor(p, 'agent-1', 'top');
-    const two = await worktreeFor(p, 'agent-2', 'bottom');
     writeFileSync(join(one.rec.path, 'shared.txt'), 'A\nb\nc\n');
     writeFileSync(join(two.rec.path, 'shared.txt'), 'a\nb\nC\n');
     p.ok(['done', 'top'], one.env);
@@ -64,13 +44,11 @@ describe('worktrees and wg done / approve', () => {
   });
 
   it('a conflict refuses the done with the way out; --ignore-unmerged-worktree finishes and leaves the branch for review', async () => {
-    p = gitProject();
-    p.seed([
-      { id: 'x', title: 'x', status: 'in-progress', assigned: 'agent-1', claim_epoch: 1 },
-      { id: 'y', title: 'y', status: 'in-progress', assigned: 'agent-2', claim_epoch: 1 },
+    p = gitProject(FILES);
+    const [one, two] = await agentsAtWork(p, [
+      { agent: 'agent-1', task: 'x' },
+      { agent: 'agent-2', task: 'y' },
     ]);
-    const one = await worktreeFor(p, 'agent-1', 'x');
-    const two = await worktreeFor(p, 'agent-2', 'y');
     writeFileSync(join(one.rec.path, 'shared.txt'), 'ONE\n');
     writeFileSync(join(two.rec.path, 'shared.txt'), 'TWO\n');
     p.ok(['done', 'x'], one.env);
@@ -99,9 +77,8 @@ describe('worktrees and wg done / approve', () => {
   });
 
   it('a validated task: done commits and holds the branch; approve lands it and cleans up', async () => {
-    p = gitProject();
-    p.seed([{ id: 'v', title: 'v', status: 'in-progress', assigned: 'agent-1', claim_epoch: 1, validation: 'external' }]);
-    const w = await worktreeFor(p, 'agent-1', 'v');
+    p = gitProject(FILES);
+    const [w] = await agentsAtWork(p, [{ agent: 'agent-1', task: 'v', seed: { validation: 'external' } }]);
     writeFileSync(join(w.rec.path, 'feature.txt'), 'feature\n');
     p.ok(['done', 'v'], w.env);
     expect(p.task('v').status).toBe('pending-validation');
@@ -116,9 +93,8 @@ describe('worktrees and wg done / approve', () => {
   });
 
   it('wg worktree list and archive; archive refuses a running agent', async () => {
-    p = gitProject();
-    p.seed([{ id: 't', title: 't', status: 'in-progress', assigned: 'agent-1', claim_epoch: 1 }]);
-    const w = await worktreeFor(p, 'agent-1', 't');
+    p = gitProject(FILES);
+    const [w] = await agentsAtWork(p, [{ agent: 'agent-1', task: 't' }]);
     writeFileSync(join(w.rec.path, 'wip.txt'), 'half\n');
     const list = p.ok(['worktree', 'list', '--json']).json<Array<{ agent: string; branch: string; dirty: number; state: string }>>();
     expect(list).toEqual([expect.objectContaining({ agent: 'agent-1', branch: 'wg/agent-1/t', dirty: 1, state: 'active' })]);

@@ -4,60 +4,44 @@
  * commit (computed without touching a checkout), conflicts and refusals that change nothing,
  * cleanup that never deletes an unmerged branch, and retry-in-place from an earlier branch.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupLanded, finishWorktree, openWorkOf } from '../../src/git/land.js';
-import { branchName, commitWork, createAgentWorktree, deleteBranchIfLanded, dirtyFiles, landBranch, removeWorktreeDir, worktreeFacts } from '../../src/git/worktree.js';
-import { pathsFor } from '../../src/store/paths.js';
-import { WorktreeRecords } from '../../src/store/worktrees.js';
+import { cleanupLanded, mergeLockPath, openWorkOf } from '../../src/git/land.js';
+import { branchName, commitWork, deleteBranchIfLanded, dirtyFiles, landBranch, removeWorktreeDir, worktreeFacts } from '../../src/git/worktree.js';
+import { git as sh, gitRepo } from '../helpers/git.js';
 
 const NOW = new Date('2026-03-20T12:00:00Z');
-const dirs: string[] = [];
+const cleanups: Array<() => void> = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const c of cleanups.splice(0)) c();
 });
-
-function sh(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
-}
 
 /** A repository with one commit on `main` and a .wg/ directory (git-ignored, as a project would). */
 function repo() {
-  const root = mkdtempSync(join(tmpdir(), 'wg-git-'));
-  dirs.push(root);
-  sh(root, 'init', '-q', '-b', 'main');
-  writeFileSync(join(root, 'shared.txt'), 'line 1\nline 2\nline 3\n');
-  writeFileSync(join(root, '.gitignore'), '.wg/\n');
-  sh(root, 'add', '.');
-  sh(root, 'commit', '-qm', 'init');
-  mkdirSync(join(root, '.wg'));
-  const paths = pathsFor(join(root, '.wg'));
-  const records = new WorktreeRecords(paths);
-  const lock = join(root, '.wg', 'worktrees', '.merge.lock');
-  return { root, paths, records, lock, read: (f: string) => readFileSync(join(root, f), 'utf8') };
+  const r = gitRepo({ 'shared.txt': 'line 1\nline 2\nline 3\n' }, () => NOW);
+  cleanups.push(r.cleanup);
+  return { ...r, lock: mergeLockPath(r.paths), read: (f: string) => readFileSync(join(r.root, f), 'utf8') };
 }
 
 describe('worktrees on real git repositories', () => {
   it('creates .wg-worktrees/<agent> on wg/<agent>/<task>, recorded, excluded from the checkout', async () => {
     const r = repo();
-    const rec = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-1', task: 'build', now: NOW });
+    const rec = await r.create('agent-1', 'build');
     expect(rec).toMatchObject({ agent: 'agent-1', task: 'build', branch: 'wg/agent-1/build', base: 'main', state: 'active', path: join(r.root, '.wg-worktrees', 'agent-1') });
     expect(readFileSync(join(rec.path, 'shared.txt'), 'utf8')).toContain('line 1');
     expect(sh(rec.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('wg/agent-1/build');
     expect(sh(r.root, 'status', '--porcelain')).toBe(''); // .wg-worktrees/ is in .git/info/exclude
     expect(r.records.get('agent-1')).toEqual(rec);
     expect(branchName('agent-2', '.evaluate-x')).toBe('wg/agent-2/_evaluate-x');
-    await expect(createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-1', task: 'build', now: NOW })).rejects.toThrow(/already exists/);
+    await expect(r.create('agent-1', 'build')).rejects.toThrow(/already exists/);
   });
 
   it('lands by fast-forward when main has not moved; the archive commit keeps uncommitted work', async () => {
     const r = repo();
-    const rec = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-1', task: 'a', now: NOW });
+    const rec = await r.create('agent-1', 'a');
     writeFileSync(join(rec.path, 'new.txt'), 'made by the agent\n');
-    const f = await finishWorktree(r.root, r.paths, r.records, rec, 'land', NOW);
+    const f = await r.finish(rec);
     expect(f.committed).toMatch(/^[0-9a-f]{40}$/);
     expect(f.outcome).toMatchObject({ kind: 'merged', how: 'fast-forward', base: 'main' });
     expect(f.landed).toBe(true);
@@ -72,12 +56,12 @@ describe('worktrees on real git repositories', () => {
 
   it('two agents edit different parts of the same file: both land (the second by a merge commit)', async () => {
     const r = repo();
-    const one = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-1', task: 'top', now: NOW });
-    const two = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-2', task: 'bottom', now: NOW });
+    const one = await r.create('agent-1', 'top');
+    const two = await r.create('agent-2', 'bottom');
     writeFileSync(join(one.path, 'shared.txt'), 'line 1 (top)\nline 2\nline 3\n');
     writeFileSync(join(two.path, 'shared.txt'), 'line 1\nline 2\nline 3 (bottom)\n');
-    const f1 = await finishWorktree(r.root, r.paths, r.records, one, 'land', NOW);
-    const f2 = await finishWorktree(r.root, r.paths, r.records, two, 'land', NOW);
+    const f1 = await r.finish(one);
+    const f2 = await r.finish(two);
     expect(f1.outcome).toMatchObject({ kind: 'merged', how: 'fast-forward' });
     expect(f2.outcome).toMatchObject({ kind: 'merged', how: 'merge-commit' });
     expect(r.read('shared.txt')).toBe('line 1 (top)\nline 2\nline 3 (bottom)\n');
@@ -87,13 +71,13 @@ describe('worktrees on real git repositories', () => {
 
   it('a conflict changes nothing: main and the checkout stay, the branch waits for review, cleanup refuses', async () => {
     const r = repo();
-    const one = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-1', task: 'x', now: NOW });
-    const two = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-2', task: 'y', now: NOW });
+    const one = await r.create('agent-1', 'x');
+    const two = await r.create('agent-2', 'y');
     writeFileSync(join(one.path, 'shared.txt'), 'ONE\n');
     writeFileSync(join(two.path, 'shared.txt'), 'TWO\n');
-    await finishWorktree(r.root, r.paths, r.records, one, 'land', NOW);
+    await r.finish(one);
     const mainBefore = sh(r.root, 'rev-parse', 'main');
-    const f = await finishWorktree(r.root, r.paths, r.records, two, 'land', NOW);
+    const f = await r.finish(two);
     expect(f.outcome).toEqual({ kind: 'conflict', files: ['shared.txt'], base: 'main' });
     expect(f.landed).toBe(false);
     expect(f.notes.at(-1)).toBe('Branch wg/agent-2/y NOT merged: conflict with main in shared.txt — left for review');
@@ -106,16 +90,16 @@ describe('worktrees on real git repositories', () => {
     expect(sh(r.root, 'branch', '--list', 'wg/agent-2/y')).toContain('wg/agent-2/y');
     // Resolved on the branch (main merged in), it lands.
     sh(two.path, 'merge', '-q', 'main', '-X', 'theirs', '-m', 'resolve');
-    const again = await finishWorktree(r.root, r.paths, r.records, r.records.get('agent-2')!, 'land', NOW);
+    const again = await r.finish(r.records.get('agent-2')!);
     expect(again.outcome).toMatchObject({ kind: 'merged', how: 'fast-forward' });
   });
 
   it('never overwrites the user’s uncommitted changes in the checkout: the landing is refused instead', async () => {
     const r = repo();
-    const rec = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-1', task: 'x', now: NOW });
+    const rec = await r.create('agent-1', 'x');
     writeFileSync(join(rec.path, 'shared.txt'), 'agent\n');
     writeFileSync(join(r.root, 'shared.txt'), 'my local edit\n');
-    const f = await finishWorktree(r.root, r.paths, r.records, rec, 'land', NOW);
+    const f = await r.finish(rec);
     expect(f.outcome?.kind).toBe('blocked');
     expect(f.notes.at(-1)).toMatch(/uncommitted changes in .* touch shared.txt/);
     expect(r.read('shared.txt')).toBe('my local edit\n');
@@ -124,10 +108,10 @@ describe('worktrees on real git repositories', () => {
 
   it('lands on a base branch that is not checked out with a compare-and-swap update', async () => {
     const r = repo();
-    const rec = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-1', task: 'x', now: NOW });
+    const rec = await r.create('agent-1', 'x');
     sh(r.root, 'checkout', '-q', '-b', 'other');
     writeFileSync(join(rec.path, 'f.txt'), 'x\n');
-    const f = await finishWorktree(r.root, r.paths, r.records, rec, 'land', NOW);
+    const f = await r.finish(rec);
     expect(f.outcome).toMatchObject({ kind: 'merged', how: 'fast-forward', base: 'main' });
     expect(sh(r.root, 'show', 'main:f.txt')).toBe('x');
     expect(existsSync(join(r.root, 'f.txt'))).toBe(false); // the checkout (on `other`) was not touched
@@ -135,27 +119,27 @@ describe('worktrees on real git repositories', () => {
 
   it('hold (awaiting approval) commits but does not merge; nothing new → "nothing"', async () => {
     const r = repo();
-    const rec = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-1', task: 'x', now: NOW });
+    const rec = await r.create('agent-1', 'x');
     writeFileSync(join(rec.path, 'f.txt'), 'x\n');
-    const held = await finishWorktree(r.root, r.paths, r.records, rec, 'hold', NOW);
+    const held = await r.finish(rec, 'hold');
     expect(held.record.state).toBe('pending-approval');
     expect(await dirtyFiles(rec.path)).toEqual([]);
     expect(existsSync(join(r.root, 'f.txt'))).toBe(false);
     expect(openWorkOf(r.records, 'x')?.agent).toBe('agent-1');
-    const empty = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-2', task: 'y', now: NOW });
+    const empty = await r.create('agent-2', 'y');
     expect((await landBranch(r.root, r.lock, empty, 'm')).kind).toBe('nothing');
   });
 
   it('retry in place: the next attempt starts from the earlier branch; removing a worktree keeps its work on the branch', async () => {
     const r = repo();
-    const first = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-1', task: 't', now: NOW });
+    const first = await r.create('agent-1', 't');
     writeFileSync(join(first.path, 'progress.txt'), 'step 1 done\n');
     await commitWork(first.path, 'wg archive');
     await removeWorktreeDir(r.root, first);
     expect(existsSync(first.path)).toBe(false);
     const facts = await worktreeFacts(r.root, first);
     expect(facts).toMatchObject({ exists: false, branchExists: true, ahead: 1, landed: false });
-    const second = await createAgentWorktree({ root: r.root, records: r.records, agent: 'agent-2', task: 't', now: NOW, continueFrom: first });
+    const second = await r.create('agent-2', 't', { continueFrom: first });
     expect(second.continues).toBe('wg/agent-1/t');
     expect(readFileSync(join(second.path, 'progress.txt'), 'utf8')).toBe('step 1 done\n');
     // A worktree with uncommitted work is never removed.

@@ -98,6 +98,16 @@ function build(dir: string, opts: ProjectOptions) {
     add(id: string, extra: string[] = []): void {
       self.ok(['add', `Task ${id}`, '--id', id, ...extra]);
     },
+    /**
+     * A task taken through the CLI to its end: `wg add TITLE --id ID [add…]`, `wg claim ID`, then
+     * `wg done ID` — or `wg fail ID --reason R` with `fail`. With `as`, that user claims it
+     * (`--actor`) and finishes it (WG_USER).
+     */
+    addFinished(id: string, title: string, opts: { add?: string[]; fail?: string; as?: string } = {}): void {
+      self.ok(['add', title, '--id', id, ...(opts.add ?? [])]);
+      self.ok(['claim', id, ...(opts.as ? ['--actor', opts.as] : [])]);
+      self.ok(opts.fail !== undefined ? ['fail', id, '--reason', opts.fail] : ['done', id], opts.as ? { WG_USER: opts.as } : undefined);
+    },
     /** A file in the scratch dir. */
     w(name: string): string {
       mkdirSync(work, { recursive: true });

@@ -19,6 +19,8 @@ export interface Pty {
   keys(s: string): void;
   /** Waits until the current frame matches. */
   waitScreen(what: string | RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends keys, then waits for the frame that shows `what`; returns that frame. */
+  press(keys: string, what: string | RegExp): Promise<string>;
   exited: Promise<number | null>;
   stop(): Promise<void>;
 }
@@ -59,6 +61,10 @@ export function spawnPty(cwd: string, command: string, opts: { rows?: number; co
     async waitScreen(what, timeoutMs = 30_000) {
       const ok = (s: string): boolean => (typeof what === 'string' ? s.includes(what) : what.test(s));
       return waitFor(`the terminal to show ${String(what)}`, () => (ok(self.screen()) ? self.screen() : undefined), timeoutMs, 20, () => `screen:\n${self.screen()}\nraw tail: ${JSON.stringify(out.slice(-400))}`);
+    },
+    press(keys, what) {
+      self.keys(keys);
+      return self.waitScreen(what);
     },
     exited,
     async stop() {

@@ -9,12 +9,12 @@
  * next pass, dispatched at once, continues its branch (the uncommitted work was committed by
  * `wg incomplete`), reads the checkpoint and the reason in its prompt, and lands the whole.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliPath, codexConfigToml, IS_ROOT } from '../helpers/agent-cli.js';
+import { git, gitInit } from '../helpers/git.js';
 import { startAnthropicMock, type AnthropicMock } from '../helpers/mock-anthropic.js';
 import { startOpenAiMock, type OpenAiMock } from '../helpers/mock-openai.js';
 import { serviceProject, type ServiceProject } from '../helpers/project.js';
@@ -30,8 +30,6 @@ afterEach(async () => {
   p = mock = home = undefined;
 });
 
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
-
 /** The user message of a main-loop request (the prompt). */
 const promptOf = (body: unknown): string => JSON.stringify((body as { messages?: unknown[] }).messages?.[0] ?? '');
 
@@ -45,11 +43,7 @@ describe('real claude in the work loop, run by the service', () => {
       { text: 'Finished this turn.' },
     ]);
     p = serviceProject({ dispatcher: { executor: 'claude', kill_grace: '5s' } });
-    git(p.dir, 'init', '-q', '-b', 'main');
-    writeFileSync(join(p.dir, '.gitignore'), '.wg/\nwork/\nfakebin/\n');
-    writeFileSync(join(p.dir, 'README.md'), 'app\n');
-    git(p.dir, 'add', '.');
-    git(p.dir, 'commit', '-qm', 'init');
+    gitInit(p.dir, { 'README.md': 'app\n' });
     symlinkSync(cliPath('claude'), join(p.binDir, 'claude'));
     home = mkdtempSync(join(tmpdir(), 'wg-claude-home-'));
     mkdirSync(join(home, 'tmp'));
@@ -101,10 +95,7 @@ describe('real codex in the work loop, run by the service', () => {
     ]);
     mock = codexMock;
     p = serviceProject({ dispatcher: { executor: 'codex', kill_grace: '20s' } });
-    git(p.dir, 'init', '-q', '-b', 'main');
-    writeFileSync(join(p.dir, '.gitignore'), '.wg/\nwork/\nfakebin/\n');
-    git(p.dir, 'add', '.');
-    git(p.dir, 'commit', '-qm', 'init');
+    gitInit(p.dir);
     symlinkSync(cliPath('codex'), join(p.binDir, 'codex'));
     home = mkdtempSync(join(tmpdir(), 'wg-codex-home-'));
     const codexHome = join(home, '.codex');

@@ -10,14 +10,13 @@
  *     lands the branch before the exit is applied, then the worktree is removed.
  * Agents are real shell processes calling the built `wg`; git is real.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { git, gitInit } from '../helpers/git.js';
 import { oneTick, serviceHarness, story as storyOf, type InProcessService } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/proc.js';
 
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
 const WORK_LOOP = new Set(['agent:spawned', 'agent:exited', 'agent:killed', 'wait:resumed', 'message:delivered', 'worktree:created', 'worktree:finished', 'worktree:cleaned', 'worktree:error']);
 
@@ -113,10 +112,7 @@ wg done "$WG_TASK_ID"
 
   it('in a git project: worktree before the spawn; a clean exit verifies and lands its branch, then the worktree goes', async () => {
     const p = svc.project();
-    git(p.dir, 'init', '-q', '-b', 'main');
-    writeFileSync(join(p.dir, '.gitignore'), '.wg/\nwork/\nfakebin/\n');
-    git(p.dir, 'add', '.');
-    git(p.dir, 'commit', '-qm', 'init');
+    gitInit(p.dir);
     const agent = p.script(p.w('write.sh'), `echo done > result.txt\ngit add result.txt && git -c user.name=a -c user.email=a@a commit -qm "write result"\n`);
     const s = await svc.start(p);
     await p.wg(['add', 'Write', '--id', 'write', '--exec', `bash ${agent}`, '--verify', 'test -f result.txt']);
@@ -137,10 +133,7 @@ wg done "$WG_TASK_ID"
 
   it('in a git project: an agent’s uncommitted work survives wg incomplete — the next attempt, dispatched at once, continues from it', async () => {
     const p = svc.project({ dispatcher: { kill_grace: '20s' } });
-    git(p.dir, 'init', '-q', '-b', 'main');
-    writeFileSync(join(p.dir, '.gitignore'), '.wg/\nwork/\nfakebin/\n');
-    git(p.dir, 'add', '.');
-    git(p.dir, 'commit', '-qm', 'init');
+    gitInit(p.dir);
     const agent = p.script(
       p.w('two-pass.sh'),
       `if [ "$WG_AGENT_ID" = agent-1 ]; then

@@ -6,10 +6,10 @@
  * conflict is reported); a verify command gates done; reject → the next attempt sees the
  * reason → approve lands the branch; publish releases a draft.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { git, gitInit } from '../helpers/git.js';
 import { serviceProject, type ServiceProject } from '../helpers/project.js';
 import { waitFor } from '../helpers/proc.js';
 
@@ -19,16 +19,6 @@ afterEach(() => {
   p = undefined;
 });
 
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
-
-/** The project directory as a git repository (one commit; .wg/ and the scratch dir ignored). */
-function gitInit(q: ServiceProject, files: Record<string, string>): void {
-  git(q.dir, 'init', '-q', '-b', 'main');
-  writeFileSync(join(q.dir, '.gitignore'), '.wg/\nwork/\nfakebin/\n');
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(q.dir, name), text);
-  git(q.dir, 'add', '.');
-  git(q.dir, 'commit', '-qm', 'init');
-}
 
 const prompt = (q: ServiceProject, agent: string): string => readFileSync(join(q.wgDir, 'agents', agent, 'prompt.txt'), 'utf8');
 
@@ -111,7 +101,7 @@ sleep 300
 
   it('two agents edit the same file in separate worktrees: both merges land', async () => {
     p = serviceProject({ dispatcher: { max_agents: 2 } });
-    gitInit(p, { 'shared.txt': 'header\n\nmiddle\n\nfooter\n' });
+    gitInit(p.dir, { 'shared.txt': 'header\n\nmiddle\n\nfooter\n' });
     const edit = (from: string, to: string): string =>
       p!.script(
         p!.w(`edit-${to}.sh`),
@@ -141,7 +131,7 @@ git add shared.txt && git -c user.name=a -c user.email=a@a commit -qm "$WG_TASK_
 
   it('two agents rewrite the same line: the second merge conflicts, which the log, wg show and wg status report; the branch is kept', async () => {
     p = serviceProject({ dispatcher: { max_agents: 2 } });
-    gitInit(p, { 'shared.txt': 'v1\n' });
+    gitInit(p.dir, { 'shared.txt': 'v1\n' });
     const rewrite = p.script(
       p.w('rewrite.sh'),
       `touch "${p.w('started')}-$WG_TASK_ID"
@@ -182,7 +172,7 @@ echo "written by $WG_TASK_ID" > shared.txt
 
   it('validation: the work waits for a human; a rejection reaches the next attempt’s prompt; approve lands the branch; publish releases a draft', async () => {
     p = serviceProject();
-    gitInit(p, { 'README.md': 'project\n' });
+    gitInit(p.dir, { 'README.md': 'project\n' });
     const attempt = p.script(
       p.w('write.sh'),
       `n=$(ls "${p.w('')}" | grep -c '^attempt-' || true)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, WgError } from '../../src/core/errors.js';
 import type { Graph } from '../../src/core/graph.js';
-import { checkFence, type Actor } from '../../src/core/plan.js';
+import { checkFence, checkOwnFence, type Actor } from '../../src/core/plan.js';
 import { planArtifact, planLog } from '../../src/core/plans/annotate.js';
 import { planClaim, planUnclaim } from '../../src/core/plans/claim.js';
 import { planDone, planFail } from '../../src/core/plans/finish.js';
@@ -90,6 +90,20 @@ describe('checkFence', () => {
   it('the error carries a hint', () => {
     const err = wgError(() => checkFence(held('x', 'agent-2', 1), agent('agent-1', 'x', 1)), 'claim_lost', 3);
     expect(err.hint).toBeTruthy();
+  });
+});
+
+describe('checkOwnFence (a heartbeat, a message: writes that touch no task of the agent\'s own)', () => {
+  it("passes while the agent's own claim holds; claim lost (exit 3) once it is gone or moved on", () => {
+    expect(() => checkOwnFence(graph(held('x', 'agent-1', 2)), agent('agent-1', 'x', 2))).not.toThrow();
+    expect(wgError(() => checkOwnFence(graph(held('x', 'agent-2', 3)), agent('agent-1', 'x', 2)), 'claim_lost', 3).message).toBe("claim lost: task 'x' is now held by agent-2 (epoch 3)");
+    expect(wgError(() => checkOwnFence(graph(held('x', 'agent-1', 3)), agent('agent-1', 'x', 2)), 'claim_lost', 3).message).toBe("claim lost: task 'x' is now held by agent-1 (epoch 3)");
+  });
+  it('checks nothing for a human, an agent with no task, or a task that is gone', () => {
+    const g = graph(held('x', 'agent-2', 3));
+    expect(() => checkOwnFence(g, who())).not.toThrow();
+    expect(() => checkOwnFence(g, { now: new Date(0), actor: 'agent-1', agentId: 'agent-1' })).not.toThrow();
+    expect(() => checkOwnFence(g, agent('agent-1', 'archived-away', 2))).not.toThrow();
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { usageError, WgError } from '../../core/errors.js';
-import { checkFence } from '../../core/plan.js';
+import { checkOwnFence } from '../../core/plan.js';
 import { isAgentActor } from '../../core/task.js';
 import { formatTimestamp, parseTimestamp } from '../../core/time.js';
 import { updateRegistry } from '../../store/registry.js';
@@ -18,10 +18,7 @@ export function register(program: Command): void {
       if (!agentId) throw usageError('missing agent id', 'wg heartbeat agent-N (or run it inside an agent, where $WG_AGENT_ID is set)');
       if (!isAgentActor(agentId)) throw usageError(`invalid agent id '${agentId}'`, 'agent ids look like agent-7');
       // Fencing: an agent whose claim was taken away must stop, not keep renewing a lease.
-      if (who.agentId && who.fenceTaskId) {
-        const task = (await ctx.graph({ rows: true, whole: [who.fenceTaskId] })).get(who.fenceTaskId);
-        if (task) checkFence(task, who);
-      }
+      if (who.agentId && who.fenceTaskId) checkOwnFence(await ctx.graph({ rows: true, whole: [who.fenceTaskId] }), who);
       const pg = await ctx.pg();
       if (pg) {
         // PostgreSQL: the lease is stamped now() by the database, whatever this host's clock says.

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, usageError } from '../../core/errors.js';
 import type { Graph } from '../../core/graph.js';
 import { formatMessage, type Message } from '../../core/messages.js';
-import { checkFence, requireTask, type Actor } from '../../core/plan.js';
+import { checkOwnFence, requireTask } from '../../core/plan.js';
 import { MessageStore, readerName, requireReaderName, withGraphLock } from '../../store/messages.js';
 import { PgMessages } from '../../store/pg/messages.js';
 import { CliContext } from '../context.js';
@@ -16,13 +16,6 @@ async function resolveTarget(ctx: CliContext, graph: Graph, target: string): Pro
     return rec.task_id;
   }
   return requireTask(graph, target).id;
-}
-
-/** An agent's write: its own claim must still hold (checked under the graph lock by the caller). */
-function fenceOwn(graph: Graph, who: Actor): void {
-  if (!who.agentId || !who.fenceTaskId) return;
-  const own = graph.get(who.fenceTaskId);
-  if (own) checkFence(own, who);
 }
 
 function taskOrEnv(ctx: CliContext, task: string | undefined, usage: string): string {
@@ -58,7 +51,7 @@ export async function sendMessage(ctx: CliContext, target: string, body: string,
       })()
     : await withGraphLock(ctx.paths, async () => {
         const graph = ctx.store().loadFast();
-        fenceOwn(graph, who);
+        checkOwnFence(graph, who); // under the graph lock (JSONL)
         const taskId = await resolveTarget(ctx, graph, target);
         return { taskId, m: await new MessageStore(ctx.paths).send(taskId, { sender, body, priority }, who.now) };
       });
@@ -127,13 +120,13 @@ export function register(program: Command): void {
         ? await (async () => {
             const want = taskOrEnv(ctx, task, 'wg msg read ID');
             const graph = await ctx.graph({ rows: true, whole: [want, ...(who.fenceTaskId ? [who.fenceTaskId] : [])] });
-            fenceOwn(graph, who);
+            checkOwnFence(graph, who);
             const taskId = await resolveTarget(ctx, graph, want);
             return { taskId, unread: await new PgMessages(pg.pool).unread(taskId, reader, true) };
           })()
         : await withGraphLock(ctx.paths, async () => {
             const graph = ctx.store().loadFast();
-            fenceOwn(graph, who);
+            checkOwnFence(graph, who); // under the graph lock (JSONL)
             const taskId = await resolveTarget(ctx, graph, taskOrEnv(ctx, task, 'wg msg read ID'));
             return { taskId, unread: new MessageStore(ctx.paths).unread(taskId, reader, true) };
           });

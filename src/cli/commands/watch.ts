@@ -42,27 +42,7 @@ export function register(program: Command): void {
       } catch (e) {
         throw usageError((e as Error).message, "pass a cursor printed by 'wg watch' (c1.…)");
       }
-      let last = reader.cursor;
-      const print = (e: CursoredEvent): void => {
-        last = e.cursor;
-        if (flags.task && !eventConcernsTask(e, flags.task)) return;
-        process.stdout.write((ctx.json ? JSON.stringify(e) : eventLine(e)) + '\n');
-      };
-      if (!flags.follow) {
-        for (const e of reader.read()) print(e);
-        if (!ctx.json) process.stderr.write(`resume: wg watch --since ${reader.cursor}\n`);
-        return;
-      }
-      const ac = new AbortController();
-      const stop = (): void => ac.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      process.stdout.on('error', stop); // the reader went away (a closed pipe)
-      process.stderr.write(`watching ${paths.dir} (Ctrl-C stops)\n`);
-      await reader.follow(print, { signal: ac.signal });
-      // Lines that matched nothing still moved the cursor: resume after them too.
-      last = reader.cursor;
-      process.stderr.write(`resume: wg watch --since ${last}\n`);
+      await streamEvents(ctx, reader, flags, `watching ${paths.dir} (Ctrl-C stops)`);
     });
 }
 
@@ -78,6 +58,22 @@ async function watchPg(ctx: CliContext, pg: PgStore, flags: { since?: string; ta
   } catch (e) {
     throw usageError((e as Error).message, "pass a cursor printed by 'wg watch' on this project (p1.…)");
   }
+  await streamEvents(ctx, reader, flags, "watching the PostgreSQL store's graph events, every host (Ctrl-C stops)");
+}
+
+/** What `wg watch` needs of a reader: the JSONL EventReader and the PostgreSQL PgEventReader. */
+interface WatchedReader {
+  readonly cursor: string;
+  read(): CursoredEvent[] | Promise<CursoredEvent[]>;
+  follow(onEvent: (e: CursoredEvent) => void, opts: { signal?: AbortSignal }): Promise<void>;
+}
+
+/**
+ * Prints the events (those about `--task` only), then, with --no-follow, stops; otherwise follows
+ * until Ctrl-C, SIGTERM or a closed stdout. Either way it ends with the cursor that resumes after
+ * the last event read, including the ones `--task` filtered out.
+ */
+async function streamEvents(ctx: CliContext, reader: WatchedReader, flags: { task?: string; follow: boolean }, watching: string): Promise<void> {
   const print = (e: CursoredEvent): void => {
     if (flags.task && !eventConcernsTask(e, flags.task)) return;
     process.stdout.write((ctx.json ? JSON.stringify(e) : eventLine(e)) + '\n');
@@ -91,8 +87,8 @@ async function watchPg(ctx: CliContext, pg: PgStore, flags: { since?: string; ta
   const stop = (): void => ac.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  process.stdout.on('error', stop);
-  process.stderr.write(`watching the PostgreSQL store's graph events, every host (Ctrl-C stops)\n`);
+  process.stdout.on('error', stop); // the reader went away (a closed pipe)
+  process.stderr.write(watching + '\n');
   await reader.follow(print, { signal: ac.signal });
   process.stderr.write(`resume: wg watch --since ${reader.cursor}\n`);
 }
