@@ -115,7 +115,8 @@ export class LiveSource implements DashboardSource {
     readonly paths: WgPaths,
     private readonly o: SourceOptions,
   ) {
-    this.live = new LiveGraph(paths);
+    // Read-only: the dashboards' actions write through the CLI's store, never through this copy.
+    this.live = new LiveGraph(paths, undefined, { keepStored: false });
     this.registry = new RegistryView(paths);
     const reader = new EventReader(paths, { from: 'end' });
     this.snap = this.build();

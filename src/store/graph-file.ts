@@ -136,7 +136,14 @@ export function wholeTask(text: string, i: number, id: string, compiled = true):
   return t;
 }
 
-export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {
+/**
+ * `keep`: what is kept of each validated task (the whole task by default). A reader that keeps
+ * only rows (store.ts loadState: the graph index) passes `toRow`, so each whole task — its log,
+ * description… — is garbage as soon as its line is validated, instead of all 10k of them living
+ * until the end of the parse: `wg serve` loading a 10k-task graph without an index peaked at
+ * ~100 MiB RSS, mostly these whole tasks.
+ */
+export function parseGraph(text: string, fileLabel = 'graph.jsonl', keep: (task: Task) => Task = (t) => t): GraphFile {
   const rawLines = text.split('\n');
   if (rawLines.length && rawLines[rawLines.length - 1] === '') rawLines.pop();
   const lines: GraphLine[] = [];
@@ -185,7 +192,7 @@ export function parseGraph(text: string, fileLabel = 'graph.jsonl'): GraphFile {
       lines.push({ raw, id });
       continue;
     }
-    const task = validateTask(rec, fileLabel, lineNo);
+    const task = keep(validateTask(rec, fileLabel, lineNo));
     lines.push({ raw, id, task });
   }
   for (const l of lines) if (l.task) tasks.push(l.task);

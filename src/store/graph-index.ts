@@ -140,7 +140,7 @@ export function buildIndex(file: GraphFile, bytes: Uint8Array, hash: string, ide
     hash,
     size: bytes.length,
     spans: lineSpans(bytes),
-    lines: file.lines.map((l) => (l.task ? toRow(l.task) : l.id !== undefined ? l.id : null)),
+    lines: file.lines.map((l) => (l.task ? (isPartial(l.task) ? l.task : toRow(l.task)) : l.id !== undefined ? l.id : null)),
     ident,
     gen,
     ...(file.duplicates.length ? { duplicates: file.duplicates } : {}),

@@ -84,9 +84,16 @@ export class LiveGraph {
    * `warn`: where a write left out goes — a plan's write to an id on more than one line of
    * graph.jsonl is skipped (the service's other work goes on; readiness never hands it such a task).
    */
+  /**
+   * `keepStored` (default true): keep each index entry's JSON text, so that an own write
+   * (`mutate`) writes the index back without re-serializing every row. A holder that never
+   * writes through this copy (the dashboards) passes false: the texts keep the whole index text
+   * alive (~3 MiB at 10k tasks).
+   */
   constructor(
     readonly paths: WgPaths,
     private readonly warn?: (message: string) => void,
+    private readonly opts: { keepStored?: boolean } = {},
   ) {
     this.cursor = new JournalCursor(paths.dir);
     this.idx = new LiveIndexes((id) => this.lineOf.get(id) ?? Infinity);
@@ -306,7 +313,7 @@ export class LiveGraph {
     const { fd, stat } = openGraph(this.paths);
     let loaded;
     try {
-      loaded = loadState(fd, stat, readIndexFile(this.paths.dir), { keepStored: true, trust });
+      loaded = loadState(fd, stat, readIndexFile(this.paths.dir), { keepStored: this.opts.keepStored !== false, trust });
     } catch (e) {
       closeSync(fd);
       throw e;

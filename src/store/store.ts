@@ -21,7 +21,7 @@ import { lazyArchived } from './archive-ids.js';
 import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, racy } from './file-identity.js';
 import { duplicateIdError, duplicateIdWarning, parseGraph, wholeTask, type DuplicateId, type GraphFile } from './graph-file.js';
-import { buildIndex, hashBytes, indexRows, isPartial, readIndexFile, readLine, scanFile, writeIndex, type GraphIndex, type IndexFile } from './graph-index.js';
+import { buildIndex, hashBytes, indexRows, isPartial, readIndexFile, readLine, scanFile, toRow, writeIndex, type GraphIndex, type IndexFile } from './graph-index.js';
 import { abandonWrite, commitWrite, GraphChanged, prepareWrite } from './graph-write.js';
 import { acquireLock } from './lock.js';
 import { appendStaged, formatOperations, settleStaged, stageOperations } from './provenance.js';
@@ -133,8 +133,9 @@ export function loadState(fd: number, stat: BigIntStats, index: IndexFile | unde
     }
   }
   // Parse (and hash) the bytes read here: the index describes exactly them.
+  // Only rows are kept (the index's), so whole tasks die line by line during the parse.
   const bytes = readFileSync(fd);
-  const file = parseGraph(decode(bytes));
+  const file = parseGraph(decode(bytes), 'graph.jsonl', toRow);
   const state = { ...buildIndex(file, bytes, hashBytes(bytes), ident, (index?.header.gen ?? 0) + 1), acyclic: isAcyclic(new Graph(file.tasks)) };
   return { state, trusted: false, rebuilt: true };
 }
