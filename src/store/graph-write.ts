@@ -19,6 +19,8 @@ import { fsyncDir, tempPathFor } from './atomic-write.js';
 import { fstatBig, identityOf } from './file-identity.js';
 import { readLine, sha1, shiftSpans, toRow, type GraphIndex, type IndexLine } from './graph-index.js';
 import { appendJournal, type JournalEntry } from './journal.js';
+import type { WgPaths } from './paths.js';
+import { stageOperations } from './provenance.js';
 
 /** The bytes of graph.jsonl are not the ones the state describes (changed in place behind our back). */
 export class GraphChanged extends Error {
@@ -211,6 +213,22 @@ export function commitWrite(wgDir: string, graphPath: string, p: PreparedWrite):
     return [];
   } catch (e) {
     return [`the change was saved, but the directory could not be synced (${(e as Error).message}): a power loss now could undo it`];
+  }
+}
+
+/**
+ * Commits a prepared write with its provenance lines: staged first (if they cannot be written,
+ * nothing is), then commitWrite; if either throws, the write is abandoned and nothing changed.
+ * Returns commitWrite's warnings. From here on the change stands, whatever fails: the caller
+ * appends what was staged (appendStaged) once the rest of its bookkeeping allows.
+ */
+export function commitWithProvenance(paths: WgPaths, p: PreparedWrite, owed: string, text: string): string[] {
+  try {
+    stageOperations(paths, owed, text, p.next.hash);
+    return commitWrite(paths.dir, paths.graph, p);
+  } catch (e) {
+    abandonWrite(p);
+    throw e;
   }
 }
 

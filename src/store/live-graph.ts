@@ -27,14 +27,14 @@ import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, statBig, statKeyOf } from './file-identity.js';
 import { wholeTask } from './graph-file.js';
 import { readIndexFile, readLine, toRow, writeIndex, type GraphIndex } from './graph-index.js';
-import { abandonWrite, commitWrite, GraphChanged, prepareWrite } from './graph-write.js';
+import { commitWithProvenance, GraphChanged, prepareWrite } from './graph-write.js';
 import { JournalCursor, type JournalEntry } from './journal.js';
 import { entryLines } from './journal-replay.js';
 import { LineSpans } from './line-spans.js';
 import { LiveIndexes } from './live-indexes.js';
 import { acquireLock } from './lock.js';
 import type { WgPaths } from './paths.js';
-import { appendStaged, formatOperations, settleStaged, stageOperations } from './provenance.js';
+import { appendStaged, formatOperations, settleStaged } from './provenance.js';
 import { checkWrites, duplicateMap, duplicateWritePolicy, loadState, openGraph, type MutationContext, type MutationOutcome } from './store.js';
 import { lazyArchived } from './archive-ids.js';
 
@@ -229,14 +229,7 @@ export class LiveGraph {
         }
         if (!prepared) return { result: p.result, written: false };
         const text = formatOperations(p.ops, ctx);
-        let warnings: string[];
-        try {
-          stageOperations(this.paths, owed, text, prepared.next.hash);
-          warnings = commitWrite(this.paths.dir, this.paths.graph, prepared);
-        } catch (e) {
-          abandonWrite(prepared);
-          throw e;
-        }
+        const warnings = commitWithProvenance(this.paths, prepared, owed, text);
         // Committed: the change stands, whatever fails from here on.
         const unlogged = appendStaged(this.paths, owed, text, ctx.now);
         if (unlogged) warnings.push(unlogged);

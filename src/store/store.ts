@@ -22,9 +22,9 @@ import { removeOrphanTemps } from './atomic-write.js';
 import { fstatBig, identityOf, racy } from './file-identity.js';
 import { duplicateIdError, duplicateIdWarning, parseGraph, wholeTask, type DuplicateId, type GraphFile } from './graph-file.js';
 import { buildIndex, hashBytes, indexRows, isPartial, readIndexFile, readLine, scanFile, toRow, writeIndex, type GraphIndex, type IndexFile } from './graph-index.js';
-import { abandonWrite, commitWrite, GraphChanged, prepareWrite } from './graph-write.js';
+import { commitWithProvenance, GraphChanged, prepareWrite } from './graph-write.js';
 import { acquireLock } from './lock.js';
-import { appendStaged, formatOperations, settleStaged, stageOperations } from './provenance.js';
+import { appendStaged, formatOperations, settleStaged } from './provenance.js';
 import type { WgPaths } from './paths.js';
 import { IndexView, type TaskView } from './index-view.js';
 
@@ -270,15 +270,8 @@ export class JsonlStore {
             return { result: p.result, written: false };
           }
           const text = formatOperations(p.ops, ctx);
-          let warnings: string[];
-          try {
-            // Staged before the commit: if this cannot be written, nothing is.
-            stageOperations(this.paths, owed, text, prepared.next.hash);
-            warnings = commitWrite(this.paths.dir, this.paths.graph, prepared);
-          } catch (e) {
-            abandonWrite(prepared);
-            throw e;
-          }
+          // Staged before the commit: if this cannot be written, nothing is.
+          const warnings = commitWithProvenance(this.paths, prepared, owed, text);
           // Committed: the change stands, whatever fails from here on.
           const { ctimeNs } = fstatBig(prepared.fd);
           closeSync(prepared.fd);
