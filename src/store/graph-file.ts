@@ -118,15 +118,20 @@ function validateTask(rec: Record<string, unknown>, fileLabel: string, lineNo: n
  * two lines (`wg show`), compiling the validator cost more (~20 ms) than it saved.
  */
 export function parseTaskLine(raw: string, lineNo: number, fileLabel = 'graph.jsonl', compiled = true): Task {
+  return validateTask(parseObjectLine(raw, fileLabel, lineNo), fileLabel, lineNo, compiled);
+}
+
+/** A line that must be one JSON object (not nested too deeply): the object, or corrupt_graph naming the line. */
+function parseObjectLine(raw: string, fileLabel: string, lineNo: number): Record<string, unknown> {
   if (nestedTooDeeply(raw)) throw corrupt(fileLabel, lineNo, TOO_DEEP);
-  let rec: unknown;
+  let obj: unknown;
   try {
-    rec = JSON.parse(raw);
+    obj = JSON.parse(raw);
   } catch (e) {
     throw corrupt(fileLabel, lineNo, `invalid JSON (${(e as Error).message})`);
   }
-  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw corrupt(fileLabel, lineNo, 'not a JSON object');
-  return validateTask(rec as Record<string, unknown>, fileLabel, lineNo, compiled);
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw corrupt(fileLabel, lineNo, 'not a JSON object');
+  return obj as Record<string, unknown>;
 }
 
 /** Line `i` (0-based) parsed whole; it must be the task the index says is there. */
@@ -163,15 +168,7 @@ export function parseGraph(text: string, fileLabel = 'graph.jsonl', keep: (task:
         continue;
       }
     }
-    if (nestedTooDeeply(raw)) throw corrupt(fileLabel, lineNo, TOO_DEEP);
-    let obj: unknown;
-    try {
-      obj = JSON.parse(raw);
-    } catch (e) {
-      throw corrupt(fileLabel, lineNo, `invalid JSON (${(e as Error).message})`);
-    }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw corrupt(fileLabel, lineNo, 'not a JSON object');
-    const rec = obj as Record<string, unknown>;
+    const rec = parseObjectLine(raw, fileLabel, lineNo);
     if (typeof rec.id !== 'string' || rec.id === '') throw corrupt(fileLabel, lineNo, 'missing "id"');
     const id = rec.id;
     ids.add(id);
