@@ -51,7 +51,15 @@ case $1 in
     set +f
     IFS=$ifs ;;
 esac
-if [ -f "$path" ] && IFS= read -r first < "$path" 2> /dev/null; then
+# Signals go to the whole group: the command gets them directly. The wrapper waits for it (a
+# trap runs only after the foreground command ends), so its end is recorded; SIGKILL ends both.
+trap ':' TERM INT HUP
+"$@"
+rc=$?
+# 127 from a script whose #! interpreter is missing: it never started (a launch error). Looked at
+# only then: `read` takes a byte per system call, so reading the first line of every command (a
+# binary's can be long) cost each start milliseconds.
+if [ "$rc" -eq 127 ] && [ -f "$path" ] && IFS= read -r first < "$path" 2> /dev/null; then
   case $first in
     '#!'*)
       interp=${first#??}
@@ -59,11 +67,6 @@ if [ -f "$path" ] && IFS= read -r first < "$path" 2> /dev/null; then
       [ -x "$interp" ] || launch_error "$1" ENOENT ;;
   esac
 fi
-# Signals go to the whole group: the command gets them directly. The wrapper waits for it (a
-# trap runs only after the foreground command ends), so its end is recorded; SIGKILL ends both.
-trap ':' TERM INT HUP
-"$@"
-rc=$?
 if [ "$rc" -gt 128 ] && sig=$(kill -l "$((rc - 128))" 2> /dev/null) && [ -n "$sig" ]; then
   record "\"code\":null,\"signal\":\"SIG${sig#SIG}\""
   trap - TERM INT HUP
