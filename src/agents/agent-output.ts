@@ -24,7 +24,9 @@ export function latestAgentOf(reg: Registry, taskId: string): AgentRecord | unde
   return best;
 }
 
-export const outputPathOf = (paths: WgPaths, a: AgentRecord): string => a.output_file ?? join(paths.agentsDir, a.id, 'output.log');
+/** Where agent `id`'s output goes: `agents/<id>/output.log`. */
+export const agentOutputPath = (paths: WgPaths, id: string): string => join(paths.agentsDir, id, 'output.log');
+export const outputPathOf = (paths: WgPaths, a: AgentRecord): string => a.output_file ?? agentOutputPath(paths, a.id);
 
 /** The file's bytes from `offset` (a tail: at most `max` bytes from the end when offset is undefined). */
 export function readFrom(path: string, offset: number | undefined, max = 256 * 1024): { text: string; end: number } {

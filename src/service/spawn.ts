@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { latestEvaluation, readTaskEvaluations } from '../agency/evaluations.js';
 import { loadIdentity, type Identity } from '../agency/files.js';
+import { agentOutputPath } from '../agents/agent-output.js';
 import { nextEpoch } from '../core/claims.js';
 import { planSpawnClaim, planSpawnRollback, spawnFailureBackoffMs } from '../core/plans/dispatch.js';
 import type { Task } from '../core/task.js';
@@ -74,7 +75,7 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   const expectedEpoch = nextEpoch(task);
   const agentId = await ctx.registry.update((r: Registry) => {
     const id = `agent-${r.next_agent_id++}`;
-    const output_file = join(ctx.paths.agentsDir, id, 'output.log');
+    const output_file = agentOutputPath(ctx.paths, id);
     r.agents[id] = { id, task_id: task.id, claim_epoch: expectedEpoch, executor, ...(model ? { model } : {}), started_at: formatTimestamp(now), last_heartbeat: formatTimestamp(now), host: ctx.host, status: 'starting', output_file };
     return id;
   });
@@ -88,7 +89,7 @@ export async function spawnAgent(ctx: StepContext, failures: SpawnFailures, task
   const claimed = claim.task;
   const epoch = claimed.claim_epoch ?? 0;
   const agentDir = join(ctx.paths.agentsDir, agentId);
-  const outputFile = join(agentDir, 'output.log');
+  const outputFile = agentOutputPath(ctx.paths, agentId);
   const promptFile = join(agentDir, 'prompt.txt');
   const startedAt = formatTimestamp(now);
   const base = { id: agentId, task_id: task.id, claim_epoch: epoch, executor, ...(model ? { model } : {}), started_at: startedAt, host: ctx.host };

@@ -52,35 +52,37 @@ describe('spawn: the registry record before the launch', () => {
     return { ctx, graph, records };
   }
 
-  it('two writes: starting (epoch and output file already in it), then working with the PID', async () => {
+  /** A project with one shell task `t`, and the spawn's context after one refresh. */
+  function withTask() {
     p = serviceProject();
     p.add('t', ['--exec', 'sleep 30']);
-    const { ctx, graph, records } = context(p);
     const now = new Date();
-    graph.refresh(now);
+    const c = context(p);
+    c.graph.refresh(now);
+    return { ...c, now, project: p };
+  }
+
+  it('two writes: starting (epoch and output file already in it), then working with the PID', async () => {
+    const { ctx, graph, records, now, project } = withTask();
     expect(await spawnAgent(ctx, new Map(), graph.graph().get('t')!, 'shell', now)).toBe(true);
-    const out = join(p.wgDir, 'agents', 'agent-1', 'output.log');
+    const out = join(project.wgDir, 'agents', 'agent-1', 'output.log');
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({ id: 'agent-1', task_id: 't', status: 'starting', claim_epoch: 1, output_file: out });
     expect(records[0]!.pid).toBeUndefined();
     expect(records[1]).toMatchObject({ id: 'agent-1', status: 'working', claim_epoch: 1, output_file: out, pid: expect.any(Number) });
-    expect(p.task('t')).toMatchObject({ status: 'in-progress', assigned: 'agent-1', claim_epoch: 1 });
+    expect(project.task('t')).toMatchObject({ status: 'in-progress', assigned: 'agent-1', claim_epoch: 1 });
   });
 
   it('a claim at another epoch than the tick saw (the task moved meanwhile) is recorded again before the launch', async () => {
-    p = serviceProject();
-    p.add('t', ['--exec', 'sleep 30']);
-    const { ctx, graph, records } = context(p);
-    const now = new Date();
-    graph.refresh(now);
+    const { ctx, graph, records, now, project } = withTask();
     const seen = graph.graph().get('t')!;
     expect(seen.claim_epoch ?? 0).toBe(0);
     // Another process claims and releases it after the tick read it: the task is at epoch 2.
-    p.ok(['claim', 't', '--actor', 'someone']);
-    p.ok(['unclaim', 't']);
-    expect(p.task('t')).toMatchObject({ status: 'open', claim_epoch: 2 });
+    project.ok(['claim', 't', '--actor', 'someone']);
+    project.ok(['unclaim', 't']);
+    expect(project.task('t')).toMatchObject({ status: 'open', claim_epoch: 2 });
     expect(await spawnAgent(ctx, new Map(), seen, 'shell', now)).toBe(true);
-    expect(p.task('t')).toMatchObject({ status: 'in-progress', assigned: 'agent-1', claim_epoch: 3 });
+    expect(project.task('t')).toMatchObject({ status: 'in-progress', assigned: 'agent-1', claim_epoch: 3 });
     expect(records.map((r) => [r.status, r.claim_epoch, r.pid === undefined])).toEqual([
       ['starting', 1, true],
       ['starting', 3, true],
